@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { exportSplit } from './datasets/export.js';
+import { datasetEntry, datasetNames, loadDataset } from './datasets/registry.js';
+import { stratifiedSplit } from './datasets/split.js';
+import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
+import { UsageError } from './errors.js';
+import { writeReport } from './report/readme.js';
+import { datasetTables } from './report/tables.js';
+import { runnerNames } from './runners/registry.js';
+import { checkWritableDir, runSuite } from './suite/run.js';
+import { SUITE_NAMES } from './suite/suites.js';
+
+const DEFAULT_SEED = 42;
+
+function integer(flag: string, min: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag} must be an integer, got "${value}"`);
+    const n = Number(value);
+    if (n < min) throw new UsageError(`${flag} must be >= ${min}, got ${n}`);
+    return n;
+  };
+}
+
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Notices go to stderr so that stdout stays one JSON document under --json. */
+const note = (msg: string): void => void process.stderr.write(`sparsebench: ${msg}\n`);
+
+function progressBar(enabled: boolean) {
+  if (!enabled || !process.stderr.isTTY) return undefined;
+  return new SingleBar({ stream: process.stderr, format: '{bar} {percentage}% {label}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('sparsebench')
+    .description('Does sparse modeling train faster and greener than deep learning? Measures both on this machine.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('train every (dataset, runner) of a suite, meter each, write one record to RESULTS/runs/ and regenerate RESULTS/README.md')
+    .addOption(new Option('--suite <name>', 'suite to run').choices(SUITE_NAMES).default('default'))
+    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')})`, list)
+    .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
+    .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1))
+    .option('--seed <n>', 'seed for split, initialisation and shuffling', integer('--seed', 0), DEFAULT_SEED)
+    .option('--epochs <n>', 'CNN epochs (default: the suite\'s)', integer('--epochs', 1))
+    .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
+    .option('--results-dir <dir>', 'where records and tables go', 'results')
+    .option('--json', 'print the run record as one JSON document on stdout (progress stays on stderr)')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (opts) => {
+      const backend = parseBackendChoice(opts.backend);
+      checkWritableDir(opts.resultsDir);
+      const bar = progressBar(opts.progress);
+      let barStarted = false;
+      const { record, path } = await runSuite(
+        {
+          suite: opts.suite,
+          datasets: opts.dataset,
+          runners: opts.runner,
+          repeats: opts.repeats,
+          seed: opts.seed,
+          epochs: opts.epochs,
+          backend,
+          resultsDir: opts.resultsDir,
+          argv: process.argv.slice(2),
+        },
+        {
+          notice: (m) => {
+            bar?.stop();
+            barStarted = false;
+            note(m);
+          },
+          progress: (label, done, total) => {
+            if (!bar) return;
+            if (!barStarted) {
+              bar.start(total, done, { label });
+              barStarted = true;
+            }
+            bar.setTotal(total);
+            bar.update(done, { label });
+          },
+          cellDone: (e) => {
+            bar?.stop();
+            barStarted = false;
+            note(`${e.dataset}/${e.runner}#${e.repeat}: accuracy ${e.accuracy.toFixed(4)}, ${e.measurement.seconds.toFixed(2)} s, ${e.energy.joules.toFixed(1)} J (${e.energy.method})`);
+          },
+        },
+      );
+      const report = writeReport(opts.resultsDir);
+      for (const p of report.problems) note(`skipped record: ${p.problem}`);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ recordPath: path, readmePath: report.path, record }) + '\n');
+      } else {
+        process.stdout.write(`${datasetTables(record)}\n\nrecord: ${path}\ntables: ${report.path}\n`);
+      }
+    });
+
+  program
+    .command('report')
+    .description('regenerate RESULTS/README.md from the stored records (no training)')
+    .option('--results-dir <dir>', 'where records and tables are', 'results')
+    .option('--json', 'print a JSON summary on stdout')
+    .action((opts) => {
+      checkWritableDir(opts.resultsDir);
+      const report = writeReport(opts.resultsDir);
+      for (const p of report.problems) note(`skipped record: ${p.problem}`);
+      const summary = { readmePath: report.path, records: report.records, skipped: report.problems };
+      process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : `${report.path}: ${report.records} record(s), ${report.problems.length} skipped\n`);
+    });
+
+  const datasets = program.command('datasets').description('list, check and export the datasets');
+  datasets
+    .command('list')
+    .description('known datasets and whether their data is present')
+    .option('--json', 'JSON on stdout')
+    .action((opts) => {
+      const rows = datasetNames().map((name) => {
+        const e = datasetEntry(name);
+        return { name, description: e.description, defaultSplit: { train: e.trainSize, test: e.testSize }, ...e.available() };
+      });
+      if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
+      else for (const r of rows) process.stdout.write(`${r.name}\t${r.ok ? 'present' : 'MISSING'}\t${r.description}\n`);
+    });
+  datasets
+    .command('check')
+    .description('load each dataset fully and validate it; exit 2 if one is missing or malformed')
+    .option('--dataset <names>', 'datasets to check (default: all)', list)
+    .option('--json', 'JSON on stdout')
+    .action((opts) => {
+      const names: string[] = opts.dataset ?? datasetNames();
+      const rows = names.map((name) => {
+        const e = datasetEntry(name);
+        const d = loadDataset(name);
+        const counts = Array.from({ length: d.classes }, (_, c) => d.y.filter((v) => v === c).length);
+        return { name, samples: d.y.length, features: d.height * d.width * d.channels, classes: d.classes, counts, source: d.source, ok: e.available().ok };
+      });
+      if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
+      else for (const r of rows) process.stdout.write(`${r.name}: ${r.samples} samples x ${r.features} features, per class ${r.counts.join('/')}\n`);
+    });
+  datasets
+    .command('export')
+    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json')
+    .requiredOption('--dataset <name>', 'dataset to export')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--seed <n>', 'split seed', integer('--seed', 0), DEFAULT_SEED)
+    .option('--train-size <n>', 'training samples (default: the dataset\'s)', integer('--train-size', 1))
+    .option('--test-size <n>', 'test samples (default: the dataset\'s)', integer('--test-size', 1))
+    .option('--json', 'print meta.json on stdout')
+    .action((opts) => {
+      const e = datasetEntry(opts.dataset);
+      checkWritableDir(opts.out);
+      const split = stratifiedSplit(loadDataset(e.name), {
+        trainSize: opts.trainSize ?? e.trainSize,
+        testSize: opts.testSize ?? e.testSize,
+        seed: opts.seed,
+      });
+      const meta = exportSplit(split, opts.out);
+      process.stdout.write(opts.json ? JSON.stringify(meta) + '\n' : `${opts.out}: ${meta.files.map((f) => f.file).join(', ')}, meta.json\n`);
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 otherwise). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message; help and version are not errors
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`sparsebench: error: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`sparsebench: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

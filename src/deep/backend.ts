@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { UsageError } from '../errors.js';
+import { ensureConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+/** What ran and why: stored in every record so no fallback is silent. */
+export interface BackendInfo {
+  readonly requested: BackendChoice;
+  readonly name: BackendName;
+  readonly tfjsVersion: string;
+  /** Why this backend: the choice, or the reasons the faster ones were skipped. */
+  readonly reason: string;
+  readonly simd?: boolean;
+  readonly threads?: number;
+  /** Kernels we registered because the backend lacks them. */
+  readonly customKernels: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export function parseBackendChoice(value: string): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new UsageError(`--backend: unknown backend "${value}" (expected ${BACKEND_CHOICES.join('|')})`);
+}
+
+let active: BackendInfo | undefined;
+
+/**
+ * Selects the tfjs backend: tensorflow (tfjs-node, native libtensorflow) when it loads,
+ * else wasm (XNNPACK, SIMD) with our Conv2DBackpropFilter, else the pure-JS cpu backend
+ * with a loud warning: cpu is ~50x slower than wasm and would make sparse look good.
+ */
+export async function selectBackend(requested: BackendChoice): Promise<BackendInfo> {
+  if (active && active.requested === requested) return active;
+  const skipped: string[] = [];
+  const order: BackendName[] = requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested];
+  for (const name of order) {
+    const failure = await tryBackend(name);
+    if (failure === undefined) {
+      active = describe(requested, name, skipped);
+      return active;
+    }
+    skipped.push(`${name}: ${failure}`);
+    if (requested !== 'auto') {
+      throw new UsageError(`--backend ${name}: unavailable (${failure})`);
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`);
+}
+
+async function tryBackend(name: BackendName): Promise<string | undefined> {
+  try {
+    if (name === 'tensorflow') {
+      // Optional dependency: absent where its install could not download libtensorflow.
+      const moduleName = '@tensorflow/tfjs-node';
+      await import(moduleName);
+    }
+    if (name === 'wasm') ensureConv2DBackpropFilter('wasm');
+    const ok = await tf.setBackend(name);
+    if (!ok) return 'tf.setBackend returned false';
+    await tf.ready();
+    return undefined;
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0];
+    return name === 'tensorflow' && /Cannot find (module|package)/.test(msg)
+      ? '@tensorflow/tfjs-node is not installed (its install downloads libtensorflow)'
+      : msg;
+  }
+}
+
+function describe(requested: BackendChoice, name: BackendName, skipped: string[]): BackendInfo {
+  const warnings: string[] = [];
+  if (name === 'cpu') {
+    warnings.push(
+      'tfjs is on the pure-JS cpu backend, about 50x slower than wasm: deep-learning times are not representative and any speed verdict is unfair to deep learning',
+    );
+  }
+  const reason =
+    requested === 'auto'
+      ? skipped.length === 0
+        ? `auto: ${name} loaded first`
+        : `auto: ${name} (skipped ${skipped.join('; ')})`
+      : `requested with --backend ${name}`;
+  const env = tf.env();
+  return {
+    requested,
+    name,
+    tfjsVersion: tf.version.tfjs,
+    reason,
+    simd: name === 'wasm' ? env.getBool('WASM_HAS_SIMD_SUPPORT') : undefined,
+    threads: name === 'wasm' ? (env.getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? undefined : 1) : undefined,
+    customKernels: name === 'wasm' ? ['Conv2DBackpropFilter'] : [],
+    warnings,
+  };
+}

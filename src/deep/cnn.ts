@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.js';
+
+export interface CnnConfig {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** Filters of the two conv layers. */
+  readonly filters: readonly [number, number];
+}
+
+export const DEFAULT_CNN: CnnConfig = { epochs: 3, batchSize: 64, learningRate: 1e-3, filters: [8, 16] };
+
+export interface ImageShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly classes: number;
+}
+
+/**
+ * conv(f1, 3x3, relu) -> maxpool 2 -> conv(f2, 3x3, relu) -> maxpool 2 -> flatten -> dense(classes).
+ * The dense layer outputs logits: softmax is folded into the loss
+ * (softmax cross-entropy from logits, numerically safer) and applied for prediction.
+ */
+export function buildCnn(shape: ImageShape, cfg: CnnConfig, rng: Rng): tf.Sequential {
+  const init = (): tf.serialization.Serializable =>
+    tf.initializers.glorotUniform({ seed: rng.nextUint32() }) as unknown as tf.serialization.Serializable;
+  const model = tf.sequential();
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [shape.height, shape.width, shape.channels],
+      filters: cfg.filters[0],
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: init() as never,
+    }),
+  );
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.conv2d({ filters: cfg.filters[1], kernelSize: 3, activation: 'relu', kernelInitializer: init() as never }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: shape.classes, kernelInitializer: init() as never }));
+  return model;
+}
+
+export function parameterCount(model: tf.LayersModel): number {
+  return model.countParams();
+}
+
+/** Copies the rows listed in `order[from..to)` into one contiguous batch. */
+export function gatherBatch(
+  X: Float32Array,
+  y: Uint8Array,
+  features: number,
+  classes: number,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  xOut: Float32Array,
+  yOut: Float32Array,
+): void {
+  yOut.fill(0, 0, (to - from) * classes);
+  for (let r = 0; r < to - from; r++) {
+    const src = order[from + r];
+    xOut.set(X.subarray(src * features, (src + 1) * features), r * features);
+    yOut[r * classes + y[src]] = 1;
+  }
+}
+
+/** One optimisation step; returns nothing so the step never waits on the host. */
+export function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  xs: tf.Tensor4D,
+  ys: tf.Tensor2D,
+): void {
+  tf.tidy(() => {
+    optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor2D) as tf.Scalar, false);
+  });
+}
+
+/** Test accuracy, predicted in chunks to bound memory. */
+export function accuracy(model: tf.LayersModel, X: Float32Array, y: Uint8Array, shape: ImageShape, chunk = 500): number {
+  const features = shape.height * shape.width * shape.channels;
+  let correct = 0;
+  for (let from = 0; from < y.length; from += chunk) {
+    const to = Math.min(y.length, from + chunk);
+    const predicted = tf.tidy(() => {
+      const xs = tf.tensor4d(X.subarray(from * features, to * features), [to - from, shape.height, shape.width, shape.channels]);
+      return (model.predict(xs) as tf.Tensor2D).argMax(1).dataSync();
+    });
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[from + i]) correct++;
+  }
+  return correct / y.length;
+}

@@ -1,0 +1,33 @@
+/** sparsebench as a library: everything the CLI does, importable. */
+export { Rng } from './util/rng.js';
+export { UsageError } from './errors.js';
+export type { Dataset, Split } from './datasets/types.js';
+export { loadMnist } from './datasets/mnist.js';
+export { stratifiedSplit, type SplitOptions } from './datasets/split.js';
+export { datasetNames, datasetEntry, loadDataset } from './datasets/registry.js';
+export { exportSplit, type ExportMeta } from './datasets/export.js';
+export { selectBackend, parseBackendChoice, type BackendChoice, type BackendInfo } from './deep/backend.js';
+export { makeConv2DBackpropFilter, ensureConv2DBackpropFilter } from './deep/kernels/conv2d-backprop-filter.js';
+export { buildCnn, DEFAULT_CNN, type CnnConfig } from './deep/cnn.js';
+export { centeredGram } from './sparse/gram.js';
+export { cdGram, cdNaive, alphaMax, geometricGrid, DEFAULT_CD, type CdOptions, type CdResult } from './sparse/lasso.js';
+export { CenteredDesign, type CdMode } from './sparse/design.js';
+export {
+  fitLassoClassifier,
+  predict,
+  accuracyOf,
+  DEFAULT_LASSO_CLASSIFIER,
+  type LassoClassifierOptions,
+  type LinearModel,
+} from './sparse/classifier.js';
+export type { Runner, RunnerHooks, RunnerOutput, CurvePoint } from './runners/types.js';
+export { getRunner, runnerNames } from './runners/registry.js';
+export { Meter, type MeterReading } from './meter/meter.js';
+export { estimateEnergy, estimateConstants, type EnergyRecord, type EstimateConstants } from './meter/model.js';
+export { convert, DEFAULT_CONVERSION, type Conversion } from './meter/carbon.js';
+export { runRecordSchema, SCHEMA_VERSION, type RunRecord, type ResultEntry } from './results/schema.js';
+export { writeRecord, readRecords, readRecord } from './results/store.js';
+export { renderReadme, writeReport } from './report/readme.js';
+export { summarise, ratios } from './report/tables.js';
+export { getSuite, SUITE_NAMES, type Suite } from './suite/suites.js';
+export { runSuite, planRun, checkWritableDir, type RunOptions } from './suite/run.js';

@@ -1,0 +1,96 @@
+import { cpus, totalmem } from 'node:os';
+
+/**
+ * Energy estimates for machines without a power sensor. Every constant is stored in
+ * the record, with its source, so a reader can redo the sum with their own figures.
+ */
+export interface EstimateConstants {
+  /** Package power attributed to one fully busy logical core. */
+  readonly cpuWattsPerCore: number;
+  readonly cpuWattsSource: string;
+  /** DRAM power per GB of resident memory. */
+  readonly dramWattsPerGb: number;
+  readonly dramWattsSource: string;
+  /** Relative half-width of the band the estimate is believed to lie in. */
+  readonly relativeUncertainty: number;
+}
+
+interface CpuPowerEntry {
+  readonly pattern: RegExp;
+  readonly tdpWatts: number;
+  readonly threads: number;
+  readonly source: string;
+}
+
+/**
+ * A first, deliberately small table (the meter issue extends it). Figures are the vendor
+ * TDP of a representative part divided by its hardware threads.
+ */
+const CPU_POWER: readonly CpuPowerEntry[] = [
+  { pattern: /AMD EPYC/i, tdpWatts: 280, threads: 128, source: 'AMD EPYC 7763 TDP 280 W / 128 threads (AMD datasheet)' },
+  { pattern: /Xeon/i, tdpWatts: 205, threads: 56, source: 'Intel Xeon Gold 6348 TDP 205 W / 56 threads (Intel ARK)' },
+  { pattern: /Apple M/i, tdpWatts: 20, threads: 8, source: 'Apple M1 package ~20 W under load / 8 cores (AnandTech)' },
+];
+
+const DEFAULT_CPU: CpuPowerEntry = {
+  pattern: /.*/,
+  tdpWatts: 65,
+  threads: 8,
+  source: 'unknown CPU: a 65 W desktop part / 8 threads (default)',
+};
+
+export function estimateConstants(cpuModel: string = cpus()[0]?.model ?? 'unknown'): EstimateConstants {
+  const entry = CPU_POWER.find((e) => e.pattern.test(cpuModel)) ?? DEFAULT_CPU;
+  return {
+    cpuWattsPerCore: entry.tdpWatts / entry.threads,
+    cpuWattsSource: entry.source,
+    dramWattsPerGb: 0.375,
+    dramWattsSource: '3 W per 8 GB DIMM (CodeCarbon methodology)',
+    relativeUncertainty: 0.5,
+  };
+}
+
+export interface EnergyComponents {
+  readonly cpu: number;
+  readonly dram: number;
+  readonly gpu: number;
+}
+
+/** An energy figure always carries how it was obtained. */
+export interface EnergyRecord {
+  readonly joules: number;
+  readonly method: string;
+  readonly components: EnergyComponents;
+  readonly samples: number;
+  readonly uncertainty: { readonly low: number; readonly high: number; readonly relative: number };
+  readonly constants?: EstimateConstants;
+}
+
+/**
+ * CPU: busy-core watts x CPU seconds (so idle cores and other processes are not charged);
+ * DRAM: W/GB x resident GB x wall seconds.
+ */
+export function estimateEnergy(
+  cpuSeconds: number,
+  seconds: number,
+  residentBytes: number,
+  constants: EstimateConstants,
+  samples: number,
+): EnergyRecord {
+  const cpu = constants.cpuWattsPerCore * cpuSeconds;
+  const dram = constants.dramWattsPerGb * (residentBytes / 1e9) * seconds;
+  const joules = cpu + dram;
+  const r = constants.relativeUncertainty;
+  return {
+    joules,
+    method: 'estimated:tdp-per-core',
+    components: { cpu, dram, gpu: 0 },
+    samples,
+    uncertainty: { low: joules * (1 - r), high: joules * (1 + r), relative: r },
+    constants,
+  };
+}
+
+export function machineMemoryBytes(): number {
+  return totalmem();
+}

@@ -1,0 +1,21 @@
+/** Number formatting for tables: fixed significant figures, no exponent for everyday sizes. */
+export function sig(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e6) return Number(x.toPrecision(digits)).toString();
+  return x.toExponential(digits - 1);
+}
+
+export function pct(x: number, digits = 3): string {
+  return `${sig(x * 100, digits)}%`;
+}
+
+export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}

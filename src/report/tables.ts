@@ -1,0 +1,121 @@
+import type { ResultEntry, RunRecord } from '../results/schema.js';
+import { mdTable, pct, sig } from './format.js';
+import { median } from './stats.js';
+
+/** Medians over repeats of one (dataset, runner) cell. */
+export interface CellSummary {
+  readonly dataset: string;
+  readonly runner: string;
+  readonly family: 'deep' | 'sparse';
+  readonly backend: string;
+  readonly repeats: number;
+  readonly accuracy: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly joules: number;
+  readonly kwhWithPue: number;
+  readonly co2eKg: number;
+  readonly energyMethod: string;
+  readonly peakRssBytes: number;
+  readonly train: number;
+  readonly test: number;
+}
+
+/** DL/sparse time and sparse/DL energy, against the fastest deep-learning runner. */
+export interface Ratios {
+  readonly dataset: string;
+  readonly deep: string;
+  readonly sparse: string;
+  readonly timeDlOverSparse: number;
+  readonly energySparseOverDl: number;
+  readonly accuracyGap: number;
+  readonly energyMethods: readonly string[];
+}
+
+export function summarise(record: RunRecord): CellSummary[] {
+  const groups = new Map<string, ResultEntry[]>();
+  for (const r of record.results) {
+    const k = `${r.dataset}\u0000${r.runner}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((rs) => {
+    const first = rs[0];
+    const m = (f: (r: ResultEntry) => number): number => median(rs.map(f));
+    return {
+      dataset: first.dataset,
+      runner: first.runner,
+      family: first.family,
+      backend: first.backend ? `tfjs ${first.backend.name}` : 'typed arrays (JS)',
+      repeats: rs.length,
+      accuracy: m((r) => r.accuracy),
+      seconds: m((r) => r.measurement.seconds),
+      cpuSeconds: m((r) => r.measurement.cpuSeconds),
+      joules: m((r) => r.energy.joules),
+      kwhWithPue: m((r) => r.converted.kwhWithPue),
+      co2eKg: m((r) => r.converted.co2eKg),
+      energyMethod: [...new Set(rs.map((r) => r.energy.method))].join(', '),
+      peakRssBytes: Math.max(...rs.map((r) => r.measurement.peakRssBytes)),
+      train: first.split.train,
+      test: first.split.test,
+    };
+  });
+}
+
+export function ratios(cells: readonly CellSummary[]): Ratios[] {
+  const out: Ratios[] = [];
+  for (const dataset of new Set(cells.map((c) => c.dataset))) {
+    const here = cells.filter((c) => c.dataset === dataset);
+    const deep = here.filter((c) => c.family === 'deep').sort((a, b) => a.seconds - b.seconds)[0];
+    if (!deep) continue;
+    for (const sparse of here.filter((c) => c.family === 'sparse')) {
+      out.push({
+        dataset,
+        deep: deep.runner,
+        sparse: sparse.runner,
+        timeDlOverSparse: deep.seconds / sparse.seconds,
+        energySparseOverDl: sparse.joules / deep.joules,
+        accuracyGap: deep.accuracy - sparse.accuracy,
+        energyMethods: [...new Set([deep.energyMethod, sparse.energyMethod])],
+      });
+    }
+  }
+  return out;
+}
+
+/** The per-dataset tables of one run, in Markdown. */
+export function datasetTables(record: RunRecord): string {
+  const cells = summarise(record);
+  const rs = ratios(cells);
+  const parts: string[] = [];
+  for (const dataset of new Set(cells.map((c) => c.dataset))) {
+    const here = cells.filter((c) => c.dataset === dataset);
+    parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
+    parts.push(
+      mdTable(
+        ['runner', 'family', 'backend', 'repeats', 'test accuracy', 'train seconds', 'CPU seconds', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'peak RSS MB'],
+        here.map((c) => [
+          c.runner,
+          c.family,
+          c.backend,
+          String(c.repeats),
+          c.accuracy.toFixed(4),
+          sig(c.seconds),
+          sig(c.cpuSeconds),
+          sig(c.joules),
+          sig(c.kwhWithPue),
+          sig(c.co2eKg * 1000),
+          c.energyMethod,
+          sig(c.peakRssBytes / 2 ** 20),
+        ]),
+      ),
+    );
+    for (const r of rs.filter((x) => x.dataset === dataset)) {
+      parts.push(
+        `Ratios (${r.deep} vs ${r.sparse}): DL/sparse training time **${sig(r.timeDlOverSparse)}x**; ` +
+          `sparse/DL energy **${pct(r.energySparseOverDl)}** (${r.energyMethods.join(', ')}); ` +
+          `accuracy gap DL - sparse ${sig(r.accuracyGap * 100)} points.`,
+      );
+    }
+  }
+  return parts.join('\n\n');
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** Bump when a field changes meaning; readers say clearly which versions they accept. */
+export const SCHEMA_VERSION = 1;
+
+const scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
+export const curvePointSchema = z.object({
+  seconds: z.number().nonnegative(),
+  cpuSeconds: z.number().nonnegative(),
+  metric: z.number(),
+  step: z.number(),
+});
+
+export const energySchema = z.object({
+  joules: z.number().nonnegative(),
+  method: z.string().regex(/^(measured|estimated):[a-z0-9-]+$/, 'method must be measured:<sensor> or estimated:<model>'),
+  components: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }),
+  samples: z.number().int().nonnegative(),
+  uncertainty: z.object({ low: z.number(), high: z.number(), relative: z.number() }),
+  constants: z
+    .object({
+      cpuWattsPerCore: z.number(),
+      cpuWattsSource: z.string(),
+      dramWattsPerGb: z.number(),
+      dramWattsSource: z.string(),
+      relativeUncertainty: z.number(),
+    })
+    .optional(),
+});
+
+export const backendSchema = z.object({
+  requested: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  tfjsVersion: z.string(),
+  reason: z.string(),
+  simd: z.boolean().optional(),
+  threads: z.number().optional(),
+  customKernels: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+
+export const resultSchema = z.object({
+  dataset: z.string(),
+  runner: z.string(),
+  family: z.enum(['deep', 'sparse']),
+  repeat: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  split: z.object({ train: z.number().int(), test: z.number().int(), seed: z.number().int() }),
+  accuracy: z.number().min(0).max(1),
+  curve: z.array(curvePointSchema),
+  metrics: z.record(z.string(), z.number()),
+  config: z.record(z.string(), z.union([scalar, z.array(scalar)])),
+  backend: backendSchema.optional(),
+  measurement: z.object({
+    seconds: z.number().nonnegative(),
+    cpuSeconds: z.number().nonnegative(),
+    pausedSeconds: z.number().nonnegative(),
+    peakRssBytes: z.number().nonnegative(),
+  }),
+  energy: energySchema,
+  converted: z.object({ kwh: z.number(), kwhWithPue: z.number(), co2eKg: z.number(), costUsd: z.number() }),
+});
+
+export const environmentSchema = z.object({
+  cpuModel: z.string(),
+  logicalCores: z.number().int(),
+  memoryBytes: z.number(),
+  platform: z.string(),
+  arch: z.string(),
+  osRelease: z.string(),
+  node: z.string(),
+  v8: z.string(),
+  tfjs: z.string(),
+  gitCommit: z.string().nullable(),
+  gitDirty: z.boolean().nullable(),
+  hostname: z.string(),
+});
+
+export const runRecordSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string(),
+  createdAt: z.string(),
+  suite: z.string(),
+  seed: z.number().int(),
+  repeats: z.number().int().positive(),
+  argv: z.array(z.string()),
+  environment: environmentSchema,
+  conversion: z.object({ pue: z.number(), gCo2ePerKwh: z.number(), usdPerKwh: z.number() }),
+  results: z.array(resultSchema),
+});
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type ResultEntry = z.infer<typeof resultSchema>;
+export type Environment = z.infer<typeof environmentSchema>;

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../deep/backend.js';
+import { accuracy, buildCnn, DEFAULT_CNN, gatherBatch, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
+import { Rng } from '../util/rng.js';
+import type { CurvePoint, Runner } from './types.js';
+
+export const cnnRunner: Runner = {
+  name: 'cnn',
+  family: 'deep',
+  description: 'small CNN in TensorFlow.js: conv8-pool-conv16-pool-dense10, Adam 1e-3, batch 64',
+  async prepare(hooks) {
+    return selectBackend(hooks.backend);
+  },
+  async train(split, options, hooks) {
+    const backend = await selectBackend(hooks.backend);
+    const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs };
+    const rng = new Rng(hooks.seed);
+    const shape: ImageShape = split;
+    const features = split.features;
+    const n = split.yTrain.length;
+    const model = buildCnn(shape, cfg, rng.fork());
+    const optimizer = tf.train.adam(cfg.learningRate);
+    const order = Uint32Array.from({ length: n }, (_, i) => i);
+    const shuffle = rng.fork();
+    const xBuf = new Float32Array(cfg.batchSize * features);
+    const yBuf = new Float32Array(cfg.batchSize * split.classes);
+    const steps = Math.ceil(n / cfg.batchSize);
+    const evaluate = (): number => hooks.evaluate(() => accuracy(model, split.XTest, split.yTest, shape));
+    const curve: CurvePoint[] = [{ ...hooks.elapsed(), metric: evaluate(), step: 0 }];
+    try {
+      for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+        shuffle.shuffle(order);
+        for (let s = 0; s < steps; s++) {
+          const from = s * cfg.batchSize;
+          const to = Math.min(n, from + cfg.batchSize);
+          gatherBatch(split.XTrain, split.yTrain, features, split.classes, order, from, to, xBuf, yBuf);
+          const b = to - from;
+          const xs = tf.tensor4d(xBuf.subarray(0, b * features), [b, shape.height, shape.width, shape.channels]);
+          const ys = tf.tensor2d(yBuf.subarray(0, b * split.classes), [b, split.classes]);
+          trainStep(model, optimizer, xs, ys);
+          xs.dispose();
+          ys.dispose();
+          hooks.progress((epoch - 1) * steps + s + 1, cfg.epochs * steps, `cnn epoch ${epoch}/${cfg.epochs}`);
+        }
+        curve.push({ ...hooks.elapsed(), metric: evaluate(), step: epoch });
+      }
+      return {
+        accuracy: curve[curve.length - 1].metric,
+        curve,
+        metrics: { parameters: model.countParams(), steps: steps * cfg.epochs, trainSamples: n },
+        config: {
+          epochs: cfg.epochs,
+          batchSize: cfg.batchSize,
+          learningRate: cfg.learningRate,
+          optimizer: 'adam',
+          filters: [...cfg.filters],
+          loss: 'softmax cross-entropy from logits',
+          seed: hooks.seed,
+        },
+        backend,
+      };
+    } finally {
+      optimizer.dispose();
+      model.dispose();
+    }
+  },
+};

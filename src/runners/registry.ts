@@ -1,0 +1,16 @@
+import { UsageError } from '../errors.js';
+import { cnnRunner } from './cnn.js';
+import { lassoRunner } from './lasso.js';
+import type { Runner } from './types.js';
+
+const runners: readonly Runner[] = [cnnRunner, lassoRunner];
+
+export function runnerNames(): string[] {
+  return runners.map((r) => r.name);
+}
+
+export function getRunner(name: string): Runner {
+  const r = runners.find((x) => x.name === name);
+  if (!r) throw new UsageError(`--runner: unknown runner "${name}" (known: ${runnerNames().join(', ')})`);
+  return r;
+}

@@ -1,0 +1,53 @@
+import type { Split } from '../datasets/types.js';
+import type { BackendChoice, BackendInfo } from '../deep/backend.js';
+
+/** One point of a learning curve: test metric after `seconds` of training (evaluation excluded). */
+export interface CurvePoint {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly metric: number;
+  /** Epoch, path index or pass at which the point was taken. */
+  readonly step: number;
+}
+
+export type Scalar = number | string | boolean | null;
+
+export interface RunnerOutput {
+  /** Test accuracy of the final model. */
+  readonly accuracy: number;
+  readonly curve: readonly CurvePoint[];
+  /** Runner-specific figures (nonzeros, passes, parameters, ...). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Everything needed to rerun: the effective configuration. */
+  readonly config: Readonly<Record<string, Scalar | readonly Scalar[]>>;
+  /** Set by deep-learning runners: which tfjs backend ran, and why. */
+  readonly backend?: BackendInfo;
+}
+
+/** What the harness gives a runner besides the data. */
+export interface RunnerHooks {
+  readonly seed: number;
+  readonly backend: BackendChoice;
+  /** Active (unpaused) training time so far. */
+  elapsed(): { seconds: number; cpuSeconds: number };
+  /** Runs evaluation outside the measured window. */
+  evaluate<T>(fn: () => T): T;
+  /** Progress of the training loop; also where the meter samples memory. */
+  progress(done: number, total: number, label: string): void;
+}
+
+export interface RunnerOptions {
+  readonly epochs?: number;
+  readonly alpha?: number;
+}
+
+export type Family = 'deep' | 'sparse';
+
+export interface Runner {
+  readonly name: string;
+  readonly family: Family;
+  readonly description: string;
+  /** Heavy set-up that is not training (backend start-up): done before the meter starts. */
+  prepare?(hooks: Pick<RunnerHooks, 'backend'>): Promise<BackendInfo | undefined>;
+  train(split: Split, options: RunnerOptions, hooks: RunnerHooks): Promise<RunnerOutput>;
+}

@@ -1,0 +1,107 @@
+import { UsageError } from '../errors.js';
+import { centeredColumns, centeredGram } from './gram.js';
+import { cdGram, cdNaive, type CdOptions, type CdResult } from './lasso.js';
+
+export type CdMode = 'gram' | 'naive';
+
+/** Per-target solver state, warm-started from one alpha to the next. */
+export interface TargetState {
+  readonly w: Float64Array;
+  /** gram mode: q = X^T y - G w; naive mode: r = y - X w. */
+  readonly aux: Float64Array;
+  readonly xty: Float64Array;
+  readonly y: Float64Array;
+  readonly yNorm2: number;
+  readonly yMean: number;
+}
+
+/**
+ * A centered design prepared once for many targets and many alphas: the Gram matrix
+ * in covariance mode, or centered columns in residual mode.
+ */
+export class CenteredDesign {
+  private constructor(
+    readonly n: number,
+    readonly p: number,
+    readonly mode: CdMode,
+    readonly mean: Float64Array,
+    private readonly X: Float32Array | Float64Array,
+    private readonly gram: Float64Array | undefined,
+    private readonly columns: Float64Array | undefined,
+    private readonly colNorm2: Float64Array | undefined,
+  ) {}
+
+  /** `auto` picks covariance updates when n > p (a pass is then O(p^2) instead of O(np)). */
+  static from(X: Float32Array | Float64Array, n: number, p: number, mode: CdMode | 'auto' = 'auto'): CenteredDesign {
+    validateMatrix(X, n, p, 'X');
+    const chosen: CdMode = mode === 'auto' ? (n > p ? 'gram' : 'naive') : mode;
+    if (chosen === 'gram') {
+      const { gram, mean } = centeredGram(X, n, p);
+      return new CenteredDesign(n, p, chosen, mean, X, gram, undefined, undefined);
+    }
+    const mean = new Float64Array(p);
+    for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) mean[j] += X[i * p + j];
+    for (let j = 0; j < p; j++) mean[j] /= n;
+    const columns = centeredColumns(X, n, p, mean);
+    const colNorm2 = new Float64Array(p);
+    for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += columns[j * n + i] ** 2;
+      colNorm2[j] = s;
+    }
+    return new CenteredDesign(n, p, chosen, mean, X, undefined, columns, colNorm2);
+  }
+
+  /** Centers a target and sets up a zero warm start. */
+  target(y: ArrayLike<number>): TargetState {
+    const { n, p } = this;
+    if (y.length !== n) throw new UsageError(`y has ${y.length} values, expected ${n}`);
+    let yMean = 0;
+    for (let i = 0; i < n; i++) yMean += y[i];
+    yMean /= n;
+    const yc = new Float64Array(n);
+    let yNorm2 = 0;
+    for (let i = 0; i < n; i++) {
+      yc[i] = y[i] - yMean;
+      yNorm2 += yc[i] * yc[i];
+    }
+    if (!Number.isFinite(yNorm2)) throw new UsageError('y contains non-finite values');
+    // X^T yc equals Xc^T yc because yc sums to zero; scan rows, skipping zero pixels.
+    const xty = new Float64Array(p);
+    const X = this.X;
+    for (let i = 0; i < n; i++) {
+      const yi = yc[i];
+      if (yi === 0) continue;
+      const base = i * p;
+      for (let j = 0; j < p; j++) {
+        const v = X[base + j];
+        if (v !== 0) xty[j] += v * yi;
+      }
+    }
+    const aux = this.mode === 'gram' ? Float64Array.from(xty) : Float64Array.from(yc);
+    return { w: new Float64Array(p), aux, xty, y: yc, yNorm2, yMean };
+  }
+
+  /** Coordinate descent from the state's current coefficients (warm start). */
+  solve(t: TargetState, o: CdOptions): CdResult {
+    if (this.mode === 'gram') return cdGram(this.gram as Float64Array, t.xty, t.yNorm2, this.n, t.w, t.aux, o);
+    return cdNaive(this.columns as Float64Array, this.n, this.colNorm2 as Float64Array, t.y, t.w, t.aux, o);
+  }
+
+  /** Intercept that makes the fit pass through the means (fitIntercept by centering). */
+  intercept(t: TargetState): number {
+    let s = 0;
+    for (let j = 0; j < this.p; j++) s += this.mean[j] * t.w[j];
+    return t.yMean - s;
+  }
+}
+
+export function validateMatrix(X: ArrayLike<number>, n: number, p: number, name: string): void {
+  if (!Number.isInteger(n) || !Number.isInteger(p) || n < 1 || p < 1) {
+    throw new UsageError(`${name}: shape ${n} x ${p} is not a positive integer shape`);
+  }
+  if (X.length !== n * p) throw new UsageError(`${name} has ${X.length} values, expected ${n} x ${p} = ${n * p}`);
+  for (let i = 0; i < X.length; i++) {
+    if (!Number.isFinite(X[i])) throw new UsageError(`${name}[${Math.floor(i / p)}, ${i % p}] is ${X[i]}, not finite`);
+  }
+}

@@ -1,0 +1,169 @@
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { datasetEntry, loadDataset } from '../datasets/registry.js';
+import { stratifiedSplit } from '../datasets/split.js';
+import type { Split } from '../datasets/types.js';
+import type { BackendChoice, BackendInfo } from '../deep/backend.js';
+import { UsageError } from '../errors.js';
+import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
+import { Meter } from '../meter/meter.js';
+import { collectEnvironment } from '../results/environment.js';
+import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
+import { writeRecord } from '../results/store.js';
+import { getRunner } from '../runners/registry.js';
+import { getSuite, type SuiteEntry } from './suites.js';
+
+export interface RunOptions {
+  readonly suite: string;
+  readonly datasets?: readonly string[];
+  readonly runners?: readonly string[];
+  readonly repeats?: number;
+  readonly seed: number;
+  readonly backend: BackendChoice;
+  readonly epochs?: number;
+  readonly resultsDir: string;
+  readonly conversion?: Conversion;
+  readonly argv?: readonly string[];
+}
+
+/** Progress and notices go here (stderr in the CLI), never to stdout. */
+export interface RunEvents {
+  notice?(message: string): void;
+  progress?(label: string, done: number, total: number): void;
+  cellDone?(entry: ResultEntry): void;
+}
+
+export interface PlannedCell extends SuiteEntry {
+  readonly repeat: number;
+  readonly seed: number;
+}
+
+/** Validates every option before any work, so bad input writes nothing. */
+export function planRun(o: RunOptions): PlannedCell[] {
+  const suite = getSuite(o.suite);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) {
+    throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  }
+  const repeats = o.repeats ?? suite.repeats;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats must be a positive integer, got ${repeats}`);
+  if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) {
+    throw new UsageError(`--epochs must be a positive integer, got ${o.epochs}`);
+  }
+  o.datasets?.forEach((d) => datasetEntry(d));
+  o.runners?.forEach((r) => getRunner(r));
+  checkWritableDir(o.resultsDir);
+  const entries = suite.entries.filter(
+    (e) => (!o.datasets || o.datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner)),
+  );
+  if (entries.length === 0) throw new UsageError(`--dataset/--runner: nothing of suite "${suite.name}" is selected`);
+  for (const e of entries) {
+    const available = datasetEntry(e.dataset).available();
+    if (!available.ok) throw new UsageError(`--dataset ${e.dataset}: ${available.reason}`);
+  }
+  const cells: PlannedCell[] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    // every runner of one repeat shares one seed, hence one split
+    for (const e of entries) cells.push({ ...e, epochs: o.epochs ?? e.epochs, repeat, seed: o.seed + repeat });
+  }
+  return cells;
+}
+
+/** The results directory must be a writable directory, or creatable under one. */
+export function checkWritableDir(dir: string): void {
+  const abs = resolve(dir);
+  if (existsSync(abs)) {
+    if (!statSync(abs).isDirectory()) throw new UsageError(`--results-dir ${dir}: exists and is not a directory`);
+    try {
+      accessSync(abs, fsConstants.W_OK);
+    } catch {
+      throw new UsageError(`--results-dir ${dir}: not writable`);
+    }
+    return;
+  }
+  let parent = dirname(abs);
+  while (!existsSync(parent)) parent = dirname(parent);
+  if (!statSync(parent).isDirectory()) throw new UsageError(`--results-dir ${dir}: ${parent} is not a directory`);
+  try {
+    accessSync(parent, fsConstants.W_OK);
+  } catch {
+    throw new UsageError(`--results-dir ${dir}: cannot create it, ${parent} is not writable`);
+  }
+}
+
+/**
+ * Runs a suite: every planned cell trains inside its own meter window on a split
+ * shared by all runners of that repeat; one record is written at the end, atomically.
+ */
+export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{ record: RunRecord; path: string }> {
+  const cells = planRun(o);
+  const conversion = o.conversion ?? DEFAULT_CONVERSION;
+  const splits = new Map<string, Split>();
+  const results: ResultEntry[] = [];
+  const noticed = new Set<string>();
+  for (const cell of cells) {
+    const key = `${cell.dataset}/${cell.trainSize}/${cell.testSize}/${cell.seed}`;
+    let split = splits.get(key);
+    if (!split) {
+      split = stratifiedSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, testSize: cell.testSize, seed: cell.seed });
+      splits.set(key, split);
+    }
+    const runner = getRunner(cell.runner);
+    const prepared: BackendInfo | undefined = await runner.prepare?.({ backend: o.backend });
+    if (prepared && !noticed.has(prepared.name)) {
+      noticed.add(prepared.name);
+      events.notice?.(`tfjs backend: ${prepared.name} (${prepared.reason})`);
+      for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
+    }
+    const meter = new Meter();
+    const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
+    meter.begin();
+    const out = await runner.train(
+      split,
+      { epochs: cell.epochs },
+      {
+        seed: cell.seed,
+        backend: o.backend,
+        elapsed: () => meter.elapsed(),
+        evaluate: (fn) => meter.paused(fn),
+        progress: (done, total, what) => {
+          meter.sample();
+          events.progress?.(`${label} ${what}`, done, total);
+        },
+      },
+    );
+    const m = meter.end();
+    const entry: ResultEntry = {
+      dataset: cell.dataset,
+      runner: cell.runner,
+      family: runner.family,
+      repeat: cell.repeat,
+      seed: cell.seed,
+      split: { train: split.yTrain.length, test: split.yTest.length, seed: split.seed },
+      accuracy: out.accuracy,
+      curve: [...out.curve],
+      metrics: { ...out.metrics },
+      config: { ...out.config } as ResultEntry['config'],
+      backend: out.backend ? { ...out.backend, customKernels: [...out.backend.customKernels], warnings: [...out.backend.warnings] } : undefined,
+      measurement: { seconds: m.seconds, cpuSeconds: m.cpuSeconds, pausedSeconds: m.pausedSeconds, peakRssBytes: m.peakRssBytes },
+      energy: { ...m.energy },
+      converted: convert(m.energy.joules, conversion),
+    };
+    results.push(entry);
+    events.cellDone?.(entry);
+  }
+  const createdAt = new Date();
+  const record: RunRecord = {
+    schemaVersion: SCHEMA_VERSION,
+    id: `${createdAt.toISOString().replace(/[:.]/g, '-')}-${o.suite}-${process.pid}`,
+    createdAt: createdAt.toISOString(),
+    suite: o.suite,
+    seed: o.seed,
+    repeats: cells.reduce((m, c) => Math.max(m, c.repeat + 1), 0),
+    argv: [...(o.argv ?? [])],
+    environment: collectEnvironment(),
+    conversion: { ...conversion },
+    results,
+  };
+  const path = writeRecord(o.resultsDir, record);
+  return { record, path };
+}

@@ -1,0 +1,53 @@
+import { UsageError } from '../errors.js';
+
+/** One (dataset, runner) cell of a suite, with its sizes and options. */
+export interface SuiteEntry {
+  readonly dataset: string;
+  readonly runner: string;
+  readonly trainSize: number;
+  readonly testSize: number;
+  readonly epochs?: number;
+}
+
+export interface Suite {
+  readonly name: SuiteName;
+  readonly description: string;
+  readonly repeats: number;
+  readonly entries: readonly SuiteEntry[];
+}
+
+export const SUITE_NAMES = ['quick', 'default', 'full'] as const;
+export type SuiteName = (typeof SUITE_NAMES)[number];
+
+const mnist = (trainSize: number, testSize: number, epochs: number): SuiteEntry[] => [
+  { dataset: 'mnist', runner: 'cnn', trainSize, testSize, epochs },
+  { dataset: 'mnist', runner: 'lasso', trainSize, testSize },
+];
+
+const SUITES: Record<SuiteName, Suite> = {
+  quick: {
+    name: 'quick',
+    description: 'CI smoke run: 2,000/500 MNIST digits, CNN 1 epoch, LASSO',
+    repeats: 1,
+    entries: mnist(2000, 500, 1),
+  },
+  default: {
+    name: 'default',
+    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO',
+    repeats: 1,
+    entries: mnist(8000, 2000, 3),
+  },
+  full: {
+    name: 'full',
+    description: '8,000/2,000 MNIST digits, CNN 10 epochs, LASSO, 3 repeats',
+    repeats: 3,
+    entries: mnist(8000, 2000, 10),
+  },
+};
+
+export function getSuite(name: string): Suite {
+  if (!(SUITE_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`--suite: unknown suite "${name}" (expected ${SUITE_NAMES.join('|')})`);
+  }
+  return SUITES[name as SuiteName];
+}
