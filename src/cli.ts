@@ -153,7 +153,7 @@ export function buildProgram(): Command {
     .option('--json', 'print meta.json on stdout')
     .action((opts) => {
       const e = datasetEntry(opts.dataset);
-      checkWritableDir(opts.out);
+      checkWritableDir(opts.out, '--out');
       const split = stratifiedSplit(loadDataset(e.name), {
         trainSize: opts.trainSize ?? e.trainSize,
         testSize: opts.testSize ?? e.testSize,

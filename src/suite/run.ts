@@ -1,5 +1,5 @@
-import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { datasetEntry, loadDataset } from '../datasets/registry.js';
 import { stratifiedSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
@@ -68,25 +68,25 @@ export function planRun(o: RunOptions): PlannedCell[] {
   return cells;
 }
 
-/** The results directory must be a writable directory, or creatable under one. */
-export function checkWritableDir(dir: string): void {
+/**
+ * The results directory must be a directory we can write, or creatable under one.
+ * Checked by creating and removing a probe file, since access(2) says yes to root
+ * even where a write would fail (procfs, read-only mounts).
+ */
+export function checkWritableDir(dir: string, flag = '--results-dir'): void {
   const abs = resolve(dir);
-  if (existsSync(abs)) {
-    if (!statSync(abs).isDirectory()) throw new UsageError(`--results-dir ${dir}: exists and is not a directory`);
-    try {
-      accessSync(abs, fsConstants.W_OK);
-    } catch {
-      throw new UsageError(`--results-dir ${dir}: not writable`);
-    }
-    return;
+  let existing = abs;
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) {
+    throw new UsageError(existing === abs ? `${flag} ${dir}: exists and is not a directory` : `${flag} ${dir}: ${existing} is not a directory`);
   }
-  let parent = dirname(abs);
-  while (!existsSync(parent)) parent = dirname(parent);
-  if (!statSync(parent).isDirectory()) throw new UsageError(`--results-dir ${dir}: ${parent} is not a directory`);
+  const probe = join(existing, `.sparsebench-probe-${process.pid}`);
   try {
-    accessSync(parent, fsConstants.W_OK);
-  } catch {
-    throw new UsageError(`--results-dir ${dir}: cannot create it, ${parent} is not writable`);
+    closeSync(openSync(probe, 'wx'));
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(existing === abs ? `${flag} ${dir}: not writable (${why})` : `${flag} ${dir}: cannot create it under ${existing} (${why})`);
   }
 }
 

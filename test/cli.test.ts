@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/datasets/mnist.js';
+import { stratifiedSplit } from '../src/datasets/split.js';
+import type { ExportMeta } from '../src/datasets/export.js';
+import { runRecordSchema } from '../src/results/schema.js';
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-cli-'));
+
+describe('bad input: one-line error naming the flag or path, exit 2, nothing written', () => {
+  const cases: [string, (dir: string) => string[], RegExp][] = [
+    ['unknown dataset', (d) => ['run', '--dataset', 'imagenet', '--results-dir', d], /--dataset: unknown dataset "imagenet"/],
+    ['unknown runner', (d) => ['run', '--runner', 'gpt', '--results-dir', d], /--runner: unknown runner "gpt"/],
+    ['unknown backend', (d) => ['run', '--backend', 'webgpu', '--results-dir', d], /--backend: unknown backend "webgpu"/],
+    ['epochs 0', (d) => ['run', '--epochs', '0', '--results-dir', d], /--epochs must be >= 1/],
+    ['epochs not a number', (d) => ['run', '--epochs', 'three', '--results-dir', d], /--epochs must be an integer/],
+    ['unknown suite', (d) => ['run', '--suite', 'huge', '--results-dir', d], /--suite/],
+    ['results dir is a file', (d) => ['run', '--results-dir', join(d, 'file')], /--results-dir .*file: exists and is not a directory/],
+    ['results dir under a file', (d) => ['run', '--results-dir', join(d, 'file', 'sub')], /--results-dir .*is not a directory/],
+    ['unwritable results dir', () => ['run', '--results-dir', '/proc/sparsebench-results'], /--results-dir \/proc\/sparsebench-results: cannot create it/],
+    ['export to unwritable dir', () => ['datasets', 'export', '--dataset', 'mnist', '--out', '/proc/sb-export'], /--out \/proc\/sb-export/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, () => {
+      const dir = tmp();
+      writeFileSync(join(dir, 'file'), 'not a directory');
+      const r = cli(args(join(dir, 'results')).map((a) => a.replace(join(dir, 'results', 'file'), join(dir, 'file'))));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('sparsebench: error')).length).toBeLessThanOrEqual(1);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(dir)).toEqual(['file']);
+    });
+  }
+
+  it('an unknown option is a usage error too', () => {
+    const r = cli(['run', '--epoch', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--epoch'/);
+  });
+});
+
+describe('sparsebench run --suite quick --json', () => {
+  it('writes one record and the tables, which agree, and keeps stdout one JSON document', () => {
+    const dir = join(tmp(), 'results');
+    const r = cli(['run', '--suite', 'quick', '--json', '--no-progress', '--results-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { recordPath: string; readmePath: string; record: unknown };
+    const record = runRecordSchema.parse(out.record);
+    expect(readdirSync(join(dir, 'runs'))).toEqual([`${record.id}.json`]);
+    expect(runRecordSchema.parse(JSON.parse(readFileSync(out.recordPath, 'utf8')))).toEqual(record);
+    // both runners trained on the same split
+    const [cnn, lasso] = ['cnn', 'lasso'].map((n) => record.results.find((x) => x.runner === n)!);
+    expect(cnn.split).toEqual(lasso.split);
+    expect(cnn.split).toEqual({ train: 2000, test: 500, seed: 42 });
+    // no silent fallback: backend stated in record, stderr and table
+    expect(cnn.backend?.name).toBe('wasm');
+    expect(cnn.backend?.reason).toMatch(/tfjs-node/);
+    expect(r.stderr).toMatch(/tfjs backend: wasm/);
+    const readme = readFileSync(out.readmePath, 'utf8');
+    expect(readme).toContain(`| cnn | deep | tfjs wasm | 1 | ${cnn.accuracy.toFixed(4)} |`);
+    expect(readme).toContain(`| lasso | sparse | typed arrays (JS) | 1 | ${lasso.accuracy.toFixed(4)} |`);
+    expect(readme).toContain(record.id);
+    expect(readme).toMatch(/estimated, not measured/);
+    for (const e of record.results) {
+      expect(e.energy.method).toMatch(/^estimated:/);
+      expect(e.curve.length).toBeGreaterThanOrEqual(2);
+      expect(e.measurement.seconds).toBeGreaterThan(0);
+    }
+    expect(lasso.metrics.finalGap).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('report regenerates the tables from records and names a corrupt file', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'runs', 'bad.json'), '{');
+    const r = cli(['report', '--results-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/skipped record: .*bad\.json: not valid JSON/);
+    expect(existsSync(join(dir, 'README.md'))).toBe(true);
+  });
+});
+
+describe('sparsebench datasets export', () => {
+  it('writes exactly the split the runners use', () => {
+    const dir = tmp();
+    const r = cli(['datasets', 'export', '--dataset', 'mnist', '--out', dir, '--seed', '7', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as ExportMeta;
+    expect(JSON.parse(r.stdout)).toEqual(meta);
+    const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 7 });
+    const X = readFileSync(join(dir, 'X_train.f64'));
+    expect(X.byteLength).toBe(8000 * 784 * 8);
+    // byte-for-byte (a deep equality over 6 million numbers would be slow)
+    expect(X.equals(Buffer.from(Float64Array.from(split.XTrain).buffer))).toBe(true);
+    expect(readFileSync(join(dir, 'y_test.u8')).equals(Buffer.from(split.yTest))).toBe(true);
+    expect(meta.files.find((f) => f.file === 'X_train.f64')?.shape).toEqual([8000, 784]);
+  });
+});

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/deep/backend.js';
+import { Rng } from '../src/util/rng.js';
+
+type Pad = 'valid' | 'same';
+
+/** Runs one kernel on the named backend from host arrays and returns host values. */
+async function onBackend(name: string, fn: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(name);
+  return tf.tidy(fn).dataSync() as Float32Array;
+}
+
+function random(rng: Rng, n: number): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('Conv2DBackpropFilter registered for wasm', () => {
+  beforeAll(async () => {
+    const info = await selectBackend('wasm');
+    expect(info.customKernels).toContain('Conv2DBackpropFilter');
+  });
+
+  const rng = new Rng(7);
+  const cases: { pad: Pad; stride: number }[] = [
+    { pad: 'valid', stride: 1 },
+    { pad: 'same', stride: 1 },
+    { pad: 'valid', stride: 2 },
+    { pad: 'same', stride: 2 },
+  ];
+  for (const { pad, stride } of cases) {
+    for (let trial = 0; trial < 4; trial++) {
+      const b = 1 + rng.nextInt(4);
+      const h = 5 + rng.nextInt(10);
+      const w = 5 + rng.nextInt(10);
+      const ci = 1 + rng.nextInt(5);
+      const co = 1 + rng.nextInt(6);
+      const kh = 1 + rng.nextInt(4);
+      const kw = 1 + rng.nextInt(4);
+      it(`matches cpu: pad ${pad}, stride ${stride}, x [${b},${h},${w},${ci}], filter [${kh},${kw},${ci},${co}]`, async () => {
+        const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [kh, kw, ci, co], stride, 1, pad);
+        const x = random(rng, b * h * w * ci);
+        const dy = random(rng, b * info.outHeight * info.outWidth * co);
+        const run = (): tf.Tensor =>
+          tf.engine().runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor4d(x, [b, h, w, ci]), dy: tf.tensor4d(dy, [b, info.outHeight, info.outWidth, co]) },
+            { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [kh, kw, ci, co] } as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
+        const got = await onBackend('wasm', run);
+        const want = await onBackend('cpu', run);
+        expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-4);
+      });
+    }
+  }
+
+  it('gives the same filter gradient as cpu through tf.grad of a conv layer', async () => {
+    const x = random(rng, 2 * 12 * 12 * 3);
+    const f = random(rng, 3 * 3 * 3 * 4);
+    const grad = (): tf.Tensor =>
+      tf.grad((filter: tf.Tensor) => tf.conv2d(tf.tensor4d(x, [2, 12, 12, 3]), filter as tf.Tensor4D, 2, 'same').square().sum())(
+        tf.tensor4d(f, [3, 3, 3, 4]),
+      );
+    expect(maxAbsDiff(await onBackend('wasm', grad), await onBackend('cpu', grad))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('leaks no tensors or backend memory', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const f = tf.randomNormal([3, 3, 3, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const beforeBytes = tf.memory().numBytes;
+    const g = tf.grad((filter: tf.Tensor) => tf.conv2d(x, filter as tf.Tensor4D, 1, 'valid').sum())(f);
+    g.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(beforeBytes);
+    x.dispose();
+    f.dispose();
+  });
+});
