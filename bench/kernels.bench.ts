@@ -1,0 +1,68 @@
+/**
+ * Micro-benchmarks of the hot kernels (benchmark.js): prints mean milliseconds per call
+ * with the relative margin of error. Figures, not tests: run with `npm run bench:kernels`.
+ */
+import Benchmark from 'benchmark';
+import * as tf from '@tensorflow/tfjs';
+import { loadMnist } from '../src/datasets/mnist.js';
+import { stratifiedSplit } from '../src/datasets/split.js';
+import { selectBackend } from '../src/deep/backend.js';
+import { buildCnn, DEFAULT_CNN, trainStep } from '../src/deep/cnn.js';
+import { CenteredDesign } from '../src/sparse/design.js';
+import { centeredGram } from '../src/sparse/gram.js';
+import { alphaMax } from '../src/sparse/lasso.js';
+import { Rng } from '../src/util/rng.js';
+
+const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+const n = split.yTrain.length;
+const p = split.features;
+const backend = await selectBackend((process.env.SPARSEBENCH_BACKEND as 'auto' | undefined) ?? 'auto');
+process.stderr.write(`tfjs backend: ${backend.name} (${backend.reason})\n`);
+
+// LASSO: a design and one target, as the runner builds them
+const design = CenteredDesign.from(split.XTrain, n, p, 'gram');
+const onehot = Float64Array.from(split.yTrain, (c) => (c === 3 ? 1 : 0));
+const target = design.target(onehot);
+const alpha = 0.1 * alphaMax(target.xty, n, 1);
+
+// CNN: one training step on a batch of 64
+const rng = new Rng(1);
+const model = buildCnn(split, DEFAULT_CNN, rng);
+const optimizer = tf.train.adam(1e-3);
+const xs = tf.tensor4d(split.XTrain.subarray(0, 64 * p), [64, 28, 28, 1]);
+const ys = tf.oneHot(tf.tensor1d(split.yTrain.subarray(0, 64), 'int32'), 10) as tf.Tensor2D;
+const x2 = tf.randomNormal([64, 13, 13, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
+const dy2 = tf.randomNormal([64, 11, 11, 16], 0, 1, 'float32', 4) as tf.Tensor4D;
+
+const suite = new Benchmark.Suite('kernels');
+suite
+  .add(`centeredGram ${n}x${p} (sparse rows)`, () => {
+    centeredGram(split.XTrain, n, p);
+  })
+  .add('CD pass, covariance mode (one target, from zero)', () => {
+    target.w.fill(0);
+    target.aux.set(target.xty);
+    design.solve(target, { alpha, l1Ratio: 1, tol: 1e-4, maxIter: 1, positive: false });
+  })
+  .add(`cnn training step, batch 64 (${backend.name})`, () => {
+    trainStep(model, optimizer, xs, ys);
+  })
+  .add(`Conv2DBackpropFilter x[64,13,13,8] dy[64,11,11,16] (${backend.name})`, () => {
+    tf.tidy(() =>
+      (
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: x2, dy: dy2 }, {
+          strides: 1,
+          pad: 'valid',
+          dataFormat: 'NHWC',
+          dimRoundingMode: undefined,
+          filterShape: [3, 3, 8, 16],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor
+      ).dataSync(),
+    );
+  })
+  .on('cycle', (e: Benchmark.Event) => {
+    const b = e.target as Benchmark;
+    const stats = b.stats as Benchmark.Stats;
+    console.log(`${(stats.mean * 1e3).toFixed(3).padStart(10)} ms  +/-${stats.rme.toFixed(1)}%  ${b.name} (${stats.sample.length} samples)`);
+  })
+  .run({ async: false });

@@ -1,0 +1,40 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planRun, runSuite } from '../src/suite/run.js';
+
+const dir = (): string => join(mkdtempSync(join(tmpdir(), 'sb-suite-')), 'results');
+
+describe('planRun', () => {
+  it('gives every runner of a repeat the same seed, and each repeat its own', () => {
+    const cells = planRun({ suite: 'default', repeats: 3, seed: 10, backend: 'auto', resultsDir: dir() });
+    expect(cells.map((c) => `${c.runner}:${c.seed}`)).toEqual(['cnn:10', 'lasso:10', 'cnn:11', 'lasso:11', 'cnn:12', 'lasso:12']);
+    expect(cells.every((c) => c.trainSize === 8000 && c.testSize === 2000)).toBe(true);
+  });
+
+  it('filters by runner and dataset', () => {
+    const cells = planRun({ suite: 'quick', runners: ['lasso'], seed: 1, backend: 'auto', resultsDir: dir() });
+    expect(cells.map((c) => c.runner)).toEqual(['lasso']);
+  });
+});
+
+describe('default suite (the acceptance figures of npm run bench)', () => {
+  it('CNN reaches >= 0.90 and LASSO >= 0.83 test accuracy on the same 8,000/2,000 split, on wasm', async () => {
+    const { record } = await runSuite({ suite: 'default', seed: 42, backend: 'auto', resultsDir: dir() });
+    const cnn = record.results.find((r) => r.runner === 'cnn')!;
+    const lasso = record.results.find((r) => r.runner === 'lasso')!;
+    expect(cnn.backend?.name).toBe('wasm');
+    expect(cnn.split).toEqual(lasso.split);
+    expect(cnn.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(lasso.accuracy).toBeGreaterThanOrEqual(0.83);
+    expect(cnn.curve.map((c) => c.step)).toEqual([0, 1, 2, 3]);
+    // learning-curve time is monotone and ends at the metered training time
+    for (const r of [cnn, lasso]) {
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i].seconds).toBeGreaterThanOrEqual(r.curve[i - 1].seconds);
+      expect(r.curve[r.curve.length - 1].seconds).toBeLessThanOrEqual(r.measurement.seconds);
+    }
+    expect(lasso.metrics.converged).toBe(1);
+    expect(lasso.metrics.nonzeros).toBeLessThan(lasso.metrics.coefficients);
+  });
+});
