@@ -61,7 +61,7 @@ suite
     );
   })
   .on('cycle', (e: Benchmark.Event) => {
-    const b = e.target as Benchmark;
+    const b = e.target as unknown as Benchmark;
     const stats = b.stats as Benchmark.Stats;
     console.log(`${(stats.mean * 1e3).toFixed(3).padStart(10)} ms  +/-${stats.rme.toFixed(1)}%  ${b.name} (${stats.sample.length} samples)`);
   })
