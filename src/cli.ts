@@ -128,19 +128,29 @@ export function buildProgram(): Command {
     });
   datasets
     .command('check')
-    .description('load each dataset fully and validate it; exit 2 if one is missing or malformed')
+    .description('verify source checksums against datasets/<name>.json and load each dataset fully; exit 2 if one is missing, altered or malformed')
     .option('--dataset <names>', 'datasets to check (default: all)', list)
     .option('--json', 'JSON on stdout')
     .action((opts) => {
       const names: string[] = opts.dataset ?? datasetNames();
       const rows = names.map((name) => {
         const e = datasetEntry(name);
+        const available = e.available();
+        if (!available.ok) return { name, ok: false, problems: [available.reason] };
+        const problems = e.verify();
+        if (problems.length) return { name, ok: false, problems };
         const d = loadDataset(name);
         const counts = Array.from({ length: d.classes }, (_, c) => d.y.filter((v) => v === c).length);
-        return { name, samples: d.y.length, features: d.height * d.width * d.channels, classes: d.classes, counts, source: d.source, ok: e.available().ok };
+        return { name, ok: true, problems, samples: d.y.length, features: d.height * d.width * d.channels, counts, source: d.source };
       });
       if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
-      else for (const r of rows) process.stdout.write(`${r.name}: ${r.samples} samples x ${r.features} features, per class ${r.counts.join('/')}\n`);
+      else {
+        for (const r of rows) {
+          process.stdout.write(r.ok ? `${r.name}: ok, ${r.samples} samples x ${r.features} features, per class ${r.counts?.join('/')}\n` : `${r.name}: FAILED\n`);
+        }
+      }
+      const bad = rows.filter((r) => !r.ok);
+      if (bad.length) throw new UsageError(bad.map((r) => `--dataset ${r.name}: ${r.problems.join('; ')}`).join('; '));
     });
   datasets
     .command('export')

@@ -13,6 +13,11 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Where tfjs-node installed (it downloads libtensorflow), --backend tensorflow is valid. */
+function tfjsNodeLoads(): boolean {
+  return spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { stdio: 'ignore' }).status === 0;
+}
+
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-cli-'));
 
 describe('bad input: one-line error naming the flag or path, exit 2, nothing written', () => {
@@ -41,6 +46,14 @@ describe('bad input: one-line error naming the flag or path, exit 2, nothing wri
     });
   }
 
+  it.skipIf(tfjsNodeLoads())('--backend tensorflow without tfjs-node says so and writes nothing', () => {
+    const dir = tmp();
+    const r = cli(['run', '--backend', 'tensorflow', '--results-dir', join(dir, 'results')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--backend tensorflow: unavailable \(@tensorflow\/tfjs-node is not installed/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('an unknown option is a usage error too', () => {
     const r = cli(['run', '--epoch', '3']);
     expect(r.code).toBe(2);
@@ -64,7 +77,7 @@ describe('sparsebench run --suite quick --json', () => {
     // no silent fallback: backend stated in record, stderr and table
     expect(cnn.backend?.name).toBe('wasm');
     expect(cnn.backend?.reason).toMatch(/tfjs-node/);
-    expect(r.stderr).toMatch(/tfjs backend: wasm/);
+    expect(r.stderr).toMatch(/tfjs backend for cnn: wasm/);
     const readme = readFileSync(out.readmePath, 'utf8');
     expect(readme).toContain(`| cnn | deep | tfjs wasm | 1 | ${cnn.accuracy.toFixed(4)} |`);
     expect(readme).toContain(`| lasso | sparse | typed arrays (JS) | 1 | ${lasso.accuracy.toFixed(4)} |`);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadMnist } from '../src/datasets/mnist.js';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readManifest, verifyManifest } from '../src/datasets/manifest.js';
+import { loadMnist, mnistDataDir } from '../src/datasets/mnist.js';
 import { stratifiedSplit } from '../src/datasets/split.js';
 import { UsageError } from '../src/errors.js';
 
@@ -22,6 +26,21 @@ describe('mnist', () => {
     for (const v of data.X) max = Math.max(max, v);
     expect(max).toBeLessThanOrEqual(1);
     expect(max).toBeGreaterThan(0.9);
+  });
+});
+
+describe('dataset manifest', () => {
+  it('matches the installed files and names an altered or missing one', () => {
+    const manifest = readManifest('mnist');
+    expect(manifest.samples).toBe(10000);
+    expect(verifyManifest(manifest, mnistDataDir())).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'sb-manifest-'));
+    for (let d = 0; d < 9; d++) copyFileSync(join(mnistDataDir(), `${d}.json`), join(dir, `${d}.json`));
+    writeFileSync(join(dir, '3.json'), '{"data": []}');
+    const problems = verifyManifest(manifest, dir);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/3\.json: sha256 .* differs/);
+    expect(problems[1]).toMatch(/9\.json: ENOENT/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { readManifest, verifyManifest } from './manifest.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
 import type { Dataset } from './types.js';
 
@@ -13,6 +14,8 @@ export interface DatasetEntry {
   /** Cheap check that the data is present, with a reason when it is not. */
   available(): { ok: true; location: string } | { ok: false; reason: string };
   load(): Dataset;
+  /** Checksum problems of the source files against datasets/<name>.json (empty = intact). */
+  verify(): string[];
 }
 
 const registry: readonly DatasetEntry[] = [
@@ -33,6 +36,7 @@ const registry: readonly DatasetEntry[] = [
       }
     },
     load: () => loadMnist(),
+    verify: () => verifyManifest(readManifest('mnist'), mnistDataDir()),
   },
 ];
 

@@ -28,7 +28,8 @@ function estimateNote(r: RunRecord): string[] {
   return [
     `Energy is **estimated, not measured** (no power sensor was read): CPU ${sig(c.cpuWattsPerCore)} W per busy core x CPU seconds ` +
       `(${c.cpuWattsSource}) + DRAM ${c.dramWattsPerGb} W/GB x peak resident GB x seconds (${c.dramWattsSource}); ` +
-      `believed within +/-${c.relativeUncertainty * 100}%. kWh include PUE ${r.conversion.pue}; CO2e at ${r.conversion.gCo2ePerKwh} g/kWh.`,
+      `believed within +/-${c.relativeUncertainty * 100}%. Every runner is charged the same watts per CPU second, so an estimated energy ratio mostly restates the CPU-time ratio and cannot settle the "1% of the energy" claim. ` +
+      `kWh include PUE ${r.conversion.pue}; CO2e at ${r.conversion.gCo2ePerKwh} g/kWh.`,
   ];
 }
 

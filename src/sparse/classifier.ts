@@ -50,8 +50,8 @@ export interface LassoClassifierFit {
 export interface FitHooks {
   /** After each alpha of the path, with the model at that alpha. */
   onPathPoint?(point: PathPoint, model: LinearModel, index: number, total: number): void;
-  /** After each coordinate pass of any target. */
-  onPass?(): void;
+  /** After each coordinate pass of any target, with the path position. */
+  onPass?(pathIndex: number, pathTotal: number): void;
 }
 
 export function validateLassoOptions(o: LassoClassifierOptions): void {
@@ -91,9 +91,8 @@ export function fitLassoClassifier(
   const path: PathPoint[] = [];
   let last: CdResult[] = [];
   alphas.forEach((alpha, index) => {
-    last = targets.map((t) =>
-      design.solve(t, { alpha, l1Ratio: o.l1Ratio, tol: o.tol, maxIter: o.maxIter, positive: false, onPass: hooks.onPass }),
-    );
+    const onPass = hooks.onPass ? (): void => hooks.onPass?.(index, alphas.length) : undefined;
+    last = targets.map((t) => design.solve(t, { alpha, l1Ratio: o.l1Ratio, tol: o.tol, maxIter: o.maxIter, positive: false, onPass }));
     const model = linearModel(design, targets, classes);
     const point: PathPoint = {
       alpha,

@@ -99,7 +99,14 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
   const conversion = o.conversion ?? DEFAULT_CONVERSION;
   const splits = new Map<string, Split>();
   const results: ResultEntry[] = [];
-  const noticed = new Set<string>();
+  // Start every runner's machinery (the tfjs backend) before any training, so an
+  // unavailable --backend fails fast, and say which backend runs and why.
+  for (const name of new Set(cells.map((c) => c.runner))) {
+    const prepared: BackendInfo | undefined = await getRunner(name).prepare?.({ backend: o.backend });
+    if (!prepared) continue;
+    events.notice?.(`tfjs backend for ${name}: ${prepared.name} (${prepared.reason})`);
+    for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
+  }
   for (const cell of cells) {
     const key = `${cell.dataset}/${cell.trainSize}/${cell.testSize}/${cell.seed}`;
     let split = splits.get(key);
@@ -108,12 +115,6 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
       splits.set(key, split);
     }
     const runner = getRunner(cell.runner);
-    const prepared: BackendInfo | undefined = await runner.prepare?.({ backend: o.backend });
-    if (prepared && !noticed.has(prepared.name)) {
-      noticed.add(prepared.name);
-      events.notice?.(`tfjs backend: ${prepared.name} (${prepared.reason})`);
-      for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
-    }
     const meter = new Meter();
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
     meter.begin();
