@@ -38,15 +38,7 @@ export interface CdResult {
  * Duality gap of the n-scaled elastic net from O(p) summaries, the same bound
  * scikit-learn computes: the dual point is the residual rescaled into the dual ball.
  */
-function dualityGap(
-  rNorm2: number,
-  yDotR: number,
-  dualNorm: number,
-  l1Norm: number,
-  wNorm2: number,
-  l1: number,
-  l2: number,
-): number {
+function dualityGap({ rNorm2, yDotR, dualNorm, l1Norm, wNorm2 }: Summary, l1: number, l2: number): number {
   let gap: number;
   let c: number;
   if (dualNorm > l1) {
@@ -104,53 +96,53 @@ export function cdGram(
       }
     }
     // The gap is O(p) here, cheaper than a pass, so it is checked after every pass.
-    let wq = 0;
-    let wXty = 0;
-    let l1Norm = 0;
-    let wNorm2 = 0;
-    let dualNorm = 0;
-    for (let j = 0; j < p; j++) {
-      const wj = w[j];
-      wq += wj * q[j];
-      wXty += wj * xty[j];
-      l1Norm += Math.abs(wj);
-      wNorm2 += wj * wj;
-      // positive: only the upper face of the dual ball binds (as scikit-learn)
-      const c = q[j] - l2 * wj;
-      const a = o.positive ? c : Math.abs(c);
-      if (a > dualNorm) dualNorm = a;
-    }
-    const rNorm2 = Math.max(0, yNorm2 - wXty - wq);
-    gap = dualityGap(rNorm2, yNorm2 - wXty, dualNorm, l1Norm, wNorm2, l1, l2);
+    const st = gramSummary(xty, yNorm2, w, q, l2, o.positive);
+    gap = dualityGap(st, l1, l2);
     o.onPass?.(pass, gap);
     if (gap <= tolGap) {
       converged = true;
       break;
     }
   }
-  const objective = objectiveFromGram(xty, yNorm2, n, w, q, o);
-  return { passes: pass, gap: gap / n, converged, objective };
+  const st = gramSummary(xty, yNorm2, w, q, l2, o.positive);
+  return { passes: pass, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
 }
 
-function objectiveFromGram(
-  xty: Float64Array,
-  yNorm2: number,
-  n: number,
-  w: Float64Array,
-  q: Float64Array,
-  o: CdOptions,
-): number {
+interface Summary {
+  readonly rNorm2: number;
+  readonly yDotR: number;
+  readonly dualNorm: number;
+  readonly l1Norm: number;
+  readonly wNorm2: number;
+}
+
+/**
+ * ||r||^2, y.r, the dual norm of X^T r - l2 w, ||w||_1 and ||w||^2 in O(p) from q = X^T r:
+ * with G w = X^T y - q, ||r||^2 = ||y||^2 - w.X^T y - w.q.
+ */
+function gramSummary(xty: Float64Array, yNorm2: number, w: Float64Array, q: Float64Array, l2: number, positive: boolean): Summary {
   let wq = 0;
   let wXty = 0;
   let l1Norm = 0;
   let wNorm2 = 0;
+  let dualNorm = 0;
   for (let j = 0; j < w.length; j++) {
-    wq += w[j] * q[j];
-    wXty += w[j] * xty[j];
-    l1Norm += Math.abs(w[j]);
-    wNorm2 += w[j] * w[j];
+    const wj = w[j];
+    wq += wj * q[j];
+    wXty += wj * xty[j];
+    l1Norm += Math.abs(wj);
+    wNorm2 += wj * wj;
+    // positive: only the upper face of the dual ball binds (as scikit-learn)
+    const c = q[j] - l2 * wj;
+    const a = positive ? c : Math.abs(c);
+    if (a > dualNorm) dualNorm = a;
   }
-  const rNorm2 = Math.max(0, yNorm2 - wXty - wq);
+  // rounding can push a near-perfect fit's residual norm just below zero
+  return { rNorm2: Math.max(0, yNorm2 - wXty - wq), yDotR: yNorm2 - wXty, dualNorm, l1Norm, wNorm2 };
+}
+
+/** The objective in scikit-learn's scaling. */
+function primalObjective(rNorm2: number, l1Norm: number, wNorm2: number, n: number, o: CdOptions): number {
   return rNorm2 / (2 * n) + o.alpha * o.l1Ratio * l1Norm + 0.5 * o.alpha * (1 - o.l1Ratio) * wNorm2;
 }
 
@@ -201,36 +193,21 @@ export function cdNaive(
       o.onPass?.(pass, undefined);
       continue;
     }
-    gap = naiveGap(Xc, n, y, w, r, l1, l2, o.positive);
+    const st = naiveSummary(Xc, n, y, w, r, l2, o.positive);
+    gap = dualityGap(st, l1, l2);
     o.onPass?.(pass, gap);
     if (gap <= tolGap) {
       converged = true;
       break;
     }
   }
-  if (!Number.isFinite(gap)) gap = naiveGap(Xc, n, y, w, r, l1, l2, o.positive);
-  let rNorm2 = 0;
-  for (let i = 0; i < n; i++) rNorm2 += r[i] * r[i];
-  let l1Norm = 0;
-  let wNorm2 = 0;
-  for (let j = 0; j < p; j++) {
-    l1Norm += Math.abs(w[j]);
-    wNorm2 += w[j] * w[j];
-  }
-  const objective = rNorm2 / (2 * n) + o.alpha * o.l1Ratio * l1Norm + 0.5 * o.alpha * (1 - o.l1Ratio) * wNorm2;
-  return { passes: pass, gap: gap / n, converged, objective };
+  const st = naiveSummary(Xc, n, y, w, r, l2, o.positive);
+  if (!Number.isFinite(gap)) gap = dualityGap(st, l1, l2);
+  return { passes: pass, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
 }
 
-function naiveGap(
-  Xc: Float64Array,
-  n: number,
-  y: Float64Array,
-  w: Float64Array,
-  r: Float64Array,
-  l1: number,
-  l2: number,
-  positive: boolean,
-): number {
+/** The same summaries from the residual; X^T r costs a full O(np) sweep. */
+function naiveSummary(Xc: Float64Array, n: number, y: Float64Array, w: Float64Array, r: Float64Array, l2: number, positive: boolean): Summary {
   const p = w.length;
   let rNorm2 = 0;
   let yDotR = 0;
@@ -251,7 +228,7 @@ function naiveGap(
     l1Norm += Math.abs(w[j]);
     wNorm2 += w[j] * w[j];
   }
-  return dualityGap(rNorm2, yDotR, dualNorm, l1Norm, wNorm2, l1, l2);
+  return { rNorm2, yDotR, dualNorm, l1Norm, wNorm2 };
 }
 
 /** Smallest alpha at which every coefficient is zero: max_j |X_j^T y| / (n l1Ratio). */
