@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { centeredColumns, centeredGram } from './gram.js';
-import { cdGram, cdNaive, type CdOptions, type CdResult } from './lasso.js';
+import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult } from './lasso.js';
 
 export type CdMode = 'gram' | 'naive';
 
@@ -20,6 +20,8 @@ export interface TargetState {
  * in covariance mode, or centered columns in residual mode.
  */
 export class CenteredDesign {
+  private workspace: GramWorkspace | undefined;
+
   private constructor(
     readonly n: number,
     readonly p: number,
@@ -84,7 +86,10 @@ export class CenteredDesign {
 
   /** Coordinate descent from the state's current coefficients (warm start). */
   solve(t: TargetState, o: CdOptions): CdResult {
-    if (this.mode === 'gram') return cdGram(this.gram as Float64Array, t.xty, t.yNorm2, this.n, t.w, t.aux, o);
+    if (this.mode === 'gram') {
+      this.workspace ??= new GramWorkspace(this.p);
+      return cdGram(this.gram as Float64Array, t.xty, t.yNorm2, this.n, t.w, t.aux, o, this.workspace);
+    }
     return cdNaive(this.columns as Float64Array, this.n, this.colNorm2 as Float64Array, t.y, t.w, t.aux, o);
   }
 

@@ -1,0 +1,298 @@
+import type { Rng } from '../util/rng.js';
+import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
+
+/** Iterates combined by one Anderson extrapolation (celer's default). */
+const ANDERSON_K = 5;
+
+/**
+ * Scratch for cdGram, allocated once per design and reused by every target and alpha,
+ * so the solver's loops never allocate.
+ */
+export class GramWorkspace {
+  readonly all: Int32Array;
+  readonly inW: Uint8Array;
+  readonly W: Int32Array;
+  readonly wStart: Float64Array;
+  /** The working set's Gram block, m x m contiguous, rebuilt when W changes. */
+  readonly GW: Float64Array;
+  readonly wW: Float64Array;
+  readonly qW: Float64Array;
+  readonly xtyW: Float64Array;
+  readonly diag: Float64Array;
+  readonly history: Float64Array;
+  readonly wAcc: Float64Array;
+  readonly qAcc: Float64Array;
+  readonly system: Float64Array;
+
+  constructor(readonly p: number) {
+    this.all = new Int32Array(p);
+    for (let j = 0; j < p; j++) this.all[j] = j;
+    this.inW = new Uint8Array(p);
+    this.W = new Int32Array(p);
+    this.wStart = new Float64Array(p);
+    this.GW = new Float64Array(p * p);
+    this.wW = new Float64Array(p);
+    this.qW = new Float64Array(p);
+    this.xtyW = new Float64Array(p);
+    this.diag = new Float64Array(p);
+    this.history = new Float64Array((ANDERSON_K + 1) * p);
+    this.wAcc = new Float64Array(p);
+    this.qAcc = new Float64Array(p);
+    this.system = new Float64Array(ANDERSON_K * (ANDERSON_K + 1));
+  }
+}
+
+/**
+ * Covariance-mode CD for one target. `w` is the warm start and is updated in place;
+ * `q` must equal X^T y - G w for that `w` on entry, and does again on return.
+ *
+ * Passes run over a working set W, seeded by the strong rule (Tibshirani et al. 2012)
+ * and the support, on a contiguous copy of G's W x W block, so a change costs O(|W|).
+ * Every K passes an Anderson extrapolation of the last iterates is tried and kept when it
+ * lowers the objective (Bertrand & Massias 2021). When W's problem meets tol, q outside W
+ * is brought up to date, the full duality gap is taken, and KKT violators join W.
+ * A "pass" is one sweep over W.
+ */
+export function cdGram(
+  gram: Float64Array,
+  xty: Float64Array,
+  yNorm2: number,
+  n: number,
+  w: Float64Array,
+  q: Float64Array,
+  o: CdOptions,
+  ws: GramWorkspace = new GramWorkspace(xty.length),
+): CdResult {
+  const p = xty.length;
+  if (ws.p !== p) throw new Error(`cdGram: workspace for ${ws.p} features, problem has ${p}`);
+  const [l1, l2] = penalties(n, o);
+  const tolGap = o.tol * yNorm2;
+  if (o.selection === 'random' && !o.rng) throw new Error('cdGram: selection "random" needs an rng');
+  const { all, inW, W, wStart, GW, wW, qW, xtyW, diag } = ws;
+
+  // Strong rule: with l1Prev the dual norm at the warm start (= the previous penalty when w
+  // solves the previous problem of a path), |q_j| < 2 l1 - l1Prev predicts w_j = 0.
+  const l1Prev = Math.max(l1, summarise(all, p, xty, yNorm2, w, q, l2, o.positive).dualNorm);
+  const threshold = o.screening === 'none' ? -Infinity : 2 * l1 - l1Prev;
+  let m = 0;
+  for (let j = 0; j < p; j++) {
+    inW[j] = 0;
+    if (gram[j * p + j] > 0 && (w[j] !== 0 || score(q[j], o.positive) >= threshold)) {
+      inW[j] = 1;
+      W[m++] = j;
+    }
+  }
+  wStart.set(w);
+  let gap = Infinity;
+  let pass = 0;
+  let converged = false;
+  while (pass < o.maxIter) {
+    // compact copy of the working set's problem
+    for (let a = 0; a < m; a++) {
+      const j = W[a];
+      wW[a] = w[j];
+      qW[a] = q[j];
+      xtyW[a] = xty[j];
+      const row = j * p;
+      diag[a] = gram[row + j];
+      const out = a * m;
+      for (let b = 0; b < m; b++) GW[out + b] = gram[row + W[b]];
+    }
+    const inner = solveWorkingSet(ws, m, yNorm2, l1, l2, tolGap, o, pass);
+    pass = inner.pass;
+    // scatter back and bring q up to date outside W: q_k -= sum_j (w_j - wStart_j) G_jk
+    for (let a = 0; a < m; a++) {
+      const j = W[a];
+      w[j] = wW[a];
+      q[j] = qW[a];
+      const d = w[j] - wStart[j];
+      if (d === 0) continue;
+      const row = j * p;
+      for (let k = 0; k < p; k++) if (inW[k] === 0) q[k] -= d * gram[row + k];
+      wStart[j] = w[j];
+    }
+    gap = dualityGap(summarise(all, p, xty, yNorm2, w, q, l2, o.positive), l1, l2);
+    if (!inner.done) break;
+    if (gap <= tolGap) {
+      converged = true;
+      break;
+    }
+    // KKT violated outside W (else the full gap would equal W's): grow W and go on.
+    const before = m;
+    for (let k = 0; k < p; k++) {
+      if (inW[k] === 0 && gram[k * p + k] > 0 && score(q[k], o.positive) > l1) {
+        inW[k] = 1;
+        W[m++] = k;
+      }
+    }
+    if (m === before) {
+      // only rounding separates the two gaps: W's problem met tol
+      converged = true;
+      break;
+    }
+  }
+  const st = summarise(all, p, xty, yNorm2, w, q, l2, o.positive);
+  return { passes: pass, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
+}
+
+/** CD passes on the compact working-set problem until its gap meets tol or maxIter. */
+function solveWorkingSet(
+  ws: GramWorkspace,
+  m: number,
+  yNorm2: number,
+  l1: number,
+  l2: number,
+  tolGap: number,
+  o: CdOptions,
+  passesSoFar: number,
+): { pass: number; done: boolean } {
+  const { all, GW, wW, qW, xtyW, diag, history } = ws;
+  const random = o.selection === 'random';
+  const rng = o.rng as Rng;
+  let pass = passesSoFar;
+  let stored = 0;
+  history.set(wW.subarray(0, m), 0);
+  stored = 1;
+  while (pass < o.maxIter) {
+    pass++;
+    for (let s = 0; s < m; s++) {
+      const a = random ? rng.nextInt(m) : s;
+      const gaa = diag[a];
+      const wa = wW[a];
+      const wNew = update(qW[a] + gaa * wa, l1, gaa + l2, o.positive);
+      if (wNew !== wa) {
+        const d = wNew - wa;
+        const row = a * m;
+        for (let b = 0; b < m; b++) qW[b] -= d * GW[row + b];
+        wW[a] = wNew;
+      }
+    }
+    // The working set's gap costs O(m), less than a pass: checked after every pass.
+    const gap = dualityGap(summarise(all, m, xtyW, yNorm2, wW, qW, l2, o.positive), l1, l2);
+    o.onPass?.(pass, gap);
+    if (gap <= tolGap) return { pass, done: true };
+    history.set(wW.subarray(0, m), stored * m);
+    stored++;
+    if (stored === ANDERSON_K + 1) {
+      extrapolate(ws, m, yNorm2, l1, l2, o.positive);
+      history.set(wW.subarray(0, m), 0);
+      stored = 1;
+    }
+  }
+  return { pass, done: false };
+}
+
+/**
+ * Anderson extrapolation: with U the K differences of the last K+1 iterates, solve
+ * (U^T U) z = 1, c = z / sum z, and try w = sum c_i w_(i+1); keep it if the objective drops.
+ * Costs one m x m product, about one pass.
+ */
+function extrapolate(ws: GramWorkspace, m: number, yNorm2: number, l1: number, l2: number, positive: boolean): void {
+  const { history: h, system: A, wAcc, qAcc, GW, wW, qW, xtyW, all } = ws;
+  const K = ANDERSON_K;
+  const cols = K + 1;
+  // A = [U^T U | 1], U_i = h_(i+1) - h_i
+  for (let i = 0; i < K; i++) {
+    for (let k = i; k < K; k++) {
+      let s = 0;
+      const ui = (i + 1) * m;
+      const li = i * m;
+      const uk = (k + 1) * m;
+      const lk = k * m;
+      for (let a = 0; a < m; a++) s += (h[ui + a] - h[li + a]) * (h[uk + a] - h[lk + a]);
+      A[i * cols + k] = s;
+      A[k * cols + i] = s;
+    }
+    A[i * cols + K] = 1;
+  }
+  if (!solveInPlace(A, K)) return;
+  let sum = 0;
+  for (let i = 0; i < K; i++) sum += A[i * cols + K];
+  if (!Number.isFinite(sum) || sum === 0) return;
+  wAcc.fill(0, 0, m);
+  for (let i = 0; i < K; i++) {
+    const c = A[i * cols + K] / sum;
+    const base = (i + 1) * m;
+    for (let a = 0; a < m; a++) wAcc[a] += c * h[base + a];
+  }
+  if (positive) for (let a = 0; a < m; a++) if (wAcc[a] < 0) return;
+  // q at the extrapolated point: xty_W - G_WW wAcc
+  qAcc.set(xtyW.subarray(0, m));
+  for (let a = 0; a < m; a++) {
+    const wa = wAcc[a];
+    if (wa === 0) continue;
+    const row = a * m;
+    for (let b = 0; b < m; b++) qAcc[b] -= wa * GW[row + b];
+  }
+  const now = summarise(all, m, xtyW, yNorm2, wW, qW, l2, positive);
+  const acc = summarise(all, m, xtyW, yNorm2, wAcc, qAcc, l2, positive);
+  const objective = (s: Summary): number => 0.5 * s.rNorm2 + l1 * s.l1Norm + 0.5 * l2 * s.wNorm2;
+  if (objective(acc) < objective(now)) {
+    wW.set(wAcc.subarray(0, m));
+    qW.set(qAcc.subarray(0, m));
+  }
+}
+
+/** Gaussian elimination with partial pivoting on [A | b] (K x K+1); b becomes the solution. */
+function solveInPlace(A: Float64Array, K: number): boolean {
+  const cols = K + 1;
+  let scale = 0;
+  for (let i = 0; i < K; i++) scale = Math.max(scale, Math.abs(A[i * cols + i]));
+  if (!(scale > 0)) return false;
+  for (let c = 0; c < K; c++) {
+    let piv = c;
+    for (let r = c + 1; r < K; r++) if (Math.abs(A[r * cols + c]) > Math.abs(A[piv * cols + c])) piv = r;
+    if (Math.abs(A[piv * cols + c]) <= 1e-14 * scale) return false;
+    if (piv !== c) {
+      for (let k = 0; k < cols; k++) {
+        const t = A[c * cols + k];
+        A[c * cols + k] = A[piv * cols + k];
+        A[piv * cols + k] = t;
+      }
+    }
+    for (let r = 0; r < K; r++) {
+      if (r === c) continue;
+      const f = A[r * cols + c] / A[c * cols + c];
+      if (f === 0) continue;
+      for (let k = c; k < cols; k++) A[r * cols + k] -= f * A[c * cols + k];
+    }
+  }
+  for (let i = 0; i < K; i++) A[i * cols + K] /= A[i * cols + i];
+  return true;
+}
+
+/**
+ * ||r||^2, y.r, the dual norm of X^T r - l2 w, ||w||_1 and ||w||^2 from q = X^T r over the
+ * coordinates idx[0..m), w being zero elsewhere: with G w = X^T y - q,
+ * ||r||^2 = ||y||^2 - w.X^T y - w.q. O(m).
+ */
+function summarise(
+  idx: Int32Array,
+  m: number,
+  xty: Float64Array,
+  yNorm2: number,
+  w: Float64Array,
+  q: Float64Array,
+  l2: number,
+  positive: boolean,
+): Summary {
+  let wq = 0;
+  let wXty = 0;
+  let l1Norm = 0;
+  let wNorm2 = 0;
+  let dualNorm = 0;
+  for (let a = 0; a < m; a++) {
+    const j = idx[a];
+    const wj = w[j];
+    wq += wj * q[j];
+    wXty += wj * xty[j];
+    l1Norm += Math.abs(wj);
+    wNorm2 += wj * wj;
+    // positive: only the upper face of the dual ball binds (as scikit-learn)
+    const c = score(q[j] - l2 * wj, positive);
+    if (c > dualNorm) dualNorm = c;
+  }
+  // rounding can push a near-perfect fit's residual norm just below zero
+  return { rNorm2: Math.max(0, yNorm2 - wXty - wq), yDotR: yNorm2 - wXty, dualNorm, l1Norm, wNorm2 };
+}
+
