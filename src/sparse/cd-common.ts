@@ -30,6 +30,8 @@ export interface CdOptions {
   readonly rng?: Rng;
   /** gram mode: 'strong' = working sets seeded by the strong rule (default); 'none' = every pass visits all. */
   readonly screening?: 'strong' | 'none';
+  /** gram mode: finish with Newton steps on the support once CD has settled it (default true). */
+  readonly newton?: boolean;
   /** Called after each pass with the pass number and its duality gap (n-scaled), if computed. */
   readonly onPass?: (pass: number, gap: number | undefined) => void;
 }

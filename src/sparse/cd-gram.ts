@@ -1,4 +1,5 @@
 import type { Rng } from '../util/rng.js';
+import type { UpdatableCholesky } from './cholesky.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
 /** Iterates combined by one Anderson extrapolation (celer's default). */
@@ -11,6 +12,9 @@ const ANDERSON_K = 5;
 export class GramWorkspace {
   readonly all: Int32Array;
   readonly inW: Uint8Array;
+  readonly mark: Uint8Array;
+  /** Compact position of each feature in W, or -1. */
+  readonly pos: Int32Array;
   readonly W: Int32Array;
   readonly wStart: Float64Array;
   /** The working set's Gram block, m x m contiguous, rebuilt when W changes. */
@@ -28,6 +32,8 @@ export class GramWorkspace {
     this.all = new Int32Array(p);
     for (let j = 0; j < p; j++) this.all[j] = j;
     this.inW = new Uint8Array(p);
+    this.mark = new Uint8Array(p);
+    this.pos = new Int32Array(p);
     this.W = new Int32Array(p);
     this.wStart = new Float64Array(p);
     this.GW = new Float64Array(p * p);
@@ -62,13 +68,14 @@ export function cdGram(
   q: Float64Array,
   o: CdOptions,
   ws: GramWorkspace = new GramWorkspace(xty.length),
+  factor?: SupportFactor,
 ): CdResult {
   const p = xty.length;
   if (ws.p !== p) throw new Error(`cdGram: workspace for ${ws.p} features, problem has ${p}`);
   const [l1, l2] = penalties(n, o);
   const tolGap = o.tol * yNorm2;
   if (o.selection === 'random' && !o.rng) throw new Error('cdGram: selection "random" needs an rng');
-  const { all, inW, W, wStart, GW, wW, qW, xtyW, diag } = ws;
+  const { all, inW, pos, W, wStart, GW, wW, qW, xtyW, diag } = ws;
 
   // Strong rule: with l1Prev the dual norm at the warm start (= the previous penalty when w
   // solves the previous problem of a path), |q_j| < 2 l1 - l1Prev predicts w_j = 0.
@@ -77,6 +84,7 @@ export function cdGram(
   let m = 0;
   for (let j = 0; j < p; j++) {
     inW[j] = 0;
+    pos[j] = -1;
     if (gram[j * p + j] > 0 && (w[j] !== 0 || score(q[j], o.positive) >= threshold)) {
       inW[j] = 1;
       W[m++] = j;
@@ -86,10 +94,16 @@ export function cdGram(
   let gap = Infinity;
   let pass = 0;
   let converged = false;
+  if (factor && factor.l2 !== l2) {
+    factor.cholesky.clear();
+    factor.l2 = l2;
+  }
+  const newton = factor !== undefined && o.newton !== false ? { factor: factor.cholesky, gram, p } : undefined;
   while (pass < o.maxIter) {
     // compact copy of the working set's problem
     for (let a = 0; a < m; a++) {
       const j = W[a];
+      pos[j] = a;
       wW[a] = w[j];
       qW[a] = q[j];
       xtyW[a] = xty[j];
@@ -98,21 +112,20 @@ export function cdGram(
       const out = a * m;
       for (let b = 0; b < m; b++) GW[out + b] = gram[row + W[b]];
     }
-    const inner = solveWorkingSet(ws, m, yNorm2, l1, l2, tolGap, o, pass);
+    const inner = solveWorkingSet(ws, m, yNorm2, l1, l2, tolGap, o, pass, newton);
     pass = inner.pass;
     // scatter back and bring q up to date outside W: q_k -= sum_j (w_j - wStart_j) G_jk
     for (let a = 0; a < m; a++) {
       const j = W[a];
       w[j] = wW[a];
-      q[j] = qW[a];
       const d = w[j] - wStart[j];
       if (d === 0) continue;
-      const row = j * p;
-      for (let k = 0; k < p; k++) if (inW[k] === 0) q[k] -= d * gram[row + k];
+      axpy(q, -d, gram, j * p, p); // W's own entries are overwritten from qW just below
       wStart[j] = w[j];
     }
+    for (let a = 0; a < m; a++) q[W[a]] = qW[a];
     gap = dualityGap(summarise(all, p, xty, yNorm2, w, q, l2, o.positive), l1, l2);
-    if (!inner.done) break;
+    if (inner.reason === 'maxIter') break;
     if (gap <= tolGap) {
       converged = true;
       break;
@@ -145,32 +158,39 @@ function solveWorkingSet(
   tolGap: number,
   o: CdOptions,
   passesSoFar: number,
-): { pass: number; done: boolean } {
+  newton: NewtonContext | undefined,
+): { pass: number; reason: 'converged' | 'maxIter' } {
   const { all, GW, wW, qW, xtyW, diag, history } = ws;
   const random = o.selection === 'random';
   const rng = o.rng as Rng;
   let pass = passesSoFar;
-  let stored = 0;
+  // Warm start on a path: the previous support and signs are the best guess, so try the
+  // Newton step first; the passes that follow then only move what enters or leaves.
+  if (newton && !newtonStep(ws, m, l1, l2, o.positive, newton)) newton = undefined;
   history.set(wW.subarray(0, m), 0);
-  stored = 1;
+  let stored = 1;
   while (pass < o.maxIter) {
     pass++;
+    let supportMoved = false;
     for (let s = 0; s < m; s++) {
       const a = random ? rng.nextInt(m) : s;
       const gaa = diag[a];
       const wa = wW[a];
       const wNew = update(qW[a] + gaa * wa, l1, gaa + l2, o.positive);
-      if (wNew !== wa) {
-        const d = wNew - wa;
-        const row = a * m;
-        for (let b = 0; b < m; b++) qW[b] -= d * GW[row + b];
+      const d = wNew - wa;
+      // a move at rounding level (after a Newton step, say) is not worth an O(m) update
+      if (d !== 0 && (wNew === 0 || wa === 0 || Math.abs(d) > 1e-14 * Math.abs(wa))) {
+        axpy(qW, -d, GW, a * m, m);
         wW[a] = wNew;
+        if (wa * wNew <= 0) supportMoved = true;
       }
     }
+    // CD has settled the support and signs: jump to the minimiser on that face.
+    if (newton && !supportMoved && !newtonStep(ws, m, l1, l2, o.positive, newton)) newton = undefined;
     // The working set's gap costs O(m), less than a pass: checked after every pass.
     const gap = dualityGap(summarise(all, m, xtyW, yNorm2, wW, qW, l2, o.positive), l1, l2);
     o.onPass?.(pass, gap);
-    if (gap <= tolGap) return { pass, done: true };
+    if (gap <= tolGap) return { pass, reason: 'converged' };
     history.set(wW.subarray(0, m), stored * m);
     stored++;
     if (stored === ANDERSON_K + 1) {
@@ -179,7 +199,73 @@ function solveWorkingSet(
       stored = 1;
     }
   }
-  return { pass, done: false };
+  return { pass, reason: 'maxIter' };
+}
+
+/** Per-target Newton state kept across the alphas of a path: a factor of G_SS + l2 I. */
+export interface SupportFactor {
+  readonly cholesky: UpdatableCholesky;
+  l2: number;
+}
+
+interface NewtonContext {
+  readonly factor: UpdatableCholesky;
+  readonly gram: Float64Array;
+  readonly p: number;
+}
+
+/**
+ * Newton step on the working set's support S with its signs s fixed: z solves
+ * (G_SS + l2 I) z = X_S^T y - l1 s, the minimiser of the objective on that face. Moves
+ * from w towards z, stopping where a coordinate first reaches zero (it then leaves the
+ * support), so the objective never rises. Keeps q consistent on W. Returns false when the
+ * factor refuses a (nearly) dependent column.
+ */
+function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): boolean {
+  const { mark, pos, W, wW, qW, xtyW, diag, GW, wAcc: rhs, qAcc: z } = ws;
+  const { factor: f, gram, p } = ctx;
+  // sync the factor with the support: drop rows that left it, add the newcomers
+  for (let k = f.size - 1; k >= 0; k--) {
+    const a = pos[f.index(k)];
+    if (a < 0 || wW[a] === 0) f.removeAt(k);
+  }
+  for (let k = 0; k < f.size; k++) mark[f.index(k)] = 1;
+  let ok = true;
+  for (let a = 0; a < m && ok; a++) {
+    const j = W[a];
+    if (wW[a] === 0 || mark[j] === 1) continue;
+    ok = f.add(j, gram, j * p, diag[a] + l2);
+  }
+  for (let k = 0; k < f.size; k++) mark[f.index(k)] = 0;
+  if (!ok) return false;
+  const r = f.size;
+  for (let k = 0; k < r; k++) {
+    const a = pos[f.index(k)];
+    rhs[k] = xtyW[a] - l1 * (wW[a] > 0 ? 1 : -1);
+  }
+  f.solve(rhs, z);
+  let t = 1;
+  let limiting = -1;
+  for (let k = 0; k < r; k++) {
+    const wa = wW[pos[f.index(k)]];
+    const zk = z[k];
+    if (positive ? zk <= 0 : zk * wa <= 0) {
+      const tk = wa / (wa - zk);
+      if (tk < t) {
+        t = tk;
+        limiting = k;
+      }
+    }
+  }
+  for (let k = 0; k < r; k++) {
+    const a = pos[f.index(k)];
+    const wNew = k === limiting ? 0 : wW[a] + t * (z[k] - wW[a]);
+    const d = wNew - wW[a];
+    if (d === 0) continue;
+    axpy(qW, -d, GW, a * m, m);
+    wW[a] = wNew;
+  }
+  return true;
 }
 
 /**
@@ -218,12 +304,7 @@ function extrapolate(ws: GramWorkspace, m: number, yNorm2: number, l1: number, l
   if (positive) for (let a = 0; a < m; a++) if (wAcc[a] < 0) return;
   // q at the extrapolated point: xty_W - G_WW wAcc
   qAcc.set(xtyW.subarray(0, m));
-  for (let a = 0; a < m; a++) {
-    const wa = wAcc[a];
-    if (wa === 0) continue;
-    const row = a * m;
-    for (let b = 0; b < m; b++) qAcc[b] -= wa * GW[row + b];
-  }
+  for (let a = 0; a < m; a++) if (wAcc[a] !== 0) axpy(qAcc, -wAcc[a], GW, a * m, m);
   const now = summarise(all, m, xtyW, yNorm2, wW, qW, l2, positive);
   const acc = summarise(all, m, xtyW, yNorm2, wAcc, qAcc, l2, positive);
   const objective = (s: Summary): number => 0.5 * s.rNorm2 + l1 * s.l1Norm + 0.5 * l2 * s.wNorm2;
@@ -296,3 +377,15 @@ function summarise(
   return { rNorm2: Math.max(0, yNorm2 - wXty - wq), yDotR: yNorm2 - wXty, dualNorm, l1Norm, wNorm2 };
 }
 
+
+/** y[0..n) += c x[off..off+n), unrolled by four: independent updates let V8 overlap the loads. */
+function axpy(y: Float64Array, c: number, x: Float64Array, off: number, n: number): void {
+  let b = 0;
+  for (; b + 3 < n; b += 4) {
+    y[b] += c * x[off + b];
+    y[b + 1] += c * x[off + b + 1];
+    y[b + 2] += c * x[off + b + 2];
+    y[b + 3] += c * x[off + b + 3];
+  }
+  for (; b < n; b++) y[b] += c * x[off + b];
+}

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { centeredColumns, centeredGram } from './gram.js';
-import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult } from './lasso.js';
+import { UpdatableCholesky } from './cholesky.js';
+import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult, type SupportFactor } from './lasso.js';
 
 export type CdMode = 'gram' | 'naive';
 
@@ -13,6 +14,8 @@ export interface TargetState {
   readonly y: Float64Array;
   readonly yNorm2: number;
   readonly yMean: number;
+  /** gram mode: the support's Cholesky factor, carried from one alpha to the next. */
+  readonly factor?: SupportFactor;
 }
 
 /**
@@ -81,14 +84,15 @@ export class CenteredDesign {
       }
     }
     const aux = this.mode === 'gram' ? Float64Array.from(xty) : Float64Array.from(yc);
-    return { w: new Float64Array(p), aux, xty, y: yc, yNorm2, yMean };
+    const factor = this.mode === 'gram' ? { cholesky: new UpdatableCholesky(p), l2: 0 } : undefined;
+    return { w: new Float64Array(p), aux, xty, y: yc, yNorm2, yMean, factor };
   }
 
   /** Coordinate descent from the state's current coefficients (warm start). */
   solve(t: TargetState, o: CdOptions): CdResult {
     if (this.mode === 'gram') {
       this.workspace ??= new GramWorkspace(this.p);
-      return cdGram(this.gram as Float64Array, t.xty, t.yNorm2, this.n, t.w, t.aux, o, this.workspace);
+      return cdGram(this.gram as Float64Array, t.xty, t.yNorm2, this.n, t.w, t.aux, o, this.workspace, t.factor);
     }
     return cdNaive(this.columns as Float64Array, this.n, this.colNorm2 as Float64Array, t.y, t.w, t.aux, o);
   }

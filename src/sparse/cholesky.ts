@@ -1,0 +1,142 @@
+/**
+ * A Cholesky factor L L^T = A of a symmetric positive-definite matrix that grows and
+ * shrinks one row/column at a time in O(r^2), for Newton steps on a LASSO support that
+ * changes a little from one alpha to the next. L is lower triangular, row-major in a
+ * cap x cap buffer; `order` lists which outside index each row stands for.
+ */
+export class UpdatableCholesky {
+  private cap: number;
+  private L: Float64Array;
+  private idx: Int32Array;
+  private r = 0;
+  private readonly tmp: Float64Array;
+
+  constructor(readonly maxSize: number, initialCap = Math.min(maxSize, 64)) {
+    this.cap = Math.max(1, initialCap);
+    this.L = new Float64Array(this.cap * this.cap);
+    this.idx = new Int32Array(this.cap);
+    this.tmp = new Float64Array(maxSize);
+  }
+
+  get size(): number {
+    return this.r;
+  }
+
+  /** The outside index of row k. */
+  index(k: number): number {
+    return this.idx[k];
+  }
+
+  clear(): void {
+    this.r = 0;
+  }
+
+  /**
+   * Appends outside index j. `column[offset + i]` must hold A[i, j] for every outside index
+   * i (a row of a symmetric matrix serves), and diag = A[j, j]. Refuses (returns false,
+   * unchanged) when the new pivot is not safely positive, i.e. j is (nearly) a combination
+   * of the current rows.
+   */
+  add(j: number, column: Float64Array, offset: number, diag: number): boolean {
+    const r = this.r;
+    if (r === this.maxSize) return false;
+    if (r === this.cap) this.grow();
+    const { L, cap, idx } = this;
+    const u = this.tmp;
+    // forward substitution L u = A[S, j]
+    let uu = 0;
+    for (let i = 0; i < r; i++) {
+      const ui = (column[offset + idx[i]] - dot(L, i * cap, u, i)) / L[i * cap + i];
+      u[i] = ui;
+      uu += ui * ui;
+    }
+    const d = diag - uu;
+    if (!(d > 1e-10 * diag)) return false;
+    const row = r * cap;
+    for (let k = 0; k < r; k++) L[row + k] = u[k];
+    L[row + r] = Math.sqrt(d);
+    idx[r] = j;
+    this.r = r + 1;
+    return true;
+  }
+
+  /** Removes row/column k, restoring triangularity with Givens rotations. */
+  removeAt(k: number): void {
+    const { L, cap } = this;
+    const r = this.r;
+    // shift rows below k up by one; they keep their column k entry for now
+    for (let i = k; i < r - 1; i++) {
+      const dst = i * cap;
+      const src = (i + 1) * cap;
+      for (let c = 0; c <= i + 1; c++) L[dst + c] = L[src + c];
+      this.idx[i] = this.idx[i + 1];
+    }
+    // row i (i >= k) now has entries in columns 0..i+1; rotate columns (i, i+1) to zero (i, i+1)
+    for (let i = k; i < r - 1; i++) {
+      const a = L[i * cap + i];
+      const b = L[i * cap + i + 1];
+      const h = Math.hypot(a, b);
+      const c = a / h;
+      const s = b / h;
+      for (let t = i; t < r - 1; t++) {
+        const row = t * cap;
+        const x = L[row + i];
+        const y = L[row + i + 1];
+        L[row + i] = c * x + s * y;
+        L[row + i + 1] = -s * x + c * y;
+      }
+      // keep the diagonal positive
+      if (L[i * cap + i] < 0) for (let t = i; t < r - 1; t++) L[t * cap + i] = -L[t * cap + i];
+    }
+    for (let t = k; t < r - 1; t++) L[t * cap + r - 1] = 0;
+    this.r = r - 1;
+  }
+
+  /** Solves L L^T x = b for the first `size` entries of b; x may alias b. */
+  solve(b: Float64Array, x: Float64Array): void {
+    const { L, cap, r } = this;
+    for (let i = 0; i < r; i++) x[i] = (b[i] - dot(L, i * cap, x, i)) / L[i * cap + i];
+    // back substitution with L^T, row-oriented: x_i /= L_ii, then x_k -= L_ik x_i
+    for (let i = r - 1; i >= 0; i--) {
+      const row = i * cap;
+      const xi = x[i] / L[row + i];
+      x[i] = xi;
+      let k = 0;
+      for (; k + 3 < i; k += 4) {
+        x[k] -= L[row + k] * xi;
+        x[k + 1] -= L[row + k + 1] * xi;
+        x[k + 2] -= L[row + k + 2] * xi;
+        x[k + 3] -= L[row + k + 3] * xi;
+      }
+      for (; k < i; k++) x[k] -= L[row + k] * xi;
+    }
+  }
+
+  private grow(): void {
+    const cap = Math.min(this.maxSize, this.cap * 2);
+    const L = new Float64Array(cap * cap);
+    for (let i = 0; i < this.r; i++) L.set(this.L.subarray(i * this.cap, i * this.cap + i + 1), i * cap);
+    const idx = new Int32Array(cap);
+    idx.set(this.idx);
+    this.cap = cap;
+    this.L = L;
+    this.idx = idx;
+  }
+}
+
+/** a[off .. off+n) . v[0 .. n), four accumulators so the adds overlap. */
+function dot(a: Float64Array, off: number, v: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    s0 += a[off + k] * v[k];
+    s1 += a[off + k + 1] * v[k + 1];
+    s2 += a[off + k + 2] * v[k + 2];
+    s3 += a[off + k + 3] * v[k + 3];
+  }
+  for (; k < n; k++) s0 += a[off + k] * v[k];
+  return s0 + s1 + s2 + s3;
+}
