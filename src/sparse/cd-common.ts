@@ -39,8 +39,10 @@ export interface CdOptions {
 export const DEFAULT_CD: Omit<CdOptions, 'alpha'> = { l1Ratio: 1, tol: 1e-4, maxIter: 1000, positive: false };
 
 export interface CdResult {
-  /** Coordinate passes made. */
+  /** Coordinate passes made (over the working set in gram mode). */
   readonly passes: number;
+  /** Newton steps on the support (gram mode). */
+  readonly newtonSteps: number;
   /** Duality gap in scikit-learn's scaling (divided by n). */
   readonly gap: number;
   readonly converged: boolean;

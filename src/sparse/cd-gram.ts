@@ -2,6 +2,9 @@ import type { Rng } from '../util/rng.js';
 import type { UpdatableCholesky } from './cholesky.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
+/** KKT violators brought onto the Newton face per step, strongest first. */
+const MAX_ENTERING = 4;
+
 /** Iterates combined by one Anderson extrapolation (celer's default). */
 const ANDERSON_K = 5;
 
@@ -13,6 +16,8 @@ export class GramWorkspace {
   readonly all: Int32Array;
   readonly inW: Uint8Array;
   readonly mark: Uint8Array;
+  /** Sign of each W member on the Newton face (0: off the face). */
+  readonly sign: Int8Array;
   /** Compact position of each feature in W, or -1. */
   readonly pos: Int32Array;
   readonly W: Int32Array;
@@ -26,6 +31,8 @@ export class GramWorkspace {
   readonly history: Float64Array;
   readonly wAcc: Float64Array;
   readonly qAcc: Float64Array;
+  readonly facePos: Int32Array;
+  readonly delta: Float64Array;
   readonly system: Float64Array;
 
   constructor(readonly p: number) {
@@ -33,6 +40,7 @@ export class GramWorkspace {
     for (let j = 0; j < p; j++) this.all[j] = j;
     this.inW = new Uint8Array(p);
     this.mark = new Uint8Array(p);
+    this.sign = new Int8Array(p);
     this.pos = new Int32Array(p);
     this.W = new Int32Array(p);
     this.wStart = new Float64Array(p);
@@ -44,6 +52,8 @@ export class GramWorkspace {
     this.history = new Float64Array((ANDERSON_K + 1) * p);
     this.wAcc = new Float64Array(p);
     this.qAcc = new Float64Array(p);
+    this.facePos = new Int32Array(p);
+    this.delta = new Float64Array(p);
     this.system = new Float64Array(ANDERSON_K * (ANDERSON_K + 1));
   }
 }
@@ -98,7 +108,7 @@ export function cdGram(
     factor.cholesky.clear();
     factor.l2 = l2;
   }
-  const newton = factor !== undefined && o.newton !== false ? { factor: factor.cholesky, gram, p } : undefined;
+  const newton: NewtonContext | undefined = factor !== undefined && o.newton !== false ? { factor: factor.cholesky, gram, p, steps: 0 } : undefined;
   while (pass < o.maxIter) {
     // compact copy of the working set's problem
     for (let a = 0; a < m; a++) {
@@ -145,7 +155,13 @@ export function cdGram(
     }
   }
   const st = summarise(all, p, xty, yNorm2, w, q, l2, o.positive);
-  return { passes: pass, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
+  return {
+    passes: pass,
+    newtonSteps: newton?.steps ?? 0,
+    gap: gap / n,
+    converged,
+    objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o),
+  };
 }
 
 /** CD passes on the compact working-set problem until its gap meets tol or maxIter. */
@@ -165,8 +181,12 @@ function solveWorkingSet(
   const rng = o.rng as Rng;
   let pass = passesSoFar;
   // Warm start on a path: the previous support and signs are the best guess, so try the
-  // Newton step first; the passes that follow then only move what enters or leaves.
-  if (newton && !newtonStep(ws, m, l1, l2, o.positive, newton)) newton = undefined;
+  // Newton step first. When nothing enters or leaves, it solves W's problem outright;
+  // otherwise the passes that follow only move what enters or leaves.
+  if (newton && !newtonSteps(ws, m, l1, l2, o.positive, newton)) newton = undefined;
+  if (newton && dualityGap(summarise(all, m, xtyW, yNorm2, wW, qW, l2, o.positive), l1, l2) <= tolGap) {
+    return { pass, reason: 'converged' };
+  }
   history.set(wW.subarray(0, m), 0);
   let stored = 1;
   while (pass < o.maxIter) {
@@ -186,7 +206,7 @@ function solveWorkingSet(
       }
     }
     // CD has settled the support and signs: jump to the minimiser on that face.
-    if (newton && !supportMoved && !newtonStep(ws, m, l1, l2, o.positive, newton)) newton = undefined;
+    if (newton && !supportMoved && !newtonSteps(ws, m, l1, l2, o.positive, newton)) newton = undefined;
     // The working set's gap costs O(m), less than a pass: checked after every pass.
     const gap = dualityGap(summarise(all, m, xtyW, yNorm2, wW, qW, l2, o.positive), l1, l2);
     o.onPass?.(pass, gap);
@@ -208,48 +228,105 @@ export interface SupportFactor {
   l2: number;
 }
 
+/**
+ * Newton steps until one lands on its face's minimiser (or a few have been tried): each
+ * partial step drops one coordinate, as an active-set method does. False if one failed.
+ */
+function newtonSteps(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): boolean {
+  for (let i = 0; i < 64; i++) {
+    const result = newtonStep(ws, m, l1, l2, positive, ctx);
+    if (result === 'failed') return false;
+    if (result === 'exact') break;
+  }
+  return true;
+}
+
 interface NewtonContext {
   readonly factor: UpdatableCholesky;
   readonly gram: Float64Array;
   readonly p: number;
+  steps: number;
 }
 
 /**
- * Newton step on the working set's support S with its signs s fixed: z solves
- * (G_SS + l2 I) z = X_S^T y - l1 s, the minimiser of the objective on that face. Moves
- * from w towards z, stopping where a coordinate first reaches zero (it then leaves the
- * support), so the objective never rises. Keeps q consistent on W. Returns false when the
- * factor refuses a (nearly) dependent column.
+ * Active-set Newton step on W. The face is the support with its signs plus the zero
+ * coordinates that violate KKT (|q_a| > l1), entering with the sign of q_a: z solves
+ * (G_SS + l2 I) z = X_S^T y - l1 s. An entering coordinate that z gives the wrong sign is
+ * dropped and z re-solved. Then w moves towards z, stopping where a coordinate first
+ * reaches zero (it leaves the support), so the objective never rises. q stays consistent
+ * on W. 'partial' when a coordinate left on the way; 'failed' when a support column is
+ * (nearly) dependent on the others.
  */
-function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): boolean {
-  const { mark, pos, W, wW, qW, xtyW, diag, GW, wAcc: rhs, qAcc: z } = ws;
+function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): 'exact' | 'partial' | 'failed' {
+  const { mark, sign, pos, W, wW, qW, xtyW, diag, GW, wAcc: rhs, qAcc: z } = ws;
   const { factor: f, gram, p } = ctx;
-  // sync the factor with the support: drop rows that left it, add the newcomers
+  ctx.steps++;
+  // The face: the support, plus the strongest KKT violators among W's zeros (adding every
+  // violator at once makes most of them bounce straight back out).
+  let violators = 0;
+  for (let a = 0; a < m; a++) {
+    const wa = wW[a];
+    sign[a] = wa !== 0 ? (wa > 0 ? 1 : -1) : 0;
+    if (wa === 0 && score(qW[a], positive) > l1) violators++;
+  }
+  const entering = Math.min(violators, MAX_ENTERING);
+  for (let e = 0; e < entering; e++) {
+    let best = -1;
+    let bestScore = l1;
+    for (let a = 0; a < m; a++) {
+      if (wW[a] !== 0 || sign[a] !== 0) continue;
+      const sc = score(qW[a], positive);
+      if (sc > bestScore) {
+        bestScore = sc;
+        best = a;
+      }
+    }
+    sign[best] = qW[best] > 0 ? 1 : -1;
+  }
+  // sync the factor with the face: drop rows that left it, add the newcomers
   for (let k = f.size - 1; k >= 0; k--) {
     const a = pos[f.index(k)];
-    if (a < 0 || wW[a] === 0) f.removeAt(k);
+    if (a < 0 || sign[a] === 0) f.removeAt(k);
   }
   for (let k = 0; k < f.size; k++) mark[f.index(k)] = 1;
   let ok = true;
-  for (let a = 0; a < m && ok; a++) {
+  for (let a = 0; a < m; a++) {
     const j = W[a];
-    if (wW[a] === 0 || mark[j] === 1) continue;
-    ok = f.add(j, gram, j * p, diag[a] + l2);
+    if (sign[a] === 0 || mark[j] === 1) continue;
+    if (!f.add(j, gram, j * p, diag[a] + l2)) {
+      if (wW[a] !== 0) ok = false;
+      sign[a] = 0; // an entering column that depends on the face stays out
+    }
+    if (!ok) break;
   }
   for (let k = 0; k < f.size; k++) mark[f.index(k)] = 0;
-  if (!ok) return false;
-  const r = f.size;
-  for (let k = 0; k < r; k++) {
-    const a = pos[f.index(k)];
-    rhs[k] = xtyW[a] - l1 * (wW[a] > 0 ? 1 : -1);
+  if (!ok) return 'failed';
+  for (;;) {
+    const r = f.size;
+    for (let k = 0; k < r; k++) {
+      const a = pos[f.index(k)];
+      rhs[k] = xtyW[a] - l1 * sign[a];
+    }
+    f.solve(rhs, z);
+    let dropped = false;
+    for (let k = r - 1; k >= 0; k--) {
+      const a = pos[f.index(k)];
+      if (wW[a] === 0 && z[k] * sign[a] <= 0) {
+        f.removeAt(k);
+        sign[a] = 0;
+        dropped = true;
+      }
+    }
+    if (!dropped) break;
   }
-  f.solve(rhs, z);
+  const r = f.size;
   let t = 1;
   let limiting = -1;
   for (let k = 0; k < r; k++) {
-    const wa = wW[pos[f.index(k)]];
+    const a = pos[f.index(k)];
+    const wa = wW[a];
     const zk = z[k];
-    if (positive ? zk <= 0 : zk * wa <= 0) {
+    if (wa !== 0 && zk * sign[a] <= 0) {
       const tk = wa / (wa - zk);
       if (tk < t) {
         t = tk;
@@ -257,15 +334,25 @@ function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positi
       }
     }
   }
+  // q is affine in w, and on the face q(z) = X_S^T y - G_SS z = l1 s + l2 z, so the face's
+  // own entries cost O(1) each; only W's members off the face need G_aS (w_new - w)_S.
+  const { facePos, delta } = ws;
   for (let k = 0; k < r; k++) {
     const a = pos[f.index(k)];
+    facePos[k] = a;
     const wNew = k === limiting ? 0 : wW[a] + t * (z[k] - wW[a]);
-    const d = wNew - wW[a];
-    if (d === 0) continue;
-    axpy(qW, -d, GW, a * m, m);
+    delta[k] = wNew - wW[a];
     wW[a] = wNew;
+    qW[a] = (1 - t) * qW[a] + t * (l1 * sign[a] + l2 * z[k]);
   }
-  return true;
+  for (let a = 0; a < m; a++) {
+    if (sign[a] !== 0) continue;
+    const row = a * m;
+    let s0 = 0;
+    for (let k = 0; k < r; k++) s0 += GW[row + facePos[k]] * delta[k];
+    qW[a] -= s0;
+  }
+  return limiting < 0 && violators === entering ? 'exact' : 'partial';
 }
 
 /**

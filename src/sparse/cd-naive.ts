@@ -61,7 +61,7 @@ export function cdNaive(
   }
   const st = naiveSummary(Xc, n, y, w, r, l2, o.positive);
   if (!Number.isFinite(gap)) gap = dualityGap(st, l1, l2);
-  return { passes: pass, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
+  return { passes: pass, newtonSteps: 0, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
 }
 
 /** The same summaries from the residual; X^T r costs a full O(np) sweep. */

@@ -41,6 +41,7 @@ export interface TargetPath {
   /** Duality gaps in scikit-learn's scaling. */
   readonly gaps: Float64Array;
   readonly passes: Int32Array;
+  readonly newtonSteps: Int32Array;
   readonly nonzeros: Int32Array;
   readonly objectives: Float64Array;
   readonly converged: readonly boolean[];
@@ -101,6 +102,7 @@ export function enetPath(
       intercepts: new Float64Array(k),
       gaps: new Float64Array(k),
       passes: new Int32Array(k),
+      newtonSteps: new Int32Array(k),
       nonzeros: new Int32Array(k),
       objectives: new Float64Array(k),
       converged: [] as boolean[],
@@ -121,6 +123,7 @@ export function enetPath(
       path.intercepts[i] = design.intercept(t);
       path.gaps[i] = r.gap;
       path.passes[i] = r.passes;
+      path.newtonSteps[i] = r.newtonSteps;
       path.objectives[i] = r.objective;
       path.converged.push(r.converged);
       let nz = 0;

@@ -1,0 +1,10 @@
+import { loadMnist } from '../src/datasets/mnist.js';
+import { stratifiedSplit } from '../src/datasets/split.js';
+import { enetPath, oneVsRestTargets } from '../src/sparse/path.js';
+const s = stratifiedSplit(loadMnist(), {trainSize:8000,testSize:2000,seed:42});
+const Y = oneVsRestTargets(s.yTrain, 10);
+const r = enetPath(s.XTrain, 8000, 784, Y.slice(0,1), {});
+const t = r.targets[0];
+console.log(r.solveSeconds);
+console.log('passes', [...t.passes].join(' '));
+console.log('newton', [...t.newtonSteps].join(' '));
