@@ -22,8 +22,10 @@ export class GramWorkspace {
   readonly pos: Int32Array;
   readonly W: Int32Array;
   readonly wStart: Float64Array;
-  /** The working set's Gram block, m x m contiguous, rebuilt when W changes. */
+  /** The working set's Gram block, m x m contiguous, built when CD passes need it. */
   readonly GW: Float64Array;
+  /** m of the block in GW, or -1 when stale. */
+  blockSize = -1;
   readonly wW: Float64Array;
   readonly qW: Float64Array;
   readonly xtyW: Float64Array;
@@ -31,7 +33,7 @@ export class GramWorkspace {
   readonly history: Float64Array;
   readonly wAcc: Float64Array;
   readonly qAcc: Float64Array;
-  readonly facePos: Int32Array;
+  readonly faceIdx: Int32Array;
   readonly delta: Float64Array;
   readonly system: Float64Array;
 
@@ -52,7 +54,7 @@ export class GramWorkspace {
     this.history = new Float64Array((ANDERSON_K + 1) * p);
     this.wAcc = new Float64Array(p);
     this.qAcc = new Float64Array(p);
-    this.facePos = new Int32Array(p);
+    this.faceIdx = new Int32Array(p);
     this.delta = new Float64Array(p);
     this.system = new Float64Array(ANDERSON_K * (ANDERSON_K + 1));
   }
@@ -85,7 +87,7 @@ export function cdGram(
   const [l1, l2] = penalties(n, o);
   const tolGap = o.tol * yNorm2;
   if (o.selection === 'random' && !o.rng) throw new Error('cdGram: selection "random" needs an rng');
-  const { all, inW, pos, W, wStart, GW, wW, qW, xtyW, diag } = ws;
+  const { all, inW, pos, W, wStart, wW, qW, xtyW, diag } = ws;
 
   // Strong rule: with l1Prev the dual norm at the warm start (= the previous penalty when w
   // solves the previous problem of a path), |q_j| < 2 l1 - l1Prev predicts w_j = 0.
@@ -110,19 +112,17 @@ export function cdGram(
   }
   const newton: NewtonContext | undefined = factor !== undefined && o.newton !== false ? { factor: factor.cholesky, gram, p, steps: 0 } : undefined;
   while (pass < o.maxIter) {
-    // compact copy of the working set's problem
+    // compact copy of the working set's problem; its Gram block only if CD passes need it
     for (let a = 0; a < m; a++) {
       const j = W[a];
       pos[j] = a;
       wW[a] = w[j];
       qW[a] = q[j];
       xtyW[a] = xty[j];
-      const row = j * p;
-      diag[a] = gram[row + j];
-      const out = a * m;
-      for (let b = 0; b < m; b++) GW[out + b] = gram[row + W[b]];
+      diag[a] = gram[j * p + j];
     }
-    const inner = solveWorkingSet(ws, m, yNorm2, l1, l2, tolGap, o, pass, newton);
+    ws.blockSize = -1;
+    const inner = solveWorkingSet(ws, m, yNorm2, l1, l2, tolGap, o, pass, newton, gram);
     pass = inner.pass;
     // scatter back and bring q up to date outside W: q_k -= sum_j (w_j - wStart_j) G_jk
     for (let a = 0; a < m; a++) {
@@ -175,6 +175,7 @@ function solveWorkingSet(
   o: CdOptions,
   passesSoFar: number,
   newton: NewtonContext | undefined,
+  gram: Float64Array,
 ): { pass: number; reason: 'converged' | 'maxIter' } {
   const { all, GW, wW, qW, xtyW, diag, history } = ws;
   const random = o.selection === 'random';
@@ -189,6 +190,7 @@ function solveWorkingSet(
   }
   history.set(wW.subarray(0, m), 0);
   let stored = 1;
+  if (pass < o.maxIter) buildBlock(ws, m, gram);
   while (pass < o.maxIter) {
     pass++;
     let supportMoved = false;
@@ -228,6 +230,18 @@ export interface SupportFactor {
   l2: number;
 }
 
+/** Copies G's W x W block into the workspace, contiguous, for CD passes. */
+function buildBlock(ws: GramWorkspace, m: number, gram: Float64Array): void {
+  if (ws.blockSize === m) return;
+  const { GW, W, p } = ws;
+  for (let a = 0; a < m; a++) {
+    const row = W[a] * p;
+    const out = a * m;
+    for (let b = 0; b < m; b++) GW[out + b] = gram[row + W[b]];
+  }
+  ws.blockSize = m;
+}
+
 /**
  * Newton steps until one lands on its face's minimiser (or a few have been tried): each
  * partial step drops one coordinate, as an active-set method does. False if one failed.
@@ -258,7 +272,7 @@ interface NewtonContext {
  * (nearly) dependent on the others.
  */
 function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): 'exact' | 'partial' | 'failed' {
-  const { mark, sign, pos, W, wW, qW, xtyW, diag, GW, wAcc: rhs, qAcc: z } = ws;
+  const { mark, sign, pos, W, wW, qW, xtyW, diag, wAcc: rhs, qAcc: z } = ws;
   const { factor: f, gram, p } = ctx;
   ctx.steps++;
   // The face: the support, plus the strongest KKT violators among W's zeros (adding every
@@ -336,10 +350,10 @@ function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positi
   }
   // q is affine in w, and on the face q(z) = X_S^T y - G_SS z = l1 s + l2 z, so the face's
   // own entries cost O(1) each; only W's members off the face need G_aS (w_new - w)_S.
-  const { facePos, delta } = ws;
+  const { faceIdx, delta } = ws;
   for (let k = 0; k < r; k++) {
     const a = pos[f.index(k)];
-    facePos[k] = a;
+    faceIdx[k] = f.index(k);
     const wNew = k === limiting ? 0 : wW[a] + t * (z[k] - wW[a]);
     delta[k] = wNew - wW[a];
     wW[a] = wNew;
@@ -347,9 +361,9 @@ function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positi
   }
   for (let a = 0; a < m; a++) {
     if (sign[a] !== 0) continue;
-    const row = a * m;
+    const row = W[a] * p;
     let s0 = 0;
-    for (let k = 0; k < r; k++) s0 += GW[row + facePos[k]] * delta[k];
+    for (let k = 0; k < r; k++) s0 += gram[row + faceIdx[k]] * delta[k];
     qW[a] -= s0;
   }
   return limiting < 0 && violators === entering ? 'exact' : 'partial';
