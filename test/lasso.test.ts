@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { fitLassoClassifier, DEFAULT_LASSO_CLASSIFIER } from '../src/sparse/classifier.js';
 import { CenteredDesign, type CdMode } from '../src/sparse/design.js';
-import { centeredGram } from '../src/sparse/gram.js';
+import { centeredGram, columnMeans, sparseRows, transposeTimes } from '../src/sparse/gram.js';
 import { alphaMax, type CdOptions } from '../src/sparse/lasso.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -52,16 +52,34 @@ const opts = (alpha: number, extra: Partial<CdOptions> = {}): CdOptions => ({
   ...extra,
 });
 
-describe('centeredGram', () => {
-  it('equals Xc^T Xc computed densely', () => {
-    const { X, n, p } = problem(1, 40, 6);
-    const { gram, mean } = centeredGram(X, n, p);
+describe('sparse-row kernels', () => {
+  it('centeredGram equals Xc^T Xc computed densely', () => {
+    const { X, n, p } = problem(1, 40, 300);
+    const rows = sparseRows(X, n, p);
+    const mean = columnMeans(rows);
+    const gram = centeredGram(rows, mean);
     for (let j = 0; j < p; j++) {
+      let m = 0;
+      for (let i = 0; i < n; i++) m += X[i * p + j] / n;
+      expect(mean[j]).toBeCloseTo(m, 12);
+    }
+    for (const j of [0, 5, 127, 128, 200, 299]) {
       for (let k = 0; k < p; k++) {
         let s = 0;
         for (let i = 0; i < n; i++) s += (X[i * p + j] - mean[j]) * (X[i * p + k] - mean[k]);
         expect(gram[j * p + k]).toBeCloseTo(s, 9);
+        expect(gram[k * p + j]).toBe(gram[j * p + k]);
       }
+    }
+  });
+
+  it('transposeTimes equals X^T y', () => {
+    const { X, y, n, p } = problem(4, 30, 7);
+    const got = transposeTimes(sparseRows(X, n, p), y);
+    for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += X[i * p + j] * y[i];
+      expect(got[j]).toBeCloseTo(s, 10);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { centeredColumns, centeredGram } from './gram.js';
+import { centeredColumns, centeredGram, columnMeans, sparseRows, transposeTimes, type SparseRows } from './gram.js';
 import { UpdatableCholesky } from './cholesky.js';
 import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult, type SupportFactor } from './lasso.js';
 
@@ -30,7 +30,7 @@ export class CenteredDesign {
     readonly p: number,
     readonly mode: CdMode,
     readonly mean: Float64Array,
-    private readonly X: Float32Array | Float64Array,
+    private readonly rows: SparseRows,
     private readonly gram: Float64Array | undefined,
     private readonly columns: Float64Array | undefined,
     private readonly colNorm2: Float64Array | undefined,
@@ -40,13 +40,9 @@ export class CenteredDesign {
   static from(X: Float32Array | Float64Array, n: number, p: number, mode: CdMode | 'auto' = 'auto'): CenteredDesign {
     validateMatrix(X, n, p, 'X');
     const chosen: CdMode = mode === 'auto' ? (n > p ? 'gram' : 'naive') : mode;
-    if (chosen === 'gram') {
-      const { gram, mean } = centeredGram(X, n, p);
-      return new CenteredDesign(n, p, chosen, mean, X, gram, undefined, undefined);
-    }
-    const mean = new Float64Array(p);
-    for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) mean[j] += X[i * p + j];
-    for (let j = 0; j < p; j++) mean[j] /= n;
+    const rows = sparseRows(X, n, p);
+    const mean = columnMeans(rows);
+    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, rows, centeredGram(rows, mean), undefined, undefined);
     const columns = centeredColumns(X, n, p, mean);
     const colNorm2 = new Float64Array(p);
     for (let j = 0; j < p; j++) {
@@ -54,7 +50,7 @@ export class CenteredDesign {
       for (let i = 0; i < n; i++) s += columns[j * n + i] ** 2;
       colNorm2[j] = s;
     }
-    return new CenteredDesign(n, p, chosen, mean, X, undefined, columns, colNorm2);
+    return new CenteredDesign(n, p, chosen, mean, rows, undefined, columns, colNorm2);
   }
 
   /** Centers a target and sets up a zero warm start. */
@@ -71,18 +67,8 @@ export class CenteredDesign {
       yNorm2 += yc[i] * yc[i];
     }
     if (!Number.isFinite(yNorm2)) throw new UsageError('y contains non-finite values');
-    // X^T yc equals Xc^T yc because yc sums to zero; scan rows, skipping zero pixels.
-    const xty = new Float64Array(p);
-    const X = this.X;
-    for (let i = 0; i < n; i++) {
-      const yi = yc[i];
-      if (yi === 0) continue;
-      const base = i * p;
-      for (let j = 0; j < p; j++) {
-        const v = X[base + j];
-        if (v !== 0) xty[j] += v * yi;
-      }
-    }
+    // X^T yc equals Xc^T yc because yc sums to zero
+    const xty = transposeTimes(this.rows, yc);
     const aux = this.mode === 'gram' ? Float64Array.from(xty) : Float64Array.from(yc);
     const factor = this.mode === 'gram' ? { cholesky: new UpdatableCholesky(p), l2: 0 } : undefined;
     return { w: new Float64Array(p), aux, xty, y: yc, yNorm2, yMean, factor };
