@@ -35,6 +35,8 @@ export class GramWorkspace {
   readonly qAcc: Float64Array;
   readonly faceIdx: Int32Array;
   readonly delta: Float64Array;
+  readonly changedIdx: Int32Array;
+  readonly changedDelta: Float64Array;
   readonly system: Float64Array;
 
   constructor(readonly p: number) {
@@ -56,6 +58,8 @@ export class GramWorkspace {
     this.qAcc = new Float64Array(p);
     this.faceIdx = new Int32Array(p);
     this.delta = new Float64Array(p);
+    this.changedIdx = new Int32Array(p);
+    this.changedDelta = new Float64Array(p);
     this.system = new Float64Array(ANDERSON_K * (ANDERSON_K + 1));
   }
 }
@@ -124,16 +128,29 @@ export function cdGram(
     ws.blockSize = -1;
     const inner = solveWorkingSet(ws, m, yNorm2, l1, l2, tolGap, o, pass, newton, gram);
     pass = inner.pass;
-    // scatter back and bring q up to date outside W: q_k -= sum_j (w_j - wStart_j) G_jk
+    // scatter back and bring q up to date outside W: q_k -= sum_j G_kj (w_j - wStart_j),
+    // one gathered dot per outside coordinate (zero-variance columns have G_k. = 0)
+    const { changedIdx, changedDelta } = ws;
+    let changed = 0;
     for (let a = 0; a < m; a++) {
       const j = W[a];
+      const d = wW[a] - wStart[j];
       w[j] = wW[a];
-      const d = w[j] - wStart[j];
+      q[j] = qW[a];
       if (d === 0) continue;
-      axpy(q, -d, gram, j * p, p); // W's own entries are overwritten from qW just below
+      changedIdx[changed] = j;
+      changedDelta[changed++] = d;
       wStart[j] = w[j];
     }
-    for (let a = 0; a < m; a++) q[W[a]] = qW[a];
+    if (changed > 0) {
+      for (let k = 0; k < p; k++) {
+        if (inW[k] !== 0 || gram[k * p + k] === 0) continue;
+        const row = k * p;
+        let s0 = 0;
+        for (let c = 0; c < changed; c++) s0 += gram[row + changedIdx[c]] * changedDelta[c];
+        q[k] -= s0;
+      }
+    }
     gap = dualityGap(summarise(all, p, xty, yNorm2, w, q, l2, o.positive), l1, l2);
     if (inner.reason === 'maxIter') break;
     if (gap <= tolGap) {
