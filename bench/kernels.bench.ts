@@ -1,6 +1,7 @@
 /**
- * Micro-benchmarks of the hot kernels (benchmark.js): prints mean milliseconds per call
- * with the relative margin of error. Figures, not tests: run with `npm run bench:kernels`.
+ * Micro-benchmarks of the deep-learning kernels (benchmark.js): mean milliseconds per call
+ * with the relative margin of error. Figures, not tests: `npm run bench:kernels`.
+ * The solver kernels are in solvers.bench.ts.
  */
 import Benchmark from 'benchmark';
 import * as tf from '@tensorflow/tfjs';
@@ -8,9 +9,6 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { stratifiedSplit } from '../src/datasets/split.js';
 import { selectBackend } from '../src/deep/backend.js';
 import { buildCnn, DEFAULT_CNN, trainStep } from '../src/deep/cnn.js';
-import { CenteredDesign } from '../src/sparse/design.js';
-import { centeredGram, columnMeans, sparseRows } from '../src/sparse/gram.js';
-import { alphaMax } from '../src/sparse/lasso.js';
 import { Rng } from '../src/util/rng.js';
 
 const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
@@ -18,12 +16,6 @@ const n = split.yTrain.length;
 const p = split.features;
 const backend = await selectBackend((process.env.SPARSEBENCH_BACKEND as 'auto' | undefined) ?? 'auto');
 process.stderr.write(`tfjs backend: ${backend.name} (${backend.reason})\n`);
-
-// LASSO: a design and one target, as the runner builds them
-const design = CenteredDesign.from(split.XTrain, n, p, 'gram');
-const onehot = Float64Array.from(split.yTrain, (c) => (c === 3 ? 1 : 0));
-const target = design.target(onehot);
-const alpha = 0.1 * alphaMax(target.xty, n, 1);
 
 // CNN: one training step on a batch of 64
 const rng = new Rng(1);
@@ -36,15 +28,6 @@ const dy2 = tf.randomNormal([64, 11, 11, 16], 0, 1, 'float32', 4) as tf.Tensor4D
 
 const suite = new Benchmark.Suite('kernels');
 suite
-  .add(`centeredGram ${n}x${p} (sparse rows, tiled)`, () => {
-    const rows = sparseRows(split.XTrain, n, p);
-    centeredGram(rows, columnMeans(rows));
-  })
-  .add('CD pass, covariance mode (one target, from zero)', () => {
-    target.w.fill(0);
-    target.aux.set(target.xty);
-    design.solve(target, { alpha, l1Ratio: 1, tol: 1e-4, maxIter: 1, positive: false });
-  })
   .add(`cnn training step, batch 64 (${backend.name})`, () => {
     trainStep(model, optimizer, xs, ys);
   })

@@ -10,6 +10,8 @@ import { writeReport } from './report/readme.js';
 import { datasetTables } from './report/tables.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, runSuite } from './suite/run.js';
+import { solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
+import { mdTable, sig } from './report/format.js';
 import { SUITE_NAMES } from './suite/suites.js';
 
 const DEFAULT_SEED = 42;
@@ -20,6 +22,14 @@ function integer(flag: string, min: number) {
     const n = Number(value);
     if (n < min) throw new UsageError(`${flag} must be >= ${min}, got ${n}`);
     return n;
+  };
+}
+
+function real(flag: string, test: (x: number) => boolean, expected: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || !test(x)) throw new UsageError(`${flag} must be ${expected}, got "${value}"`);
+    return x;
   };
 }
 
@@ -172,7 +182,104 @@ export function buildProgram(): Command {
       const meta = exportSplit(split, opts.out);
       process.stdout.write(opts.json ? JSON.stringify(meta) + '\n' : `${opts.out}: ${meta.files.map((f) => f.file).join(', ')}, meta.json\n`);
     });
+  const solve = program.command('solve').description('the sparse solvers alone on a dataset\'s training split, with timings and optimality figures');
+  const solverOptions = (c: Command): Command =>
+    c
+      .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
+      .option('--seed <n>', 'split seed', integer('--seed', 0), DEFAULT_SEED)
+      .option('--train-size <n>', 'training samples (default: the dataset\'s)', integer('--train-size', 1))
+      .option('--l1-ratio <r>', 'elastic-net mixing, 1 = LASSO', real('--l1-ratio', (x) => x > 0 && x <= 1, 'in (0, 1]'), 1)
+      .option('--tol <t>', 'stop when the duality gap <= tol ||y||^2 / n (scikit-learn\'s rule)', real('--tol', (x) => x > 0, 'positive'), 1e-4)
+      .option('--max-iter <n>', 'most coordinate passes per alpha', integer('--max-iter', 1), 1000)
+      .addOption(new Option('--mode <m>', 'gram: covariance updates (n > p); naive: residual updates').choices(['auto', 'gram', 'naive']).default('auto'))
+      .addOption(new Option('--selection <s>', 'coordinate order').choices(['cyclic', 'random']).default('cyclic'))
+      .addOption(new Option('--screening <s>', 'working sets from the strong rule, or none').choices(['strong', 'none']).default('strong'))
+      .option('--no-newton', 'no Newton steps on the support (pure coordinate descent)')
+      .option('--json', 'one JSON document on stdout');
+  solverOptions(
+    solve
+      .command('lasso-path')
+      .description('one-vs-rest LASSO / elastic-net paths, alpha_max down to eps x alpha_max, warm-started')
+      .option('--n-alphas <n>', 'alphas on the path', integer('--n-alphas', 1), 100)
+      .option('--eps <e>', 'alpha_min / alpha_max', real('--eps', (x) => x > 0 && x < 1, 'in (0, 1)'), 1e-3),
+  ).action((opts) => {
+    const summary = solvePath(
+      { dataset: opts.dataset, seed: opts.seed, trainSize: opts.trainSize },
+      {
+        nAlphas: opts.nAlphas,
+        eps: opts.eps,
+        l1Ratio: opts.l1Ratio,
+        tol: opts.tol,
+        maxIter: opts.maxIter,
+        mode: opts.mode,
+        selection: opts.selection,
+        screening: opts.screening,
+        newton: opts.newton,
+      },
+    );
+    process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : pathTable(summary));
+  });
+  solverOptions(
+    solve
+      .command('lasso')
+      .description('one elastic-net fit per one-vs-rest target at a fixed alpha')
+      .requiredOption('--alpha <a>', 'regularisation (scikit-learn scaling)', real('--alpha', (x) => x > 0, 'positive')),
+  ).action((opts) => {
+    const summary = solveFit(
+      { dataset: opts.dataset, seed: opts.seed, trainSize: opts.trainSize },
+      {
+        alpha: opts.alpha,
+        l1Ratio: opts.l1Ratio,
+        tol: opts.tol,
+        maxIter: opts.maxIter,
+        mode: opts.mode,
+        selection: opts.selection,
+        screening: opts.screening,
+        newton: opts.newton,
+      },
+    );
+    process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : fitTable(summary));
+  });
   return program;
+}
+
+function pathTable(s: PathSummary): string {
+  const rows = s.targets.map((t) => [
+    t.target,
+    sig(t.alphas[0]),
+    sig(t.alphas[t.alphas.length - 1]),
+    sig(Math.max(...t.gaps)),
+    String(t.passes.reduce((a, b) => a + b, 0)),
+    String(t.newtonSteps.reduce((a, b) => a + b, 0)),
+    String(t.nonzeros[t.nonzeros.length - 1]),
+    sig(t.finalObjective, 8),
+    t.converged ? 'yes' : 'NO',
+  ]);
+  return (
+    `${s.dataset}: ${s.samples} x ${s.features}, ${s.targets.length} targets x ${s.options.nAlphas} alphas (eps ${s.options.eps}, tol ${s.options.tol}), mode ${s.mode}\n` +
+    `seconds: ${s.seconds.total.toFixed(3)} (Gram/preparation ${s.seconds.prepare.toFixed(3)}, paths ${s.seconds.solve.toFixed(3)}); worst duality gap ${sig(s.maxGap)}\n\n` +
+    mdTable(['target', 'alpha_max', 'alpha_min', 'max gap', 'passes', 'newton steps', 'final nonzeros', 'final objective', 'converged'], rows) +
+    '\n'
+  );
+}
+
+function fitTable(s: FitSummary): string {
+  const rows = s.targets.map((t) => [
+    t.target,
+    String(t.nonzeros),
+    sig(t.l1Norm),
+    sig(t.maxAbsCoef),
+    sig(t.objective, 8),
+    sig(t.gap),
+    String(t.passes),
+    String(t.newtonSteps),
+    t.converged ? 'yes' : 'NO',
+  ]);
+  return (
+    `${s.dataset}: ${s.samples} x ${s.features}, alpha ${s.alpha}, l1Ratio ${s.l1Ratio}, mode ${s.mode}, ${s.seconds.toFixed(3)} s\n\n` +
+    mdTable(['target', 'nonzeros', '||w||_1', 'max |w|', 'objective', 'gap', 'passes', 'newton steps', 'converged'], rows) +
+    '\n'
+  );
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 otherwise). */

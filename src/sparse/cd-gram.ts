@@ -181,6 +181,17 @@ export function cdGram(
   };
 }
 
+/**
+ * Duality gap (scikit-learn's scaling) of coefficients w for which q = X^T y - G w, in
+ * O(p): the figure cdGram stops on, exposed for checks and benchmarks.
+ */
+export function gramDualityGap(xty: Float64Array, yNorm2: number, n: number, w: Float64Array, q: Float64Array, o: CdOptions): number {
+  const [l1, l2] = penalties(n, o);
+  const all = new Int32Array(xty.length);
+  for (let j = 0; j < all.length; j++) all[j] = j;
+  return dualityGap(summarise(all, all.length, xty, yNorm2, w, q, l2, o.positive), l1, l2) / n;
+}
+
 /** CD passes on the compact working-set problem until its gap meets tol or maxIter. */
 function solveWorkingSet(
   ws: GramWorkspace,

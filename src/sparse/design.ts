@@ -30,19 +30,23 @@ export class CenteredDesign {
     readonly p: number,
     readonly mode: CdMode,
     readonly mean: Float64Array,
+    private readonly centerTargets: boolean,
     private readonly rows: SparseRows,
     private readonly gram: Float64Array | undefined,
     private readonly columns: Float64Array | undefined,
     private readonly colNorm2: Float64Array | undefined,
   ) {}
 
-  /** `auto` picks covariance updates when n > p (a pass is then O(p^2) instead of O(np)). */
-  static from(X: Float32Array | Float64Array, n: number, p: number, mode: CdMode | 'auto' = 'auto'): CenteredDesign {
+  /**
+   * `auto` picks covariance updates when n > p (a pass is then O(p^2) instead of O(np)).
+   * center = false fits without an intercept (nothing is centered).
+   */
+  static from(X: Float32Array | Float64Array, n: number, p: number, mode: CdMode | 'auto' = 'auto', center = true): CenteredDesign {
     validateMatrix(X, n, p, 'X');
     const chosen: CdMode = mode === 'auto' ? (n > p ? 'gram' : 'naive') : mode;
     const rows = sparseRows(X, n, p);
-    const mean = columnMeans(rows);
-    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, rows, centeredGram(rows, mean), undefined, undefined);
+    const mean = center ? columnMeans(rows) : new Float64Array(p);
+    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, center, rows, centeredGram(rows, mean), undefined, undefined);
     const columns = centeredColumns(X, n, p, mean);
     const colNorm2 = new Float64Array(p);
     for (let j = 0; j < p; j++) {
@@ -50,16 +54,18 @@ export class CenteredDesign {
       for (let i = 0; i < n; i++) s += columns[j * n + i] ** 2;
       colNorm2[j] = s;
     }
-    return new CenteredDesign(n, p, chosen, mean, rows, undefined, columns, colNorm2);
+    return new CenteredDesign(n, p, chosen, mean, center, rows, undefined, columns, colNorm2);
   }
 
-  /** Centers a target and sets up a zero warm start. */
+  /** Centers a target (when fitting an intercept) and sets up a zero warm start. */
   target(y: ArrayLike<number>): TargetState {
     const { n, p } = this;
     if (y.length !== n) throw new UsageError(`y has ${y.length} values, expected ${n}`);
     let yMean = 0;
-    for (let i = 0; i < n; i++) yMean += y[i];
-    yMean /= n;
+    if (this.centerTargets) {
+      for (let i = 0; i < n; i++) yMean += y[i];
+      yMean /= n;
+    }
     const yc = new Float64Array(n);
     let yNorm2 = 0;
     for (let i = 0; i < n; i++) {
@@ -72,6 +78,31 @@ export class CenteredDesign {
     const aux = this.mode === 'gram' ? Float64Array.from(xty) : Float64Array.from(yc);
     const factor = this.mode === 'gram' ? { cholesky: new UpdatableCholesky(p), l2: 0 } : undefined;
     return { w: new Float64Array(p), aux, xty, y: yc, yNorm2, yMean, factor };
+  }
+
+  /** Starts a target from coefficients w0 (a warm start), making q or r consistent with them. */
+  warmStart(t: TargetState, w0: ArrayLike<number>): void {
+    const { n, p } = this;
+    if (w0.length !== p) throw new UsageError(`warm start has ${w0.length} coefficients, X has ${p} columns`);
+    for (let j = 0; j < p; j++) {
+      if (!Number.isFinite(w0[j])) throw new UsageError(`warm start [${j}] is ${w0[j]}, not finite`);
+      t.w[j] = w0[j];
+    }
+    if (this.mode === 'gram') {
+      const G = this.gram as Float64Array;
+      for (let k = 0; k < p; k++) {
+        let s = t.xty[k];
+        for (let j = 0; j < p; j++) if (t.w[j] !== 0) s -= G[k * p + j] * t.w[j];
+        t.aux[k] = s;
+      }
+    } else {
+      const C = this.columns as Float64Array;
+      t.aux.set(t.y);
+      for (let j = 0; j < p; j++) {
+        const wj = t.w[j];
+        if (wj !== 0) for (let i = 0; i < n; i++) t.aux[i] -= C[j * n + i] * wj;
+      }
+    }
   }
 
   /** Coordinate descent from the state's current coefficients (warm start). */

@@ -4,5 +4,5 @@
  * working sets, for n > p) and cd-naive.ts (residual updates on column-major X).
  */
 export * from './cd-common.js';
-export { cdGram, GramWorkspace, type SupportFactor } from './cd-gram.js';
+export { cdGram, gramDualityGap, GramWorkspace, type SupportFactor } from './cd-gram.js';
 export { cdNaive } from './cd-naive.js';

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { CenteredDesign, type CdMode } from './design.js';
+import { asDesign, asTargets, type DesignInput, type TargetInput } from './input.js';
 import { alphaMax, geometricGrid, type CdOptions } from './lasso.js';
 
 export interface PathOptions {
@@ -17,6 +18,9 @@ export interface PathOptions {
   readonly selection: 'cyclic' | 'random';
   readonly seed: number;
   readonly screening: 'strong' | 'none';
+  readonly newton: boolean;
+  /** Fit an intercept by centering X and y. */
+  readonly fitIntercept: boolean;
 }
 
 export const DEFAULT_PATH: PathOptions = {
@@ -30,6 +34,8 @@ export const DEFAULT_PATH: PathOptions = {
   selection: 'cyclic',
   seed: 0,
   screening: 'strong',
+  newton: true,
+  fitIntercept: true,
 };
 
 /** One target's path: row i of `coefs` is the solution at alphas[i]. */
@@ -48,6 +54,7 @@ export interface TargetPath {
 }
 
 export interface PathResult {
+  readonly options: PathOptions;
   readonly mode: CdMode;
   readonly features: number;
   readonly samples: number;
@@ -78,18 +85,17 @@ export function validatePathOptions(o: PathOptions): void {
  * enet_path does for a one-dimensional y.
  */
 export function enetPath(
-  X: Float32Array | Float64Array,
-  n: number,
-  p: number,
-  targets: readonly ArrayLike<number>[],
+  X: DesignInput,
+  Y: TargetInput,
   opts: Partial<PathOptions> = {},
   onAlpha?: (target: number, index: number, alpha: number) => void,
 ): PathResult {
   const o: PathOptions = { ...DEFAULT_PATH, ...opts };
   validatePathOptions(o);
-  if (targets.length === 0) throw new UsageError('enetPath: no targets');
+  const { data, n, p } = asDesign(X);
+  const targets = asTargets(Y, n);
   const t0 = performance.now();
-  const design = CenteredDesign.from(X, n, p, o.mode);
+  const design = CenteredDesign.from(data, n, p, o.mode, o.fitIntercept);
   const t1 = performance.now();
   const rng = new Rng(o.seed);
   const out: TargetPath[] = targets.map((y, ti) => {
@@ -117,6 +123,7 @@ export function enetPath(
         selection: o.selection,
         rng,
         screening: o.screening,
+        newton: o.newton,
       };
       const r = design.solve(t, cd);
       path.coefs.set(t.w, i * p);
@@ -134,18 +141,17 @@ export function enetPath(
     return path;
   });
   const t2 = performance.now();
-  return { mode: design.mode, features: p, samples: n, targets: out, prepareSeconds: (t1 - t0) / 1e3, solveSeconds: (t2 - t1) / 1e3 };
+  return { options: o, mode: design.mode, features: p, samples: n, targets: out, prepareSeconds: (t1 - t0) / 1e3, solveSeconds: (t2 - t1) / 1e3 };
 }
 
 /** The LASSO path: enetPath with l1Ratio = 1. */
 export function lassoPath(
-  X: Float32Array | Float64Array,
-  n: number,
-  p: number,
-  targets: readonly ArrayLike<number>[],
+  X: DesignInput,
+  Y: TargetInput,
   opts: Partial<Omit<PathOptions, 'l1Ratio'>> = {},
+  onAlpha?: (target: number, index: number, alpha: number) => void,
 ): PathResult {
-  return enetPath(X, n, p, targets, { ...opts, l1Ratio: 1 });
+  return enetPath(X, Y, { ...opts, l1Ratio: 1 }, onAlpha);
 }
 
 /** One-vs-rest 0/1 targets of a label vector, as the classifier and the path command use. */
