@@ -145,10 +145,7 @@ export function cdGram(
     if (changed > 0) {
       for (let k = 0; k < p; k++) {
         if (inW[k] !== 0 || gram[k * p + k] === 0) continue;
-        const row = k * p;
-        let s0 = 0;
-        for (let c = 0; c < changed; c++) s0 += gram[row + changedIdx[c]] * changedDelta[c];
-        q[k] -= s0;
+        q[k] -= gatherDot(gram, k * p, changedIdx, changedDelta, changed);
       }
     }
     gap = dualityGap(summarise(all, p, xty, yNorm2, w, q, l2, o.positive), l1, l2);
@@ -389,10 +386,7 @@ function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positi
   }
   for (let a = 0; a < m; a++) {
     if (sign[a] !== 0) continue;
-    const row = W[a] * p;
-    let s0 = 0;
-    for (let k = 0; k < r; k++) s0 += gram[row + faceIdx[k]] * delta[k];
-    qW[a] -= s0;
+    qW[a] -= gatherDot(gram, W[a] * p, faceIdx, delta, r);
   }
   return limiting < 0 && violators === entering ? 'exact' : 'partial';
 }
@@ -517,4 +511,21 @@ function axpy(y: Float64Array, c: number, x: Float64Array, off: number, n: numbe
     y[b + 3] += c * x[off + b + 3];
   }
   for (; b < n; b++) y[b] += c * x[off + b];
+}
+
+/** sum_c x[off + idx[c]] d[c] for c < n: a row of G against a sparse vector, four accumulators. */
+function gatherDot(x: Float64Array, off: number, idx: Int32Array, d: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let c = 0;
+  for (; c + 3 < n; c += 4) {
+    s0 += x[off + idx[c]] * d[c];
+    s1 += x[off + idx[c + 1]] * d[c + 1];
+    s2 += x[off + idx[c + 2]] * d[c + 2];
+    s3 += x[off + idx[c + 3]] * d[c + 3];
+  }
+  for (; c < n; c++) s0 += x[off + idx[c]] * d[c];
+  return s0 + s1 + s2 + s3;
 }
