@@ -43,7 +43,7 @@ function correlation(X: Float64Array, y: Float64Array, n: number, p: number, w: 
   return g;
 }
 
-const opts = (alpha: number, extra: Partial<CdOptions> = {}): CdOptions => ({
+const baseOpts = (alpha: number, extra: Partial<CdOptions> = {}): CdOptions => ({
   alpha,
   l1Ratio: 1,
   tol: 1e-10,
@@ -84,9 +84,19 @@ describe('sparse-row kernels', () => {
   });
 });
 
-describe.each<CdMode>(['gram', 'naive'])('coordinate descent, %s mode', (mode) => {
+const variants: { name: string; mode: CdMode; extra: Partial<CdOptions> }[] = [
+  { name: 'gram, strong-rule working sets + Newton', mode: 'gram', extra: {} },
+  { name: 'gram, working sets, pure CD', mode: 'gram', extra: { newton: false } },
+  { name: 'gram, no screening, pure CD', mode: 'gram', extra: { newton: false, screening: 'none' } },
+  { name: 'gram, random selection', mode: 'gram', extra: { newton: false, selection: 'random', rng: new Rng(3) } },
+  { name: 'naive', mode: 'naive', extra: {} },
+  { name: 'naive, random selection', mode: 'naive', extra: { selection: 'random', rng: new Rng(4) } },
+];
+
+describe.each(variants)('coordinate descent: $name', ({ mode, extra }) => {
   const { X, y, n, p } = problem(2, 120, 15);
   const design = CenteredDesign.from(X, n, p, mode);
+  const opts = (alpha: number, more: Partial<CdOptions> = {}): CdOptions => baseOpts(alpha, { ...extra, ...more });
 
   it('satisfies the KKT conditions and stops on the duality gap', () => {
     const t = design.target(y);
@@ -134,9 +144,19 @@ describe.each<CdMode>(['gram', 'naive'])('coordinate descent, %s mode', (mode) =
       if (t.w[j] !== 0) expect(Math.abs(smooth - 0.5 * alpha * Math.sign(t.w[j]))).toBeLessThan(1e-3 * alpha);
       else expect(Math.abs(smooth)).toBeLessThanOrEqual(0.5 * alpha * (1 + 1e-3));
     }
-    const tp = design.target(y);
-    design.solve(tp, opts(alpha, { positive: true }));
-    expect([...tp.w].every((v) => v >= 0)).toBe(true);
+  });
+
+  it('satisfies the KKT conditions of the positive LASSO', () => {
+    const t = design.target(y);
+    const alpha = 0.02 * alphaMax(t.xty, n, 1);
+    expect(design.solve(t, opts(alpha, { positive: true })).converged).toBe(true);
+    const g = correlation(X, y, n, p, t.w);
+    expect([...t.w].some((v) => v > 0)).toBe(true);
+    for (let j = 0; j < p; j++) {
+      expect(t.w[j]).toBeGreaterThanOrEqual(0);
+      if (t.w[j] > 0) expect(Math.abs(g[j] - alpha)).toBeLessThan(1e-3 * alpha);
+      else expect(g[j]).toBeLessThanOrEqual(alpha * (1 + 1e-3));
+    }
   });
 });
 
@@ -148,8 +168,8 @@ describe('gram and naive modes', () => {
     const ta = a.target(y);
     const tb = b.target(y);
     const alpha = 0.05 * alphaMax(ta.xty, n, 1);
-    const ra = a.solve(ta, opts(alpha));
-    const rb = b.solve(tb, opts(alpha));
+    const ra = a.solve(ta, baseOpts(alpha));
+    const rb = b.solve(tb, baseOpts(alpha));
     for (let j = 0; j < p; j++) expect(ta.w[j]).toBeCloseTo(tb.w[j], 7);
     expect(ra.objective).toBeCloseTo(rb.objective, 10);
     expect(a.intercept(ta)).toBeCloseTo(b.intercept(tb), 7);
