@@ -273,7 +273,9 @@ function buildBlock(ws: GramWorkspace, m: number, gram: Float64Array): void {
  */
 function newtonSteps(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): boolean {
   for (let i = 0; i < 64; i++) {
-    const result = newtonStep(ws, m, l1, l2, positive, ctx);
+    // The first step keeps the current face: violators judged at the old point would
+    // mostly bounce back out once the face has moved to the new penalty.
+    const result = newtonStep(ws, m, l1, l2, positive, ctx, i === 0 ? 0 : MAX_ENTERING);
     if (result === 'failed') return false;
     if (result === 'exact') break;
   }
@@ -296,7 +298,15 @@ interface NewtonContext {
  * on W. 'partial' when a coordinate left on the way; 'failed' when a support column is
  * (nearly) dependent on the others.
  */
-function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positive: boolean, ctx: NewtonContext): 'exact' | 'partial' | 'failed' {
+function newtonStep(
+  ws: GramWorkspace,
+  m: number,
+  l1: number,
+  l2: number,
+  positive: boolean,
+  ctx: NewtonContext,
+  maxEntering: number,
+): 'exact' | 'partial' | 'failed' {
   const { mark, sign, pos, W, wW, qW, xtyW, diag, wAcc: rhs, qAcc: z } = ws;
   const { factor: f, gram, p } = ctx;
   ctx.steps++;
@@ -308,7 +318,7 @@ function newtonStep(ws: GramWorkspace, m: number, l1: number, l2: number, positi
     sign[a] = wa !== 0 ? (wa > 0 ? 1 : -1) : 0;
     if (wa === 0 && score(qW[a], positive) > l1) violators++;
   }
-  const entering = Math.min(violators, MAX_ENTERING);
+  const entering = Math.min(violators, maxEntering);
   for (let e = 0; e < entering; e++) {
     let best = -1;
     let bestScore = l1;
