@@ -68,12 +68,14 @@ export class GramWorkspace {
  * Covariance-mode CD for one target. `w` is the warm start and is updated in place;
  * `q` must equal X^T y - G w for that `w` on entry, and does again on return.
  *
- * Passes run over a working set W, seeded by the strong rule (Tibshirani et al. 2012)
- * and the support, on a contiguous copy of G's W x W block, so a change costs O(|W|).
- * Every K passes an Anderson extrapolation of the last iterates is tried and kept when it
- * lowers the objective (Bertrand & Massias 2021). When W's problem meets tol, q outside W
- * is brought up to date, the full duality gap is taken, and KKT violators join W.
- * A "pass" is one sweep over W.
+ * Work is confined to a working set W, seeded by the strong rule (Tibshirani et al. 2012)
+ * and the support. On W: with a factor (the default on paths), active-set Newton steps
+ * first (see newtonStep), which finish most warm-started alphas outright; then CD passes
+ * on a contiguous copy of G's W x W block (a change costs O(|W|)), with an Anderson
+ * extrapolation tried every K passes (Bertrand & Massias 2021) and a Newton step
+ * whenever a pass leaves the support and signs unchanged. When W's problem meets tol, q
+ * outside W is brought up to date, the full duality gap is taken, and KKT violators join
+ * W. A "pass" is one sweep over W.
  */
 export function cdGram(
   gram: Float64Array,
