@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../errors.js';
-import { ensureConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
+import { registerMissingWasmKernels, replaceSlowWasmKernels } from './kernels/register.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -58,10 +58,11 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
       const moduleName = '@tensorflow/tfjs-node';
       await import(moduleName);
     }
-    if (name === 'wasm') ensureConv2DBackpropFilter('wasm');
+    if (name === 'wasm') registerMissingWasmKernels();
     const ok = await tf.setBackend(name);
     if (!ok) return 'tf.setBackend returned false';
     await tf.ready();
+    if (name === 'wasm') replaceSlowWasmKernels();
     return undefined;
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0];
@@ -92,7 +93,7 @@ function describe(requested: BackendChoice, name: BackendName, skipped: string[]
     reason,
     simd: name === 'wasm' ? env.getBool('WASM_HAS_SIMD_SUPPORT') : undefined,
     threads: name === 'wasm' ? (env.getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? undefined : 1) : undefined,
-    customKernels: name === 'wasm' ? ['Conv2DBackpropFilter'] : [],
+    customKernels: name === 'wasm' ? ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'] : [],
     warnings,
   };
 }

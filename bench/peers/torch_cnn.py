@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The default sparsebench CNN in PyTorch, on a split exported by `sparsebench datasets export`.
+
+conv(8, 3x3, relu) - maxpool 2 - conv(16, 3x3, relu) - maxpool 2 - flatten - dense(10),
+softmax cross-entropy, Adam 1e-3, batch 64, seeded. Works as an external runner: progress
+goes to stderr and the last line on stdout is one JSON object with the test accuracy, a
+learning curve (test accuracy after each epoch against training seconds, evaluation
+excluded) and the settings. Peer benchmark only: the harness never needs Python.
+
+usage: torch_cnn.py DIR [--epochs 3] [--seed 42] [--batch 64] [--threads N] [--filters 8,16] [--dense 0]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def load(d):
+    meta = json.load(open(os.path.join(d, "meta.json")))
+    shapes = {f["file"]: f["shape"] for f in meta["files"]}
+    img = meta["image"]
+
+    def images(name):
+        x = np.fromfile(os.path.join(d, name), "<f8").reshape(shapes[name])
+        return torch.from_numpy(x.astype(np.float32)).reshape(-1, img["height"], img["width"], img["channels"]).permute(0, 3, 1, 2).contiguous()
+
+    def labels(name):
+        return torch.from_numpy(np.fromfile(os.path.join(d, name), np.uint8).astype(np.int64))
+
+    return images("X_train.f64"), labels("y_train.u8"), images("X_test.f64"), labels("y_test.u8"), meta
+
+
+def model(channels, side, classes, f1, f2, dense):
+    after = ((side - 2) // 2 - 2) // 2
+    layers = [
+        nn.Conv2d(channels, f1, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(f1, f2, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+    ]
+    if dense > 0:
+        layers += [nn.Linear(f2 * after * after, dense), nn.ReLU(), nn.Linear(dense, classes)]
+    else:
+        layers += [nn.Linear(f2 * after * after, classes)]
+    return nn.Sequential(*layers)
+
+
+def accuracy(net, X, y):
+    net.eval()
+    with torch.no_grad():
+        correct = sum(int((net(X[i:i + 500]).argmax(1) == y[i:i + 500]).sum()) for i in range(0, len(y), 500))
+    net.train()
+    return correct / len(y)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--filters", default="8,16")
+    ap.add_argument("--dense", type=int, default=0)
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    Xtr, ytr, Xte, yte, meta = load(a.dir)
+    f1, f2 = (int(v) for v in a.filters.split(","))
+    net = model(Xtr.shape[1], Xtr.shape[2], meta["classes"], f1, f2, a.dense)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(a.seed)
+    trained = 0.0
+    curve = [{"seconds": 0.0, "metric": accuracy(net, Xte, yte), "step": 0}]
+    steps = 0
+    for epoch in range(1, a.epochs + 1):
+        t0 = time.perf_counter()
+        order = torch.randperm(len(ytr), generator=g)
+        for i in range(0, len(ytr), a.batch):
+            idx = order[i:i + a.batch]
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(Xtr[idx]), ytr[idx]).backward()
+            opt.step()
+            steps += 1
+        trained += time.perf_counter() - t0
+        curve.append({"seconds": trained, "metric": accuracy(net, Xte, yte), "step": epoch})
+        print(f"epoch {epoch}/{a.epochs}: {trained:.2f} s, accuracy {curve[-1]['metric']:.4f}", file=sys.stderr)
+    print(json.dumps({
+        "accuracy": curve[-1]["metric"],
+        "curve": curve,
+        "framework": f"pytorch {torch.__version__}",
+        "threads": torch.get_num_threads(),
+        "steps": steps,
+        "msPerStep": 1000 * trained / steps,
+        "config": {"epochs": a.epochs, "batchSize": a.batch, "learningRate": 1e-3, "filters": [f1, f2], "dense": a.dense, "seed": a.seed},
+    }))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
