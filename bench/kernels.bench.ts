@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '../src/datasets/mnist.js';
 import { stratifiedSplit } from '../src/datasets/split.js';
 import { selectBackend } from '../src/deep/backend.js';
+import { adam } from '../src/deep/adam.js';
 import { buildCnn, DEFAULT_CNN, trainStep } from '../src/deep/cnn.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -20,7 +21,7 @@ process.stderr.write(`tfjs backend: ${backend.name} (${backend.reason})\n`);
 // CNN: one training step on a batch of 64
 const rng = new Rng(1);
 const model = buildCnn(split, DEFAULT_CNN, rng);
-const optimizer = tf.train.adam(1e-3);
+const optimizer = adam(1e-3);
 const xs = tf.tensor4d(split.XTrain.subarray(0, 64 * p), [64, 28, 28, 1]);
 const ys = tf.oneHot(tf.tensor1d(split.yTrain.subarray(0, 64), 'int32'), 10) as tf.Tensor2D;
 const x2 = tf.randomNormal([64, 13, 13, 8], 0, 1, 'float32', 3) as tf.Tensor4D;

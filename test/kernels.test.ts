@@ -22,11 +22,12 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+beforeAll(async () => {
+  const info = await selectBackend('wasm');
+  expect(info.customKernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']);
+});
+
 describe('Conv2DBackpropFilter registered for wasm', () => {
-  beforeAll(async () => {
-    const info = await selectBackend('wasm');
-    expect(info.customKernels).toContain('Conv2DBackpropFilter');
-  });
 
   const rng = new Rng(7);
   const cases: { pad: Pad; stride: number }[] = [
@@ -84,4 +85,66 @@ describe('Conv2DBackpropFilter registered for wasm', () => {
     x.dispose();
     f.dispose();
   });
+});
+
+describe('Conv2DBackpropInput replaced on wasm (forward conv with the flipped filter)', () => {
+  const rng = new Rng(17);
+  for (const pad of ['valid', 'same'] as const) {
+    for (const stride of [1, 2]) {
+      for (let trial = 0; trial < 3; trial++) {
+        const b = 1 + rng.nextInt(3);
+        const h = 6 + rng.nextInt(8);
+        const w = 6 + rng.nextInt(8);
+        const ci = 1 + rng.nextInt(5);
+        const co = 1 + rng.nextInt(6);
+        const kh = 1 + rng.nextInt(4);
+        const kw = 1 + rng.nextInt(4);
+        it(`matches cpu: pad ${pad}, stride ${stride}${stride > 1 ? ' (built-in fallback)' : ''}, x [${b},${h},${w},${ci}], filter [${kh},${kw},${ci},${co}]`, async () => {
+          const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [kh, kw, ci, co], stride, 1, pad);
+          const dy = random(rng, b * info.outHeight * info.outWidth * co);
+          const f = random(rng, kh * kw * ci * co);
+          const run = (): tf.Tensor =>
+            tf.engine().runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor4d(dy, [b, info.outHeight, info.outWidth, co]), filter: tf.tensor4d(f, [kh, kw, ci, co]) },
+              { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [b, h, w, ci] } as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor;
+          expect(maxAbsDiff(await onBackend('wasm', run), await onBackend('cpu', run))).toBeLessThanOrEqual(1e-4);
+        });
+      }
+    }
+  }
+});
+
+describe('MaxPoolGrad replaced on wasm (JS on the heap)', () => {
+  const rng = new Rng(23);
+  const cases = [
+    { size: 2, stride: 2, pad: 'valid' as const },
+    { size: 2, stride: 2, pad: 'same' as const },
+    { size: 3, stride: 2, pad: 'same' as const },
+    { size: 3, stride: 1, pad: 'valid' as const },
+    { size: 2, stride: 1, pad: 'same' as const },
+  ];
+  for (const { size, stride, pad } of cases) {
+    for (const ties of [false, true]) {
+      it(`matches cpu: ${size}x${size}, stride ${stride}, ${pad}${ties ? ', with ties (first maximum wins)' : ''}`, async () => {
+        const shape: [number, number, number, number] = [2, 7 + rng.nextInt(4), 6 + rng.nextInt(5), 1 + rng.nextInt(4)];
+        const n = shape.reduce((a, b) => a * b);
+        // ties: values on a coarse grid, and many zeros as after a relu
+        const x = Float32Array.from({ length: n }, () => (ties ? Math.max(0, Math.round(rng.nextFloat() * 4 - 2)) : rng.nextFloat()));
+        const info = tf.backend_util.computePool2DInfo(shape, size, stride, 1, pad);
+        const dy = random(rng, shape[0] * info.outHeight * info.outWidth * shape[3]);
+        const run = (): tf.Tensor => {
+          const input = tf.tensor4d(x, shape);
+          const output = tf.maxPool(input, size, stride, pad);
+          return tf.engine().runKernel(
+            'MaxPoolGrad',
+            { dy: tf.tensor4d(dy, output.shape as [number, number, number, number]), input, output },
+            { filterSize: size, strides: stride, pad, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
+        };
+        expect(maxAbsDiff(await onBackend('wasm', run), await onBackend('cpu', run))).toBeLessThanOrEqual(1e-6);
+      });
+    }
+  }
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
+import type { StepOptimizer } from './adam.js';
 
 export interface CnnConfig {
   readonly epochs: number;
@@ -68,16 +69,14 @@ export function gatherBatch(
   }
 }
 
-/** One optimisation step; returns nothing so the step never waits on the host. */
-export function trainStep(
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  xs: tf.Tensor4D,
-  ys: tf.Tensor2D,
-): void {
-  tf.tidy(() => {
-    optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor2D) as tf.Scalar, false);
-  });
+/** The model's trainable tf.Variables, in a stable order. */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/** One optimisation step; the loss is never read back, so the step never waits on the host. */
+export function trainStep(model: tf.LayersModel, optimizer: StepOptimizer, xs: tf.Tensor4D, ys: tf.Tensor2D, variables = trainableVariables(model)): void {
+  optimizer.step(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs) as tf.Tensor2D) as tf.Scalar, variables);
 }
 
 /** Test accuracy, predicted in chunks to bound memory. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../deep/backend.js';
-import { accuracy, buildCnn, DEFAULT_CNN, gatherBatch, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
+import { adam } from '../deep/adam.js';
+import { accuracy, buildCnn, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
 import { Rng } from '../util/rng.js';
 import type { CurvePoint, Runner } from './types.js';
 
@@ -19,7 +20,8 @@ export const cnnRunner: Runner = {
     const features = split.features;
     const n = split.yTrain.length;
     const model = buildCnn(shape, cfg, rng.fork());
-    const optimizer = tf.train.adam(cfg.learningRate);
+    const optimizer = adam(cfg.learningRate);
+    const variables = trainableVariables(model);
     const order = Uint32Array.from({ length: n }, (_, i) => i);
     const shuffle = rng.fork();
     const xBuf = new Float32Array(cfg.batchSize * features);
@@ -37,7 +39,7 @@ export const cnnRunner: Runner = {
           const b = to - from;
           const xs = tf.tensor4d(xBuf.subarray(0, b * features), [b, shape.height, shape.width, shape.channels]);
           const ys = tf.tensor2d(yBuf.subarray(0, b * split.classes), [b, split.classes]);
-          trainStep(model, optimizer, xs, ys);
+          trainStep(model, optimizer, xs, ys, variables);
           xs.dispose();
           ys.dispose();
           hooks.progress((epoch - 1) * steps + s + 1, cfg.epochs * steps, `cnn epoch ${epoch}/${cfg.epochs}`);
@@ -52,7 +54,7 @@ export const cnnRunner: Runner = {
           epochs: cfg.epochs,
           batchSize: cfg.batchSize,
           learningRate: cfg.learningRate,
-          optimizer: 'adam',
+          optimizer: optimizer.name,
           filters: [...cfg.filters],
           loss: 'softmax cross-entropy from logits',
           seed: hooks.seed,
