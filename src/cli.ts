@@ -8,6 +8,8 @@ import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
 import { UsageError } from './errors.js';
 import { writeReport } from './report/readme.js';
 import { datasetTables } from './report/tables.js';
+import { validateExternal, type ExternalSpec } from './runners/external.js';
+import { peerSpec } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, runSuite } from './suite/run.js';
 import { solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
@@ -58,6 +60,15 @@ export function buildProgram(): Command {
     .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1))
     .option('--seed <n>', 'seed for split, initialisation and shuffling', integer('--seed', 0), DEFAULT_SEED)
     .option('--epochs <n>', 'CNN epochs (default: the suite\'s)', integer('--epochs', 1))
+    .addOption(new Option('--cnn-arch <arch>', 'CNN size: default (8/16 filters) or large (32/64 filters, dense 128), for tfjs and the torch peer').choices(['default', 'large']).default('default'))
+    .option('--cmd <command>', 'also run this training command as a runner; {split} is the exported split directory, {epochs} and {seed} are filled in; it prints a JSON line {"accuracy": ...}')
+    .option('--external-name <name>', 'name of the --cmd runner in tables and records', 'external')
+    .addOption(new Option('--external-family <family>', 'what the --cmd runner trains').choices(['deep', 'sparse']).default('deep'))
+    .addOption(
+      new Option('--peer <name>', 'shipped peer runner: torch = the same CNN in PyTorch (python3-torch); auto = torch when it is installed')
+        .choices(['auto', 'none', 'torch'])
+        .default('auto'),
+    )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
     .option('--results-dir <dir>', 'where records and tables go', 'results')
     .option('--json', 'print the run record as one JSON document on stdout (progress stays on stderr)')
@@ -65,6 +76,20 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const backend = parseBackendChoice(opts.backend);
       checkWritableDir(opts.resultsDir);
+      const externals: ExternalSpec[] = [];
+      if (opts.cmd !== undefined) externals.push({ name: opts.externalName, command: opts.cmd, family: opts.externalFamily });
+      const notes: string[] = [];
+      const peerArgs = opts.cnnArch === 'large' ? '--filters 32,64 --dense 128' : '';
+      if (opts.peer === 'torch') externals.push(peerSpec('torch', peerArgs));
+      if (opts.peer === 'auto') {
+        try {
+          externals.push(peerSpec('torch', peerArgs));
+        } catch (err) {
+          notes.push(`no PyTorch peer (${(err as Error).message.replace(/^--peer torch: /, '')}): deep learning ran on TensorFlow.js only`);
+          note(notes[notes.length - 1]);
+        }
+      }
+      externals.forEach(validateExternal);
       const bar = progressBar(opts.progress);
       let barStarted = false;
       const { record, path } = await runSuite(
@@ -75,6 +100,9 @@ export function buildProgram(): Command {
           repeats: opts.repeats,
           seed: opts.seed,
           epochs: opts.epochs,
+          arch: opts.cnnArch,
+          externals,
+          notes,
           backend,
           resultsDir: opts.resultsDir,
           argv: process.argv.slice(2),

@@ -64,7 +64,7 @@ describe('bad input: one-line error naming the flag or path, exit 2, nothing wri
 describe('sparsebench run --suite quick --json', () => {
   it('writes one record and the tables, which agree, and keeps stdout one JSON document', () => {
     const dir = join(tmp(), 'results');
-    const r = cli(['run', '--suite', 'quick', '--json', '--no-progress', '--results-dir', dir]);
+    const r = cli(['run', '--suite', 'quick', '--json', '--no-progress', '--peer', 'none', '--results-dir', dir]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { recordPath: string; readmePath: string; record: unknown };
     const record = runRecordSchema.parse(out.record);
@@ -80,7 +80,7 @@ describe('sparsebench run --suite quick --json', () => {
     expect(r.stderr).toMatch(/tfjs backend for cnn: wasm/);
     const readme = readFileSync(out.readmePath, 'utf8');
     expect(readme).toContain(`| cnn | deep | tfjs wasm | 1 | ${cnn.accuracy.toFixed(4)} |`);
-    expect(readme).toContain(`| lasso | sparse | typed arrays (JS) | 1 | ${lasso.accuracy.toFixed(4)} |`);
+    expect(readme).toContain(`| lasso | sparse | TypeScript, Float64Array | 1 | ${lasso.accuracy.toFixed(4)} |`);
     expect(readme).toContain(record.id);
     expect(readme).toMatch(/estimated, not measured/);
     for (const e of record.results) {
@@ -99,6 +99,46 @@ describe('sparsebench run --suite quick --json', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/skipped record: .*bad\.json: not valid JSON/);
     expect(existsSync(join(dir, 'README.md'))).toBe(true);
+  });
+});
+
+describe('external runners (--cmd)', () => {
+  const trainer = `${process.execPath} test/fixtures/centroid-trainer.mjs {split} {seed}`;
+
+  it('meters a real external trainer on the same split and reports it beside the others', () => {
+    const dir = join(tmp(), 'results');
+    const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', trainer, '--external-name', 'centroid', '--external-family', 'sparse', '--json', '--no-progress', '--results-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const record = runRecordSchema.parse(JSON.parse(r.stdout).record);
+    const x = record.results.find((e) => e.runner === 'centroid')!;
+    const lasso = record.results.find((e) => e.runner === 'lasso')!;
+    expect(x.family).toBe('sparse');
+    expect(x.split).toEqual(lasso.split);
+    // nearest centroid on MNIST digits: far better than chance, below the linear models
+    expect(x.accuracy).toBeGreaterThan(0.6);
+    expect(x.accuracy).toBeLessThan(0.9);
+    expect(x.config.seed).toBe(42);
+    expect(x.config.framework).toBe('node centroid fixture');
+    // the child's own CPU is measured: node start-up alone costs tens of milliseconds
+    expect(x.metrics.processCpuSeconds).toBeGreaterThan(0.02);
+    expect(x.measurement.seconds).toBeCloseTo(x.metrics.reportedTrainSeconds, 9);
+    expect(x.measurement.note).toMatch(/external process: .* s CPU measured/);
+    expect(x.energy.method).toBe('estimated:tdp-per-core');
+  });
+
+  it('a failing command, one without a JSON line, or without {split} is a clear error, exit 2, nothing written', () => {
+    for (const [cmd, message] of [
+      ['sh -c "echo boom >&2; exit 3" {split}', /--cmd \(external\) exited with 3: boom/],
+      ['echo no json here {split}', /--cmd \(external\): the last JSON line on stdout must be/],
+      ['echo \'{"accuracy": 7}\' # {split}', /field accuracy/],
+      ['echo hello', /--cmd: the command must read the split from \{split\}/],
+    ] as const) {
+      const dir = tmp();
+      const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', cmd, '--no-progress', '--results-dir', join(dir, 'results')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 });
 

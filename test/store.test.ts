@@ -52,6 +52,7 @@ function record(id: string, results = [entry('cnn', 10, 0.92), entry('lasso', 2,
       hostname: 'h',
     },
     conversion: { pue: 1.58, gCo2ePerKwh: 475, usdPerKwh: 0.15 },
+    notes: [],
     results,
   };
 }

@@ -98,6 +98,7 @@ def main():
         "threads": torch.get_num_threads(),
         "steps": steps,
         "msPerStep": 1000 * trained / steps,
+        "trainSeconds": trained,
         "config": {"epochs": a.epochs, "batchSize": a.batch, "learningRate": 1e-3, "filters": [f1, f2], "dense": a.dense, "seed": a.seed},
     }))
 

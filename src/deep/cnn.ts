@@ -8,9 +8,14 @@ export interface CnnConfig {
   readonly learningRate: number;
   /** Filters of the two conv layers. */
   readonly filters: readonly [number, number];
+  /** Units of a hidden dense layer before the output (0: none). */
+  readonly dense: number;
 }
 
-export const DEFAULT_CNN: CnnConfig = { epochs: 3, batchSize: 64, learningRate: 1e-3, filters: [8, 16] };
+export const DEFAULT_CNN: CnnConfig = { epochs: 3, batchSize: 64, learningRate: 1e-3, filters: [8, 16], dense: 0 };
+
+export const CNN_ARCHS = { default: { filters: [8, 16], dense: 0 }, large: { filters: [32, 64], dense: 128 } } as const;
+export type CnnArch = keyof typeof CNN_ARCHS;
 
 export interface ImageShape {
   readonly height: number;
@@ -20,7 +25,8 @@ export interface ImageShape {
 }
 
 /**
- * conv(f1, 3x3, relu) -> maxpool 2 -> conv(f2, 3x3, relu) -> maxpool 2 -> flatten -> dense(classes).
+ * conv(f1, 3x3, relu) -> maxpool 2 -> conv(f2, 3x3, relu) -> maxpool 2 -> flatten
+ * [-> dense(hidden, relu)] -> dense(classes).
  * The dense layer outputs logits: softmax is folded into the loss
  * (softmax cross-entropy from logits, numerically safer) and applied for prediction.
  */
@@ -41,6 +47,7 @@ export function buildCnn(shape: ImageShape, cfg: CnnConfig, rng: Rng): tf.Sequen
   model.add(tf.layers.conv2d({ filters: cfg.filters[1], kernelSize: 3, activation: 'relu', kernelInitializer: init() as never }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.flatten());
+  if (cfg.dense > 0) model.add(tf.layers.dense({ units: cfg.dense, activation: 'relu', kernelInitializer: init() as never }));
   model.add(tf.layers.dense({ units: shape.classes, kernelInitializer: init() as never }));
   return model;
 }

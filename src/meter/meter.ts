@@ -1,3 +1,4 @@
+import type { ChildUsage } from './child.js';
 import { readClock, type ClockReading } from './clock.js';
 import { estimateConstants, estimateEnergy, type EnergyRecord, type EstimateConstants } from './model.js';
 
@@ -11,6 +12,8 @@ export interface MeterReading {
   /** Seconds spent paused (evaluation, which is not training). */
   readonly pausedSeconds: number;
   readonly energy: EnergyRecord;
+  /** How the figures were obtained when not simply this process inside the window. */
+  readonly note?: string;
 }
 
 /**
@@ -27,6 +30,7 @@ export class Meter {
   private peakRss = 0;
   private samples = 0;
   private ended = false;
+  private child: { usage: ChildUsage; trainSeconds?: number } | undefined;
 
   constructor(private readonly constants: EstimateConstants = estimateConstants()) {}
 
@@ -69,6 +73,15 @@ export class Meter {
     }
   }
 
+  /**
+   * The training ran in a child process: charge its measured CPU and memory instead of
+   * this process's. When the child reports its own training time (its start-up and data
+   * loading are not training), time is that, and CPU is pro-rated to it.
+   */
+  attributeChild(usage: ChildUsage, trainSeconds?: number): void {
+    this.child = { usage, trainSeconds };
+  }
+
   /** Active time so far, for learning-curve points. */
   elapsed(): { seconds: number; cpuSeconds: number } {
     if (!this.since) return { seconds: this.activeSeconds, cpuSeconds: this.activeCpu };
@@ -81,10 +94,27 @@ export class Meter {
 
   end(): MeterReading {
     if (!this.since) throw new Error('Meter.end outside an active window');
-    const { seconds, cpuSeconds } = this.elapsed();
+    const own = this.elapsed();
     this.since = undefined;
     this.ended = true;
     this.sample();
+    if (this.child) {
+      const { usage, trainSeconds } = this.child;
+      const seconds = Math.min(trainSeconds ?? usage.wallSeconds, usage.wallSeconds);
+      const share = usage.wallSeconds > 0 ? seconds / usage.wallSeconds : 1;
+      const cpuSeconds = usage.cpuSeconds * share;
+      return {
+        seconds,
+        cpuSeconds,
+        peakRssBytes: usage.peakRssBytes,
+        pausedSeconds: this.pausedSeconds,
+        energy: estimateEnergy(cpuSeconds, seconds, usage.peakRssBytes, this.constants, usage.rssSamples),
+        note:
+          `external process: ${usage.wallSeconds.toFixed(3)} s wall and ${usage.cpuSeconds.toFixed(3)} s CPU measured (/proc); ` +
+          (trainSeconds === undefined ? 'all of it counted as training' : `training ${seconds.toFixed(3)} s as the process reported it, CPU pro-rated to that share`),
+      };
+    }
+    const { seconds, cpuSeconds } = own;
     return {
       seconds,
       cpuSeconds,

@@ -22,6 +22,14 @@ function backendNotes(r: RunRecord): string[] {
   return [...seen.values()];
 }
 
+function externalNotes(r: RunRecord): string[] {
+  const seen = new Map<string, string>();
+  for (const x of r.results) {
+    if (x.measurement.note && !seen.has(x.runner)) seen.set(x.runner, `\`${x.runner}\`: ${x.measurement.note}`);
+  }
+  return [...seen.values()];
+}
+
 function estimateNote(r: RunRecord): string[] {
   const c = r.results.find((x) => x.energy.constants)?.energy.constants;
   if (!c) return [];
@@ -46,7 +54,7 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
     lines.push('No run records yet: run `npm run bench`.');
   } else {
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
-    const notes = [...backendNotes(latest), ...estimateNote(latest)];
+    const notes = [...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
       'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points.',

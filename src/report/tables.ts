@@ -25,6 +25,8 @@ export interface CellSummary {
 export interface Ratios {
   readonly dataset: string;
   readonly deep: string;
+  /** Every deep-learning runner of the dataset; `deep` is the fastest of them. */
+  readonly deepRunners: readonly string[];
   readonly sparse: string;
   readonly timeDlOverSparse: number;
   readonly energySparseOverDl: number;
@@ -45,7 +47,11 @@ export function summarise(record: RunRecord): CellSummary[] {
       dataset: first.dataset,
       runner: first.runner,
       family: first.family,
-      backend: first.backend ? `tfjs ${first.backend.name}` : 'typed arrays (JS)',
+      backend: first.backend
+        ? `tfjs ${first.backend.name}`
+        : typeof first.config.framework === 'string'
+          ? `${first.config.framework} (external${first.metrics.threads ? `, ${first.metrics.threads} thread${first.metrics.threads > 1 ? 's' : ''}` : ''})`
+          : 'TypeScript, Float64Array',
       repeats: rs.length,
       accuracy: m((r) => r.accuracy),
       seconds: m((r) => r.measurement.seconds),
@@ -65,12 +71,14 @@ export function ratios(cells: readonly CellSummary[]): Ratios[] {
   const out: Ratios[] = [];
   for (const dataset of new Set(cells.map((c) => c.dataset))) {
     const here = cells.filter((c) => c.dataset === dataset);
-    const deep = here.filter((c) => c.family === 'deep').sort((a, b) => a.seconds - b.seconds)[0];
+    const deeps = here.filter((c) => c.family === 'deep').sort((a, b) => a.seconds - b.seconds);
+    const deep = deeps[0];
     if (!deep) continue;
     for (const sparse of here.filter((c) => c.family === 'sparse')) {
       out.push({
         dataset,
         deep: deep.runner,
+        deepRunners: deeps.map((d) => d.runner),
         sparse: sparse.runner,
         timeDlOverSparse: deep.seconds / sparse.seconds,
         energySparseOverDl: sparse.joules / deep.joules,
@@ -111,7 +119,8 @@ export function datasetTables(record: RunRecord): string {
     );
     for (const r of rs.filter((x) => x.dataset === dataset)) {
       parts.push(
-        `Ratios (${r.deep} vs ${r.sparse}): DL/sparse training time **${sig(r.timeDlOverSparse)}x**; ` +
+        `Ratios (${r.deep} vs ${r.sparse}${r.deepRunners.length > 1 ? `; ${r.deep} is the fastest deep-learning runner of ${r.deepRunners.join(', ')}` : ''}): ` +
+          `DL/sparse training time **${sig(r.timeDlOverSparse)}x**; ` +
           `sparse/DL energy **${pct(r.energySparseOverDl)}** (${r.energyMethods.join(', ')}); ` +
           `accuracy gap DL - sparse ${sig(r.accuracyGap * 100)} points.`,
       );

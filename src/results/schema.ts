@@ -57,6 +57,7 @@ export const resultSchema = z.object({
     cpuSeconds: z.number().nonnegative(),
     pausedSeconds: z.number().nonnegative(),
     peakRssBytes: z.number().nonnegative(),
+    note: z.string().optional(),
   }),
   energy: energySchema,
   converted: z.object({ kwh: z.number(), kwhWithPue: z.number(), co2eKg: z.number(), costUsd: z.number() }),
@@ -87,6 +88,7 @@ export const runRecordSchema = z.object({
   argv: z.array(z.string()),
   environment: environmentSchema,
   conversion: z.object({ pue: z.number(), gCo2ePerKwh: z.number(), usdPerKwh: z.number() }),
+  notes: z.array(z.string()).default([]),
   results: z.array(resultSchema),
 });
 

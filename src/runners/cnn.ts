@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../deep/backend.js';
 import { adam } from '../deep/adam.js';
-import { accuracy, buildCnn, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
+import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
 import { Rng } from '../util/rng.js';
 import type { CurvePoint, Runner } from './types.js';
 
@@ -14,7 +14,8 @@ export const cnnRunner: Runner = {
   },
   async train(split, options, hooks) {
     const backend = await selectBackend(hooks.backend);
-    const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs };
+    const arch = CNN_ARCHS[options.arch ?? 'default'];
+    const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs, filters: [...arch.filters], dense: arch.dense };
     const rng = new Rng(hooks.seed);
     const shape: ImageShape = split;
     const features = split.features;
@@ -27,7 +28,7 @@ export const cnnRunner: Runner = {
     const xBuf = new Float32Array(cfg.batchSize * features);
     const yBuf = new Float32Array(cfg.batchSize * split.classes);
     const steps = Math.ceil(n / cfg.batchSize);
-    const evaluate = (): number => hooks.evaluate(() => accuracy(model, split.XTest, split.yTest, shape));
+    const evaluate = (): number => hooks.untimed(() => accuracy(model, split.XTest, split.yTest, shape));
     const curve: CurvePoint[] = [{ ...hooks.elapsed(), metric: evaluate(), step: 0 }];
     try {
       for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
@@ -55,7 +56,9 @@ export const cnnRunner: Runner = {
           batchSize: cfg.batchSize,
           learningRate: cfg.learningRate,
           optimizer: optimizer.name,
+          arch: options.arch ?? 'default',
           filters: [...cfg.filters],
+          dense: cfg.dense,
           loss: 'softmax cross-entropy from logits',
           seed: hooks.seed,
         },

@@ -15,7 +15,7 @@ export const lassoRunner: Runner = {
         if ((++passes & 15) === 0) hooks.progress(index, total, `lasso path ${index + 1}/${total}, ${passes} passes`);
       },
       onPathPoint(point, model, index, total) {
-        const metric = hooks.evaluate(() => accuracyOf(predict(model, split.XTest), split.yTest));
+        const metric = hooks.untimed(() => accuracyOf(predict(model, split.XTest), split.yTest));
         curve.push({ ...hooks.elapsed(), metric, step: index + 1 });
         hooks.progress(index + 1, total, `lasso path ${index + 1}/${total} alpha=${point.alpha.toPrecision(3)}`);
       },

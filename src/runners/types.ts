@@ -1,5 +1,7 @@
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
+import type { ChildUsage } from '../meter/child.js';
+import type { CnnArch } from '../deep/cnn.js';
 
 /** One point of a learning curve: test metric after `seconds` of training (evaluation excluded). */
 export interface CurvePoint {
@@ -30,8 +32,10 @@ export interface RunnerHooks {
   readonly backend: BackendChoice;
   /** Active (unpaused) training time so far. */
   elapsed(): { seconds: number; cpuSeconds: number };
-  /** Runs evaluation outside the measured window. */
-  evaluate<T>(fn: () => T): T;
+  /** Runs work that is not training (evaluation, exporting data) outside the measured window. */
+  untimed<T>(fn: () => T): T;
+  /** The training ran in a child process: the meter charges what it used (see Meter.attributeChild). */
+  childUsage(usage: ChildUsage, trainSeconds?: number): void;
   /** Progress of the training loop; also where the meter samples memory. */
   progress(done: number, total: number, label: string): void;
 }
@@ -39,6 +43,8 @@ export interface RunnerHooks {
 export interface RunnerOptions {
   readonly epochs?: number;
   readonly alpha?: number;
+  /** CNN size: default (8/16 filters) or large (32/64 filters, dense 128). */
+  readonly arch?: CnnArch;
 }
 
 export type Family = 'deep' | 'sparse';

@@ -4,13 +4,16 @@ import { datasetEntry, loadDataset } from '../datasets/registry.js';
 import { stratifiedSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
+import type { CnnArch } from '../deep/cnn.js';
 import { UsageError } from '../errors.js';
 import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { Meter } from '../meter/meter.js';
 import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { writeRecord } from '../results/store.js';
-import { getRunner } from '../runners/registry.js';
+import { makeExternalRunner, type ExternalSpec } from '../runners/external.js';
+import { getRunner, runnerNames } from '../runners/registry.js';
+import type { Runner } from '../runners/types.js';
 import { getSuite, type SuiteEntry } from './suites.js';
 
 export interface RunOptions {
@@ -21,9 +24,14 @@ export interface RunOptions {
   readonly seed: number;
   readonly backend: BackendChoice;
   readonly epochs?: number;
+  readonly arch?: CnnArch;
   readonly resultsDir: string;
   readonly conversion?: Conversion;
   readonly argv?: readonly string[];
+  /** External training commands run as runners beside the suite's own (see runners/external.ts). */
+  readonly externals?: readonly ExternalSpec[];
+  /** Facts about the run worth a line in the report (a peer that was not available, say). */
+  readonly notes?: readonly string[];
 }
 
 /** Progress and notices go here (stderr in the CLI), never to stdout. */
@@ -50,10 +58,23 @@ export function planRun(o: RunOptions): PlannedCell[] {
     throw new UsageError(`--epochs must be a positive integer, got ${o.epochs}`);
   }
   o.datasets?.forEach((d) => datasetEntry(d));
-  o.runners?.forEach((r) => getRunner(r));
+  const externals = o.externals ?? [];
+  const externalNames = externals.map((e) => e.name);
+  for (const name of externalNames) {
+    if (runnerNames().includes(name)) throw new UsageError(`--external-name: "${name}" is a built-in runner's name`);
+  }
+  if (new Set(externalNames).size !== externalNames.length) throw new UsageError('--external-name: two external runners share a name');
+  o.runners?.forEach((r) => resolveRunner(r, externals));
   checkWritableDir(o.resultsDir);
-  const entries = suite.entries.filter(
-    (e) => (!o.datasets || o.datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner)),
+  // every external runs on each dataset of the suite, with its CNN's epochs
+  const withExternals = [...suite.entries];
+  for (const dataset of new Set(suite.entries.map((e) => e.dataset))) {
+    const like = suite.entries.find((e) => e.dataset === dataset && e.epochs !== undefined) ?? suite.entries.find((e) => e.dataset === dataset);
+    if (!like) continue;
+    for (const x of externals) withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, testSize: like.testSize, epochs: like.epochs });
+  }
+  const entries = withExternals.filter(
+    (e) => (!o.datasets || o.datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)),
   );
   if (entries.length === 0) throw new UsageError(`--dataset/--runner: nothing of suite "${suite.name}" is selected`);
   for (const e of entries) {
@@ -66,6 +87,12 @@ export function planRun(o: RunOptions): PlannedCell[] {
     for (const e of entries) cells.push({ ...e, epochs: o.epochs ?? e.epochs, repeat, seed: o.seed + repeat });
   }
   return cells;
+}
+
+/** A built-in runner, or one of the external commands by its name. */
+export function resolveRunner(name: string, externals: readonly ExternalSpec[] = []): Runner {
+  const x = externals.find((e) => e.name === name);
+  return x ? makeExternalRunner(x) : getRunner(name);
 }
 
 /**
@@ -102,7 +129,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
   // Start every runner's machinery (the tfjs backend) before any training, so an
   // unavailable --backend fails fast, and say which backend runs and why.
   for (const name of new Set(cells.map((c) => c.runner))) {
-    const prepared: BackendInfo | undefined = await getRunner(name).prepare?.({ backend: o.backend });
+    const prepared: BackendInfo | undefined = await resolveRunner(name, o.externals).prepare?.({ backend: o.backend });
     if (!prepared) continue;
     events.notice?.(`tfjs backend for ${name}: ${prepared.name} (${prepared.reason})`);
     for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
@@ -114,18 +141,19 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
       split = stratifiedSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, testSize: cell.testSize, seed: cell.seed });
       splits.set(key, split);
     }
-    const runner = getRunner(cell.runner);
+    const runner = resolveRunner(cell.runner, o.externals);
     const meter = new Meter();
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
     meter.begin();
     const out = await runner.train(
       split,
-      { epochs: cell.epochs },
+      { epochs: cell.epochs, arch: o.arch },
       {
         seed: cell.seed,
         backend: o.backend,
         elapsed: () => meter.elapsed(),
-        evaluate: (fn) => meter.paused(fn),
+        untimed: (fn) => meter.paused(fn),
+        childUsage: (usage, trainSeconds) => meter.attributeChild(usage, trainSeconds),
         progress: (done, total, what) => {
           meter.sample();
           events.progress?.(`${label} ${what}`, done, total);
@@ -145,7 +173,13 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
       metrics: { ...out.metrics },
       config: { ...out.config } as ResultEntry['config'],
       backend: out.backend ? { ...out.backend, customKernels: [...out.backend.customKernels], warnings: [...out.backend.warnings] } : undefined,
-      measurement: { seconds: m.seconds, cpuSeconds: m.cpuSeconds, pausedSeconds: m.pausedSeconds, peakRssBytes: m.peakRssBytes },
+      measurement: {
+        seconds: m.seconds,
+        cpuSeconds: m.cpuSeconds,
+        pausedSeconds: m.pausedSeconds,
+        peakRssBytes: m.peakRssBytes,
+        ...(m.note ? { note: m.note } : {}),
+      },
       energy: { ...m.energy },
       converted: convert(m.energy.joules, conversion),
     };
@@ -163,6 +197,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     argv: [...(o.argv ?? [])],
     environment: collectEnvironment(),
     conversion: { ...conversion },
+    notes: [...(o.notes ?? [])],
     results,
   };
   const path = writeRecord(o.resultsDir, record);

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** What a metered child process used, measured from /proc (Linux). */
+export interface ChildUsage {
+  readonly wallSeconds: number;
+  /** user + system CPU of the command and every descendant it waited for. */
+  readonly cpuSeconds: number;
+  /** Largest resident set of the command's process tree among the samples. */
+  readonly peakRssBytes: number;
+  readonly rssSamples: number;
+}
+
+export interface ChildResult extends ChildUsage {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderrTail: string;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux ABI Node supports
+const PAGE = 4096;
+
+/** Resident bytes of pid and its descendants, from /proc/<pid>/stat. */
+function treeRss(root: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(name);
+      const ppid = Number(fields[1]);
+      rss.set(pid, Number(fields[21]) * PAGE);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop() as number;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+/**
+ * Runs `command` in sh, with its CPU time measured exactly: after the command exits, the
+ * wrapping shell prints its own /proc stat, whose cutime + cstime fields hold the CPU of
+ * every child it waited for. The tree's resident memory is sampled every `sampleMs`.
+ */
+export function runMetered(command: string, opts: { cwd?: string; sampleMs?: number; onStderr?: (line: string) => void } = {}): Promise<ChildResult> {
+  if (process.platform !== 'linux') {
+    return Promise.reject(new Error('metering an external command needs Linux /proc (CPU time of the child)'));
+  }
+  const script = `${command}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn('sh', ['-c', script], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let stat = '';
+    let peak = 0;
+    let samples = 0;
+    const sample = (): void => {
+      if (child.pid === undefined) return;
+      peak = Math.max(peak, treeRss(child.pid));
+      samples++;
+    };
+    const timer = setInterval(sample, opts.sampleMs ?? 200);
+    (child.stdout as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    (child.stderr as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4000);
+      for (const line of d.split('\n')) if (line.trim()) opts.onStderr?.(line);
+    });
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (stat += d));
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+      // after the comm field: state is [0], so utime [11], stime [12], cutime [13], cstime [14]
+      const cpuSeconds = fields.length > 14 ? (Number(fields[13]) + Number(fields[14]) + Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : NaN;
+      resolve({ exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, cpuSeconds, peakRssBytes: peak, rssSamples: samples });
+    });
+    sample();
+  });
+}

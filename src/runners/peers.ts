@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import type { ExternalSpec } from './external.js';
+
+/** bench/peers/ of this package, from src/runners or dist/runners alike. */
+export function peerScript(file: string): string {
+  return fileURLToPath(new URL(`../../bench/peers/${file}`, import.meta.url));
+}
+
+/** A Python that imports `module`: SPARSEBENCH_PYTHON, else python3, else Debian's. */
+export function findPython(module: string): string | undefined {
+  const candidates = [process.env.SPARSEBENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  return candidates.find((c) => spawnSync(c, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0);
+}
+
+export const PEERS = ['torch'] as const;
+export type PeerName = (typeof PEERS)[number];
+
+/** Built-in peers: the default CNN in PyTorch, as an external runner. */
+export function peerSpec(name: string, cnnArgs = ''): ExternalSpec {
+  if (name !== 'torch') throw new UsageError(`--peer: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
+  const script = peerScript('torch_cnn.py');
+  if (!existsSync(script)) throw new UsageError(`--peer torch: ${script} is missing`);
+  const python = findPython('torch');
+  if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
+  return {
+    name: 'torch',
+    family: 'deep',
+    command: `${python} ${script} {split} --epochs {epochs} --seed {seed}${cnnArgs ? ` ${cnnArgs}` : ''}`,
+  };
+}
