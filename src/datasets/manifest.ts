@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../util/package-root.js';
 
 /** datasets/<name>.json: what the source files must hash to, committed with the code. */
 export interface Manifest {
@@ -12,11 +12,8 @@ export interface Manifest {
   readonly files: Readonly<Record<string, { sha256: string; samples: number }>>;
 }
 
-/** The repository's datasets/ folder, from src/datasets or dist/datasets alike. */
-export const MANIFEST_DIR = fileURLToPath(new URL('../../datasets/', import.meta.url));
-
 export function readManifest(name: string): Manifest {
-  const file = join(MANIFEST_DIR, `${name}.json`);
+  const file = join(packageRoot(), 'datasets', `${name}.json`);
   return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
 }
 

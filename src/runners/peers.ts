@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import { UsageError } from '../errors.js';
 import type { ExternalSpec } from './external.js';
 
-/** bench/peers/ of this package, from src/runners or dist/runners alike. */
+/** A script in the package's bench/peers/. */
 export function peerScript(file: string): string {
-  return fileURLToPath(new URL(`../../bench/peers/${file}`, import.meta.url));
+  return join(packageRoot(), 'bench', 'peers', file);
 }
 
 /** A Python that imports `module`: SPARSEBENCH_PYTHON, else python3, else Debian's. */

@@ -7,13 +7,13 @@ import type { BackendChoice, BackendInfo } from '../deep/backend.js';
 import type { CnnArch } from '../deep/cnn.js';
 import { UsageError } from '../errors.js';
 import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
-import { Meter } from '../meter/meter.js';
+import { Meter, type MeterReading } from '../meter/meter.js';
 import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { writeRecord } from '../results/store.js';
 import { makeExternalRunner, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
-import type { Runner } from '../runners/types.js';
+import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
 import { getSuite, type SuiteEntry } from './suites.js';
 
 export interface RunOptions {
@@ -89,6 +89,31 @@ export function planRun(o: RunOptions): PlannedCell[] {
   return cells;
 }
 
+/** One training inside its own meter window: the unit every suite cell and benchmark runs. */
+export async function meteredTrain(
+  runner: Runner,
+  split: Split,
+  options: RunnerOptions,
+  seed: number,
+  backend: BackendChoice,
+  progress?: (done: number, total: number, what: string) => void,
+): Promise<{ output: RunnerOutput; reading: MeterReading }> {
+  const meter = new Meter();
+  meter.begin();
+  const output = await runner.train(split, options, {
+    seed,
+    backend,
+    elapsed: () => meter.elapsed(),
+    untimed: (fn) => meter.paused(fn),
+    childUsage: (usage, trainSeconds) => meter.attributeChild(usage, trainSeconds),
+    progress: (done, total, what) => {
+      meter.sample();
+      progress?.(done, total, what);
+    },
+  });
+  return { output, reading: meter.end() };
+}
+
 /** A built-in runner, or one of the external commands by its name. */
 export function resolveRunner(name: string, externals: readonly ExternalSpec[] = []): Runner {
   const x = externals.find((e) => e.name === name);
@@ -142,25 +167,10 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
       splits.set(key, split);
     }
     const runner = resolveRunner(cell.runner, o.externals);
-    const meter = new Meter();
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
-    meter.begin();
-    const out = await runner.train(
-      split,
-      { epochs: cell.epochs, arch: o.arch },
-      {
-        seed: cell.seed,
-        backend: o.backend,
-        elapsed: () => meter.elapsed(),
-        untimed: (fn) => meter.paused(fn),
-        childUsage: (usage, trainSeconds) => meter.attributeChild(usage, trainSeconds),
-        progress: (done, total, what) => {
-          meter.sample();
-          events.progress?.(`${label} ${what}`, done, total);
-        },
-      },
+    const { output: out, reading: m } = await meteredTrain(runner, split, { epochs: cell.epochs, arch: o.arch }, cell.seed, o.backend, (done, total, what) =>
+      events.progress?.(`${label} ${what}`, done, total),
     );
-    const m = meter.end();
     const entry: ResultEntry = {
       dataset: cell.dataset,
       runner: cell.runner,
