@@ -24,7 +24,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 beforeAll(async () => {
   const info = await selectBackend('wasm');
-  expect(info.customKernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']);
+  expect(info.customKernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul']);
 });
 
 describe('Conv2DBackpropFilter registered for wasm', () => {
@@ -146,5 +146,36 @@ describe('MaxPoolGrad replaced on wasm (JS on the heap)', () => {
         expect(maxAbsDiff(await onBackend('wasm', run), await onBackend('cpu', run))).toBeLessThanOrEqual(1e-6);
       });
     }
+  }
+});
+
+describe('BatchMatMul / _FusedMatMul with transposes, untransposed on wasm', () => {
+  const rng = new Rng(29);
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    it(`matches cpu: transposeA ${ta}, transposeB ${tb}, batched and fused with bias + relu`, async () => {
+      const [b, m, k, n] = [2, 3 + rng.nextInt(20), 2 + rng.nextInt(30), 1 + rng.nextInt(15)];
+      const a = random(rng, b * m * k);
+      const c = random(rng, b * k * n);
+      const bias = random(rng, n);
+      const shapeA = ta ? [b, k, m] : [b, m, k];
+      const shapeB = tb ? [b, n, k] : [b, k, n];
+      const plain = (): tf.Tensor => tf.matMul(tf.tensor3d(a, shapeA as [number, number, number]), tf.tensor3d(c, shapeB as [number, number, number]), ta, tb);
+      const fused = (): tf.Tensor =>
+        tf.fused.matMul({
+          a: tf.tensor2d(a.subarray(0, m * k), (ta ? [k, m] : [m, k]) as [number, number]),
+          b: tf.tensor2d(c.subarray(0, k * n), (tb ? [n, k] : [k, n]) as [number, number]),
+          transposeA: ta,
+          transposeB: tb,
+          bias: tf.tensor1d(bias),
+          activation: 'relu',
+        });
+      expect(maxAbsDiff(await onBackend('wasm', plain), await onBackend('cpu', plain))).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(await onBackend('wasm', fused), await onBackend('cpu', fused))).toBeLessThanOrEqual(1e-4);
+    });
   }
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../errors.js';
-import { registerMissingWasmKernels, replaceSlowWasmKernels } from './kernels/register.js';
+import { REPLACED, registerMissingWasmKernels, replaceSlowWasmKernels } from './kernels/register.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -93,7 +93,7 @@ function describe(requested: BackendChoice, name: BackendName, skipped: string[]
     reason,
     simd: name === 'wasm' ? env.getBool('WASM_HAS_SIMD_SUPPORT') : undefined,
     threads: name === 'wasm' ? (env.getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? undefined : 1) : undefined,
-    customKernels: name === 'wasm' ? ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'] : [],
+    customKernels: name === 'wasm' ? ['Conv2DBackpropFilter', ...REPLACED] : [],
     warnings,
   };
 }

@@ -1,4 +1,5 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { makeUntransposedMatMul } from './matmul.js';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { makeMaxPoolGrad } from './max-pool-grad.js';
@@ -28,9 +29,19 @@ export function registerMissingWasmKernels(): string[] {
  * started: a replaced kernel stays the fallback of ours and needs its own set-up done.
  */
 export function replaceSlowWasmKernels(): string[] {
-  const input = getKernel('Conv2DBackpropInput', 'wasm');
-  if (!input) throw new Error('wasm backend has no Conv2DBackpropInput kernel');
-  if (!ours.has(input.kernelFunc)) install(makeConv2DBackpropInput('wasm', input.kernelFunc));
+  wrap('Conv2DBackpropInput', (original) => makeConv2DBackpropInput('wasm', original));
   install(makeMaxPoolGrad());
-  return ['Conv2DBackpropInput', 'MaxPoolGrad'];
+  wrap('BatchMatMul', (original) => makeUntransposedMatMul('BatchMatMul', 'wasm', original));
+  wrap('_FusedMatMul', (original) => makeUntransposedMatMul('_FusedMatMul', 'wasm', original));
+  return [...REPLACED];
+}
+
+/** The kernels replaceSlowWasmKernels installs. */
+export const REPLACED = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul'] as const;
+
+/** Installs `make(original)` over a built-in kernel, once (the original stays its fallback). */
+function wrap(name: string, make: (original: KernelFunc) => KernelConfig): void {
+  const current = getKernel(name, 'wasm');
+  if (!current) throw new Error(`wasm backend has no ${name} kernel`);
+  if (!ours.has(current.kernelFunc)) install(make(current.kernelFunc));
 }
