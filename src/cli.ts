@@ -233,17 +233,7 @@ export function buildProgram(): Command {
   ).action((opts) => {
     const summary = solvePath(
       { dataset: opts.dataset, seed: opts.seed, trainSize: opts.trainSize },
-      {
-        nAlphas: opts.nAlphas,
-        eps: opts.eps,
-        l1Ratio: opts.l1Ratio,
-        tol: opts.tol,
-        maxIter: opts.maxIter,
-        mode: opts.mode,
-        selection: opts.selection,
-        screening: opts.screening,
-        newton: opts.newton,
-      },
+      { nAlphas: opts.nAlphas, eps: opts.eps, ...solverSettings(opts) },
     );
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : pathTable(summary));
   });
@@ -255,20 +245,24 @@ export function buildProgram(): Command {
   ).action((opts) => {
     const summary = solveFit(
       { dataset: opts.dataset, seed: opts.seed, trainSize: opts.trainSize },
-      {
-        alpha: opts.alpha,
-        l1Ratio: opts.l1Ratio,
-        tol: opts.tol,
-        maxIter: opts.maxIter,
-        mode: opts.mode,
-        selection: opts.selection,
-        screening: opts.screening,
-        newton: opts.newton,
-      },
+      { alpha: opts.alpha, ...solverSettings(opts) },
     );
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : fitTable(summary));
   });
   return program;
+}
+
+/** The solver flags both solve commands share, as solver options. */
+function solverSettings(opts: Record<string, unknown>) {
+  return {
+    l1Ratio: opts.l1Ratio as number,
+    tol: opts.tol as number,
+    maxIter: opts.maxIter as number,
+    mode: opts.mode as 'auto' | 'gram' | 'naive',
+    selection: opts.selection as 'cyclic' | 'random',
+    screening: opts.screening as 'strong' | 'none',
+    newton: opts.newton as boolean,
+  };
 }
 
 function pathTable(s: PathSummary): string {

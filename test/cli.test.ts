@@ -142,6 +142,29 @@ describe('external runners (--cmd)', () => {
   });
 });
 
+describe('sparsebench solve', () => {
+  it('lasso-path prints every target\'s path with gaps within tol', () => {
+    const r = cli(['solve', 'lasso-path', '--n-alphas', '12', '--train-size', '1500', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { targets: { alphas: number[]; gaps: number[]; nonzeros: number[]; converged: boolean }[]; mode: string; seconds: { total: number } };
+    expect(s.mode).toBe('gram');
+    expect(s.targets).toHaveLength(10);
+    for (const t of s.targets) {
+      expect(t.alphas).toHaveLength(12);
+      expect(t.nonzeros[0]).toBe(0);
+      expect(t.converged).toBe(true);
+      // tol 1e-4 x ||y||^2 / n, and ||y||^2 / n <= 1/4 for a centered 0/1 target
+      for (const g of t.gaps) expect(g).toBeLessThanOrEqual(1e-4 * 0.25);
+    }
+  });
+
+  it('lasso rejects a bad alpha with exit 2', () => {
+    const r = cli(['solve', 'lasso', '--alpha', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--alpha must be positive, got "0"/);
+  });
+});
+
 describe('sparsebench datasets export', () => {
   it('writes exactly the split the runners use', () => {
     const dir = tmp();

@@ -95,11 +95,15 @@ export function primalObjective(rNorm2: number, l1Norm: number, wNorm2: number, 
   return rNorm2 / (2 * n) + o.alpha * o.l1Ratio * l1Norm + 0.5 * o.alpha * (1 - o.l1Ratio) * wNorm2;
 }
 
-/** Smallest alpha at which every coefficient is zero: max_j |X_j^T y| / (n l1Ratio). */
+/**
+ * Smallest alpha at which every coefficient is zero: max_j |X_j^T y| / (n l1Ratio), raised
+ * by a relative 1e-12 so that n alpha l1Ratio, rounded back, still reaches |X_j^T y| and
+ * the path's first point is exactly zero rather than one coefficient at rounding level.
+ */
 export function alphaMax(xty: Float64Array, n: number, l1Ratio: number): number {
   let m = 0;
   for (let j = 0; j < xty.length; j++) m = Math.max(m, Math.abs(xty[j]));
-  return m / (n * l1Ratio);
+  return (m / (n * l1Ratio)) * (1 + 1e-12);
 }
 
 /** nAlphas values log-spaced from `from` down to `to` (inclusive). */
