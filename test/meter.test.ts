@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { measureIdle, openSensors } from '../src/meter/sensors.js';
 import { convert } from '../src/meter/carbon.js';
 import { Meter } from '../src/meter/meter.js';
 import { estimateConstants, estimateEnergy } from '../src/meter/model.js';
@@ -60,5 +65,58 @@ describe('convert', () => {
     expect(r.kwhWithPue).toBeCloseTo(1.58, 12);
     expect(r.co2eKg).toBeCloseTo(1.58 * 0.475, 12);
     expect(r.costUsd).toBeCloseTo(0.158, 12);
+  });
+});
+
+describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
+  it('charges measured CPU, DRAM and GPU energy to active time only, with idle and net', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sb-rapl-'));
+    chmodSync(root, 0o755);
+    for (const [entry, name] of [
+      ['intel-rapl:0', 'package-0'],
+      ['intel-rapl:0:0', 'dram'],
+    ]) {
+      mkdirSync(join(root, entry));
+      writeFileSync(join(root, entry, 'name'), name);
+      writeFileSync(join(root, entry, 'energy_uj'), '0');
+      writeFileSync(join(root, entry, 'max_energy_range_uj'), '4000000'); // 4 J: wraps every 0.1 s at 40 W
+    }
+    // 40 W package and 4 W DRAM, steady
+    const writer = spawn(process.execPath, ['test/fixtures/fake-rapl-writer.mjs', root, 'intel-rapl:0=40', 'intel-rapl:0:0=4'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const sensors = await openSensors({ powercapRoot: root, nvidiaSmi: 'test/fixtures/fake-nvidia-smi.mjs', intervalMs: 50 });
+      expect(sensors.unavailable).toEqual([]);
+      const idle = await measureIdle(sensors, 0.5);
+      expect(idle?.watts.cpu).toBeGreaterThan(30);
+      expect(idle?.watts.cpu).toBeLessThan(50);
+      expect(idle?.watts.gpu).toBeCloseTo(77.26, 0);
+      const meter = new Meter(undefined, sensors, idle);
+      meter.begin();
+      await new Promise((r) => setTimeout(r, 600));
+      meter.pause();
+      await new Promise((r) => setTimeout(r, 400)); // evaluation: not charged
+      meter.resume();
+      await new Promise((r) => setTimeout(r, 600));
+      const m = meter.end();
+      await sensors.close();
+      const e = m.energy;
+      expect(e.method).toBe('measured:rapl+nvidia-smi');
+      expect(e.componentMethods).toEqual({ cpu: 'measured:rapl', dram: 'measured:rapl', gpu: 'measured:nvidia-smi' });
+      // about 1.2 active seconds: 48 J CPU, 4.8 J DRAM, 93 J GPU (the 0.4 s pause excluded)
+      expect(e.components.cpu / m.seconds).toBeGreaterThan(30);
+      expect(e.components.cpu / m.seconds).toBeLessThan(50);
+      expect(e.components.dram / m.seconds).toBeGreaterThan(3);
+      expect(e.components.dram / m.seconds).toBeLessThan(5);
+      expect(e.components.gpu / m.seconds).toBeGreaterThan(60);
+      expect(e.components.gpu / m.seconds).toBeLessThan(78);
+      // the same steady draw as at idle: the training's own (net) energy is about zero
+      expect(Math.abs(e.netJoules as number)).toBeLessThan(0.25 * e.joules);
+      // 20 Hz for 1.2 s: fewer than MLPerf Power's 60 samples
+      expect(e.flags?.[0]).toMatch(/short: \d+ sensor samples/);
+      expect(e.uncertainty.relative).toBeCloseTo(0.05, 6);
+    } finally {
+      writer.kill();
+    }
   });
 });

@@ -53,6 +53,7 @@ function record(id: string, results = [entry('cnn', 10, 0.92), entry('lasso', 2,
     },
     conversion: { pue: 1.58, gCo2ePerKwh: 475, usdPerKwh: 0.15 },
     notes: [],
+    sensors: { used: [], unavailable: ['RAPL: none'] },
     results,
   };
 }

@@ -1,6 +1,7 @@
 import type { ChildUsage } from './child.js';
 import { readClock, type ClockReading } from './clock.js';
 import { estimateConstants, estimateEnergy, type EnergyRecord, type EstimateConstants } from './model.js';
+import { between, snapshot, type IdleBaseline, type SensorSet, type SensorSnapshot } from './sensors.js';
 
 export interface MeterReading {
   /** Wall seconds inside the window, pauses excluded. */
@@ -17,9 +18,10 @@ export interface MeterReading {
 }
 
 /**
- * A measurement window around one training. Evaluation inside it runs paused, so
- * time, CPU and energy are charged to training only. Sensors (RAPL, nvidia-smi) plug
- * in behind the same begin/sample/end calls; today energy is estimated and says so.
+ * A measurement window around one training. Evaluation inside it runs paused, so time,
+ * CPU and energy are charged to training only. Energy comes from the sensors where the
+ * machine has them (RAPL for CPU and DRAM, nvidia-smi for GPUs), read at every window
+ * boundary, and from the labelled estimate where it has not.
  */
 export class Meter {
   private activeSeconds = 0;
@@ -31,12 +33,19 @@ export class Meter {
   private samples = 0;
   private ended = false;
   private child: { usage: ChildUsage; trainSeconds?: number } | undefined;
+  private segment: SensorSnapshot | undefined;
+  private readonly measured = { cpu: 0, dram: 0, gpu: 0, gpuSamples: 0, gpuUtil: 0, gpuUtilN: 0, raplPolls: 0 };
 
-  constructor(private readonly constants: EstimateConstants = estimateConstants()) {}
+  constructor(
+    private readonly constants: EstimateConstants = estimateConstants(),
+    private readonly sensors?: SensorSet,
+    private readonly idle?: IdleBaseline,
+  ) {}
 
   begin(): void {
     if (this.since || this.ended) throw new Error('Meter.begin called twice');
     this.sample();
+    this.segment = snapshot(this.sensors);
     this.since = readClock();
   }
 
@@ -54,13 +63,31 @@ export class Meter {
     this.activeCpu += now.cpuSeconds - this.since.cpuSeconds;
     this.since = undefined;
     this.pausedAt = now.seconds;
+    this.closeSegment();
   }
 
   resume(): void {
     if (this.pausedAt === undefined) throw new Error('Meter.resume without pause');
+    this.segment = snapshot(this.sensors);
     this.since = readClock();
     this.pausedSeconds += this.since.seconds - this.pausedAt;
     this.pausedAt = undefined;
+  }
+
+  private closeSegment(): void {
+    if (!this.segment) return;
+    const end = snapshot(this.sensors);
+    const e = between(this.sensors, this.segment, end);
+    this.measured.cpu += e.cpu;
+    this.measured.dram += e.dram;
+    this.measured.gpu += e.gpu;
+    this.measured.gpuSamples += e.gpuSamples;
+    if (Number.isFinite(e.gpuUtilization)) {
+      this.measured.gpuUtil += e.gpuUtilization;
+      this.measured.gpuUtilN++;
+    }
+    if (this.segment.rapl && end.rapl) this.measured.raplPolls += end.rapl.polls - this.segment.rapl.polls + 1;
+    this.segment = undefined;
   }
 
   /** Runs `fn` with the window paused (for evaluation). */
@@ -76,7 +103,7 @@ export class Meter {
   /**
    * The training ran in a child process: charge its measured CPU and memory instead of
    * this process's. When the child reports its own training time (its start-up and data
-   * loading are not training), time is that, and CPU is pro-rated to it.
+   * loading are not training), time is that, and CPU and measured energy are pro-rated.
    */
   attributeChild(usage: ChildUsage, trainSeconds?: number): void {
     this.child = { usage, trainSeconds };
@@ -97,6 +124,7 @@ export class Meter {
     const own = this.elapsed();
     this.since = undefined;
     this.ended = true;
+    this.closeSegment();
     this.sample();
     if (this.child) {
       const { usage, trainSeconds } = this.child;
@@ -108,19 +136,68 @@ export class Meter {
         cpuSeconds,
         peakRssBytes: usage.peakRssBytes,
         pausedSeconds: this.pausedSeconds,
-        energy: estimateEnergy(cpuSeconds, seconds, usage.peakRssBytes, this.constants, usage.rssSamples),
+        energy: this.energy(cpuSeconds, seconds, usage.peakRssBytes, usage.rssSamples, share),
         note:
           `external process: ${usage.wallSeconds.toFixed(3)} s wall and ${usage.cpuSeconds.toFixed(3)} s CPU measured (/proc); ` +
-          (trainSeconds === undefined ? 'all of it counted as training' : `training ${seconds.toFixed(3)} s as the process reported it, CPU pro-rated to that share`),
+          (trainSeconds === undefined ? 'all of it counted as training' : `training ${seconds.toFixed(3)} s as the process reported it, CPU and energy pro-rated to that share`),
       };
     }
-    const { seconds, cpuSeconds } = own;
     return {
-      seconds,
-      cpuSeconds,
+      seconds: own.seconds,
+      cpuSeconds: own.cpuSeconds,
       peakRssBytes: this.peakRss,
       pausedSeconds: this.pausedSeconds,
-      energy: estimateEnergy(cpuSeconds, seconds, this.peakRss, this.constants, this.samples),
+      energy: this.energy(own.cpuSeconds, own.seconds, this.peakRss, this.samples, 1),
+    };
+  }
+
+  /** Measured components where a sensor was read, the labelled estimate elsewhere. */
+  private energy(cpuSeconds: number, seconds: number, rssBytes: number, rssSamples: number, share: number): EnergyRecord {
+    const estimate = estimateEnergy(cpuSeconds, seconds, rssBytes, this.constants, rssSamples);
+    const rapl = this.sensors?.rapl;
+    const nvidia = this.sensors?.nvidia;
+    const hasDram = rapl?.domains.some((d) => d.component === 'dram') ?? false;
+    const cpu = rapl ? this.measured.cpu * share : estimate.components.cpu;
+    const dram = hasDram ? this.measured.dram * share : estimate.components.dram;
+    const gpu = nvidia ? this.measured.gpu * share : 0;
+    const methods = {
+      cpu: rapl ? 'measured:rapl' : estimate.method,
+      dram: hasDram ? 'measured:rapl' : 'estimated:w-per-gb',
+      gpu: nvidia ? 'measured:nvidia-smi' : 'none (no GPU sensor)',
+    };
+    const sources = [rapl ? 'rapl' : '', nvidia ? 'nvidia-smi' : ''].filter(Boolean);
+    const allMeasured = rapl !== undefined && hasDram;
+    const method = allMeasured ? `measured:${sources.join('+')}` : `estimated:tdp-per-core${nvidia ? '+nvidia-smi' : ''}${rapl ? '+rapl' : ''}`;
+    const band = (rapl ? cpu * MEASURED_UNCERTAINTY : cpu * this.constants.relativeUncertainty) +
+      (hasDram ? dram * MEASURED_UNCERTAINTY : dram * this.constants.relativeUncertainty) +
+      gpu * MEASURED_UNCERTAINTY;
+    const joules = cpu + dram + gpu;
+    const samples = Math.max(this.measured.raplPolls, this.measured.gpuSamples);
+    const flags: string[] = [];
+    if ((rapl || nvidia) && (samples < 60 || samples / Math.max(seconds, 1e-9) < 1)) {
+      flags.push(`short: ${samples} sensor samples in ${seconds.toFixed(2)} s (MLPerf Power asks for >= 60 at >= 1 Hz)`);
+    }
+    let idleJoules: number | undefined;
+    if (this.idle) {
+      const w = this.idle.watts;
+      idleJoules = ((rapl ? w.cpu : 0) + (hasDram ? w.dram : 0) + (nvidia ? w.gpu : 0)) * seconds;
+    }
+    return {
+      joules,
+      method,
+      components: { cpu, dram, gpu },
+      componentMethods: methods,
+      samples: samples || rssSamples,
+      uncertainty: { low: joules - band, high: joules + band, relative: joules > 0 ? band / joules : 0 },
+      constants: this.constants,
+      ...(idleJoules !== undefined ? { idleJoules, netJoules: joules - idleJoules } : {}),
+      ...(flags.length ? { flags } : {}),
     };
   }
 }
+
+/**
+ * Relative band of a sensor reading: RAPL tracks wall power within a few percent on recent
+ * parts, and NVIDIA documents +/-5% for power.draw; 5% covers both.
+ */
+const MEASURED_UNCERTAINTY = 0.05;

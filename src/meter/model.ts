@@ -59,11 +59,19 @@ export interface EnergyComponents {
 /** An energy figure always carries how it was obtained. */
 export interface EnergyRecord {
   readonly joules: number;
+  /** 'measured:<sensors>' only when every component with energy was measured. */
   readonly method: string;
   readonly components: EnergyComponents;
+  /** How each component was obtained. */
+  readonly componentMethods?: { readonly cpu: string; readonly dram: string; readonly gpu: string };
   readonly samples: number;
   readonly uncertainty: { readonly low: number; readonly high: number; readonly relative: number };
   readonly constants?: EstimateConstants;
+  /** Idle draw over the same seconds (the baseline), and what is left: the training's own energy. */
+  readonly idleJoules?: number;
+  readonly netJoules?: number;
+  /** Caveats, e.g. too few samples by MLPerf Power's rule (>= 1 Hz and >= 60 samples). */
+  readonly flags?: string[];
 }
 
 /**

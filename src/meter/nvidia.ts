@@ -63,10 +63,21 @@ export function parseNvidiaCsv(text: string, arrivedAt: number = Date.now()): Gp
   return samples;
 }
 
-/** Trapezoid integral of one GPU's power over [from, to] (ms), samples sorted by t. */
+/**
+ * Trapezoid integral of one GPU's power over [from, to] (ms), samples sorted by t. Where
+ * the samples stop short of an edge of the window (the newest sample is older than `to`),
+ * the nearest sample's power is held to the edge.
+ */
 export function integratePower(samples: readonly GpuSample[], from: number, to: number): { joules: number; used: number } {
   let joules = 0;
   let used = 0;
+  const valid = samples.filter((s) => Number.isFinite(s.powerWatts));
+  if (valid.length > 0) {
+    const first = valid[0];
+    const last = valid[valid.length - 1];
+    if (first.t > from) joules += first.powerWatts * ((Math.min(first.t, to) - from) / 1000);
+    if (last.t < to) joules += last.powerWatts * ((to - Math.max(last.t, from)) / 1000);
+  }
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1];
     const b = samples[i];

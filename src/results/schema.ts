@@ -14,8 +14,12 @@ export const curvePointSchema = z.object({
 
 export const energySchema = z.object({
   joules: z.number().nonnegative(),
-  method: z.string().regex(/^(measured|estimated):[a-z0-9-]+$/, 'method must be measured:<sensor> or estimated:<model>'),
+  method: z.string().regex(/^(measured|estimated):[a-z0-9+-]+$/, 'method must be measured:<sensors> or estimated:<model>'),
   components: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }),
+  componentMethods: z.object({ cpu: z.string(), dram: z.string(), gpu: z.string() }).optional(),
+  idleJoules: z.number().optional(),
+  netJoules: z.number().optional(),
+  flags: z.array(z.string()).optional(),
   samples: z.number().int().nonnegative(),
   uncertainty: z.object({ low: z.number(), high: z.number(), relative: z.number() }),
   constants: z
@@ -89,6 +93,8 @@ export const runRecordSchema = z.object({
   environment: environmentSchema,
   conversion: z.object({ pue: z.number(), gCo2ePerKwh: z.number(), usdPerKwh: z.number() }),
   notes: z.array(z.string()).default([]),
+  sensors: z.object({ used: z.array(z.string()), unavailable: z.array(z.string()) }).default({ used: [], unavailable: ['not recorded (schema 1 before sensors)'] }),
+  idle: z.object({ seconds: z.number(), watts: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }), method: z.string() }).optional(),
   results: z.array(resultSchema),
 });
 

@@ -8,6 +8,8 @@ import type { CnnArch } from '../deep/cnn.js';
 import { UsageError } from '../errors.js';
 import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { Meter, type MeterReading } from '../meter/meter.js';
+import { estimateConstants } from '../meter/model.js';
+import { measureIdle, openSensors, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
 import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { writeRecord } from '../results/store.js';
@@ -32,6 +34,10 @@ export interface RunOptions {
   readonly externals?: readonly ExternalSpec[];
   /** Facts about the run worth a line in the report (a peer that was not available, say). */
   readonly notes?: readonly string[];
+  /** Read RAPL and nvidia-smi where present (default true); false: estimates only. */
+  readonly sensors?: boolean | SensorOptions;
+  /** Seconds of idle sampling before the suite, when a sensor is present (default 5). */
+  readonly idleSeconds?: number;
 }
 
 /** Progress and notices go here (stderr in the CLI), never to stdout. */
@@ -97,8 +103,10 @@ export async function meteredTrain(
   seed: number,
   backend: BackendChoice,
   progress?: (done: number, total: number, what: string) => void,
+  sensors?: SensorSet,
+  idle?: IdleBaseline,
 ): Promise<{ output: RunnerOutput; reading: MeterReading }> {
-  const meter = new Meter();
+  const meter = new Meter(estimateConstants(), sensors, idle);
   meter.begin();
   const output = await runner.train(split, options, {
     seed,
@@ -149,8 +157,6 @@ export function checkWritableDir(dir: string, flag = '--results-dir'): void {
 export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{ record: RunRecord; path: string }> {
   const cells = planRun(o);
   const conversion = o.conversion ?? DEFAULT_CONVERSION;
-  const splits = new Map<string, Split>();
-  const results: ResultEntry[] = [];
   // Start every runner's machinery (the tfjs backend) before any training, so an
   // unavailable --backend fails fast, and say which backend runs and why.
   for (const name of new Set(cells.map((c) => c.runner))) {
@@ -158,6 +164,24 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     if (!prepared) continue;
     events.notice?.(`tfjs backend for ${name}: ${prepared.name} (${prepared.reason})`);
     for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
+  }
+  const sensors = o.sensors === false ? undefined : await openSensors(o.sensors === true || o.sensors === undefined ? {} : o.sensors);
+  try {
+    return await runCells(o, cells, conversion, events, sensors);
+  } finally {
+    await sensors?.close();
+  }
+}
+
+async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Conversion, events: RunEvents, sensors: SensorSet | undefined): Promise<{ record: RunRecord; path: string }> {
+  const splits = new Map<string, Split>();
+  const results: ResultEntry[] = [];
+  for (const why of sensors?.unavailable ?? ['sensors not read (--no-sensors)']) events.notice?.(`energy: ${why}`);
+  let idle: IdleBaseline | undefined;
+  if (sensors && (sensors.rapl || sensors.nvidia)) {
+    const seconds = o.idleSeconds ?? 5;
+    events.notice?.(`measuring idle power for ${seconds} s before the suite`);
+    idle = await measureIdle(sensors, seconds);
   }
   for (const cell of cells) {
     const key = `${cell.dataset}/${cell.trainSize}/${cell.testSize}/${cell.seed}`;
@@ -168,8 +192,15 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     }
     const runner = resolveRunner(cell.runner, o.externals);
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
-    const { output: out, reading: m } = await meteredTrain(runner, split, { epochs: cell.epochs, arch: o.arch }, cell.seed, o.backend, (done, total, what) =>
-      events.progress?.(`${label} ${what}`, done, total),
+    const { output: out, reading: m } = await meteredTrain(
+      runner,
+      split,
+      { epochs: cell.epochs, arch: o.arch },
+      cell.seed,
+      o.backend,
+      (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
+      sensors,
+      idle,
     );
     const entry: ResultEntry = {
       dataset: cell.dataset,
@@ -208,6 +239,11 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     environment: collectEnvironment(),
     conversion: { ...conversion },
     notes: [...(o.notes ?? [])],
+    sensors: {
+      used: [sensors?.rapl ? 'rapl' : '', sensors?.nvidia ? 'nvidia-smi' : ''].filter(Boolean),
+      unavailable: [...(sensors?.unavailable ?? ['not read (--no-sensors)'])],
+    },
+    ...(idle ? { idle: { seconds: idle.seconds, watts: { ...idle.watts }, method: idle.method } } : {}),
     results,
   };
   const path = writeRecord(o.resultsDir, record);
