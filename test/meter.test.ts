@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureIdle, openSensors } from '../src/meter/sensors.js';
-import { convert } from '../src/meter/carbon.js';
+import { convert, parseIntensity, strubellEstimate } from '../src/meter/carbon.js';
 import { Meter } from '../src/meter/meter.js';
 import { estimateConstants, estimateEnergy } from '../src/meter/model.js';
 
@@ -118,5 +118,33 @@ describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
     } finally {
       writer.kill();
     }
+  });
+});
+
+describe('Strubell et al. 2019 estimates', () => {
+  it('reproduces the Transformer (big) row of Table 3: 1515.43 W for 84 h', () => {
+    const e = strubellEstimate({ watts: 1515.43, hours: 84 });
+    expect(Math.round(e.kwhWithPue)).toBe(201);
+    expect(Math.round(e.co2eLbs)).toBe(192);
+    expect(e.co2eKg).toBeCloseTo(192.1 * 0.45359237, 0);
+  });
+
+  it('adds the per-component draws as Eq. 1 does (p_c + p_r + g p_g)', () => {
+    const e = strubellEstimate({ hours: 2, cpuWatts: 100, dramWatts: 20, gpus: 8, gpuWatts: 250 });
+    expect(e.watts).toBe(2120);
+    expect(e.kwhWithPue).toBeCloseTo(1.58 * 2 * 2.12, 12);
+  });
+
+  it('rejects both forms at once, and negative or missing figures, naming the flag', () => {
+    expect(() => strubellEstimate({ hours: 1, watts: 100, gpus: 2 })).toThrow(/not both/);
+    expect(() => strubellEstimate({ hours: -1, watts: 100 })).toThrow(/--hours/);
+    expect(() => strubellEstimate({ hours: 1, watts: 100, pue: -2 })).toThrow(/--pue/);
+  });
+
+  it('takes carbon intensity as a preset or a number', () => {
+    expect(parseIntensity('strubell').g).toBeCloseTo(432.7, 1);
+    expect(parseIntensity('world').source).toMatch(/IEA 2019/);
+    expect(parseIntensity('120').g).toBe(120);
+    expect(() => parseIntensity('mars')).toThrow(/--carbon/);
   });
 });

@@ -113,9 +113,10 @@ const { readFileSync } = require('node:fs');
 const { files, maxRanges, intervalMs, acc, last, seq } = workerData;
 const A = new Float64Array(acc), L = new Float64Array(last), S = new Int32Array(seq);
 setInterval(() => {
-  const raw = files.map((f) => Number(readFileSync(f, 'utf8')));
+  const raw = files.map((f) => { const t = readFileSync(f, 'utf8').trim(); return /^[0-9]+$/.test(t) ? Number(t) : NaN; });
   Atomics.add(S, 0, 1);
   for (let i = 0; i < raw.length; i++) {
+    if (Number.isNaN(raw[i])) continue; // an unreadable value is skipped, never taken for a wrap
     const d = raw[i] >= L[i] ? raw[i] - L[i] : raw[i] + maxRanges[i] - L[i];
     A[i] += d;
     L[i] = raw[i];

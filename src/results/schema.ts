@@ -91,7 +91,7 @@ export const runRecordSchema = z.object({
   repeats: z.number().int().positive(),
   argv: z.array(z.string()),
   environment: environmentSchema,
-  conversion: z.object({ pue: z.number(), gCo2ePerKwh: z.number(), usdPerKwh: z.number() }),
+  conversion: z.object({ pue: z.number(), gCo2ePerKwh: z.number(), usdPerKwh: z.number(), intensitySource: z.string().optional() }),
   notes: z.array(z.string()).default([]),
   sensors: z.object({ used: z.array(z.string()), unavailable: z.array(z.string()) }).default({ used: [], unavailable: ['not recorded (schema 1 before sensors)'] }),
   idle: z.object({ seconds: z.number(), watts: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }), method: z.string() }).optional(),
