@@ -14,6 +14,8 @@ import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, runSuite } from './suite/run.js';
 import { solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
+import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';
+import { measureCommand } from './suite/measure.js';
 import { SUITE_NAMES } from './suite/suites.js';
 
 const DEFAULT_SEED = 42;
@@ -71,6 +73,11 @@ export function buildProgram(): Command {
     )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
     .option('--results-dir <dir>', 'where records and tables go', 'results')
+    .option('--no-sensors', 'do not read RAPL or nvidia-smi: energy is estimated and labelled so')
+    .option('--idle-seconds <s>', 'idle power sampled before the suite when a sensor is present', real('--idle-seconds', (x) => x >= 0, '>= 0'), 5)
+    .option('--pue <p>', 'power usage effectiveness of the facility (Strubell et al.: 1.58)', real('--pue', (x) => x >= 1, '>= 1'), 1.58)
+    .option('--carbon <g|preset>', `grid g CO2e/kWh, or one of ${Object.keys(INTENSITY_PRESETS).join(', ')}`, 'world')
+    .option('--usd-per-kwh <c>', 'electricity price', real('--usd-per-kwh', (x) => x >= 0, '>= 0'), 0.15)
     .option('--json', 'print the run record as one JSON document on stdout (progress stays on stderr)')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts) => {
@@ -103,6 +110,9 @@ export function buildProgram(): Command {
           arch: opts.cnnArch,
           externals,
           notes,
+          sensors: opts.sensors,
+          idleSeconds: opts.idleSeconds,
+          conversion: conversionFrom(opts),
           backend,
           resultsDir: opts.resultsDir,
           argv: process.argv.slice(2),
@@ -149,6 +159,68 @@ export function buildProgram(): Command {
       for (const p of report.problems) note(`skipped record: ${p.problem}`);
       const summary = { readmePath: report.path, records: report.records, skipped: report.problems };
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : `${report.path}: ${report.records} record(s), ${report.problems.length} skipped\n`);
+    });
+
+  program
+    .command('measure')
+    .description('meter any command: wall and CPU time of its process tree, memory, energy (sensors where present, else a labelled estimate); its exit code is passed through')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('--json', 'one JSON report on stdout; the command\'s own output goes to stderr')
+    .option('--no-sensors', 'do not read RAPL or nvidia-smi')
+    .option('--idle-seconds <s>', 'idle power sampled first, when a sensor is present', real('--idle-seconds', (x) => x >= 0, '>= 0'), 0)
+    .option('--pue <p>', 'power usage effectiveness', real('--pue', (x) => x >= 1, '>= 1'), 1.58)
+    .option('--carbon <g|preset>', 'grid g CO2e/kWh or a preset', 'world')
+    .option('--usd-per-kwh <c>', 'electricity price', real('--usd-per-kwh', (x) => x >= 0, '>= 0'), 0.15)
+    .action(async (command: string[], opts) => {
+      const report = await measureCommand(command, {
+        sensors: opts.sensors,
+        idleSeconds: opts.idleSeconds,
+        conversion: conversionFrom(opts),
+        echo: opts.json ? 'stderr' : 'stdout',
+      });
+      if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
+      else {
+        const e = report.energy;
+        process.stderr.write(
+          `sparsebench: ${report.seconds.toFixed(3)} s, ${report.cpuSeconds.toFixed(3)} s CPU, peak ${sig(report.peakRssBytes / 2 ** 20)} MB, ` +
+            `${sig(e.joules)} J (${e.method}, +/-${sig(e.uncertainty.relative * 100)}%), ${sig(report.converted.kwhWithPue)} kWh x PUE, ` +
+            `${sig(report.converted.co2eKg * 1000)} g CO2e; ${report.sensors.unavailable.join('; ')}\n`,
+        );
+      }
+      process.exitCode = report.exitCode;
+    });
+
+  program
+    .command('estimate')
+    .description('energy, CO2e and cost from average power draws, as Strubell et al. 2019 (Eq. 1 and 2)')
+    .option('--power <w>', 'total average draw, watts', real('--power', (x) => x > 0, 'positive'))
+    .requiredOption('--hours <h>', 'training time, hours', real('--hours', (x) => x > 0, 'positive'))
+    .option('--gpus <n>', 'number of GPUs', real('--gpus', (x) => Number.isInteger(x) && x >= 0, 'a whole number >= 0'))
+    .option('--gpu-watts <w>', 'average draw per GPU', real('--gpu-watts', (x) => x >= 0, '>= 0'))
+    .option('--cpu-watts <w>', 'average CPU draw', real('--cpu-watts', (x) => x >= 0, '>= 0'))
+    .option('--dram-watts <w>', 'average DRAM draw', real('--dram-watts', (x) => x >= 0, '>= 0'))
+    .option('--pue <p>', 'power usage effectiveness', real('--pue', (x) => x >= 1, '>= 1'), 1.58)
+    .option('--lbs-per-kwh <f>', 'lbs CO2e per kWh (Strubell et al.: 0.954, the US average)', real('--lbs-per-kwh', (x) => x >= 0, '>= 0'), 0.954)
+    .option('--usd-per-kwh <c>', 'electricity price', real('--usd-per-kwh', (x) => x >= 0, '>= 0'), 0.15)
+    .option('--json', 'JSON on stdout')
+    .action((opts) => {
+      const e = strubellEstimate({
+        watts: opts.power,
+        hours: opts.hours,
+        gpus: opts.gpus,
+        gpuWatts: opts.gpuWatts,
+        cpuWatts: opts.cpuWatts,
+        dramWatts: opts.dramWatts,
+        pue: opts.pue,
+        lbsPerKwh: opts.lbsPerKwh,
+        usdPerKwh: opts.usdPerKwh,
+      });
+      process.stdout.write(
+        opts.json
+          ? JSON.stringify(e) + '\n'
+          : `${+e.watts.toFixed(2)} W for ${+e.hours.toFixed(3)} h: ${sig(e.kwh)} kWh, x PUE ${e.pue} = ${sig(e.kwhWithPue)} kWh; ` +
+              `${sig(e.co2eLbs)} lbs CO2e (${sig(e.co2eKg)} kg) at ${e.lbsPerKwh} lbs/kWh; $${sig(e.costUsd)} (${e.method})\n`,
+      );
     });
 
   const datasets = program.command('datasets').description('list, check and export the datasets');
@@ -252,6 +324,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** --pue, --carbon and --usd-per-kwh as a Conversion. */
+function conversionFrom(opts: Record<string, unknown>): Conversion {
+  const intensity = parseIntensity(String(opts.carbon));
+  return { pue: opts.pue as number, gCo2ePerKwh: intensity.g, usdPerKwh: opts.usdPerKwh as number, intensitySource: intensity.source };
+}
+
 /** The solver flags both solve commands share, as solver options. */
 function solverSettings(opts: Record<string, unknown>) {
   return {
@@ -309,7 +387,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // `measure` passes its command's exit code through
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message; help and version are not errors

@@ -165,6 +165,34 @@ describe('sparsebench solve', () => {
   });
 });
 
+describe('sparsebench measure and estimate', () => {
+  it('measure meters a busy child: its CPU seconds, an energy figure labelled as estimated here, its exit code', () => {
+    const r = cli(['measure', '--json', '--', process.execPath, '-e', 'const t = Date.now(); while (Date.now() - t < 1000);']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as { cpuSeconds: number; seconds: number; energy: { method: string; joules: number; componentMethods: { cpu: string } }; command: string[] };
+    expect(m.cpuSeconds).toBeGreaterThan(0.8);
+    expect(m.cpuSeconds).toBeLessThan(1.6);
+    expect(m.seconds).toBeGreaterThan(0.9);
+    expect(m.energy.joules).toBeGreaterThan(0);
+    // no RAPL on a VM: the CPU figure must say it is an estimate (where RAPL exists, it says measured)
+    expect(m.energy.componentMethods.cpu).toMatch(/^(estimated|measured):/);
+    const exit = cli(['measure', '--', 'sh', '-c', 'exit 7']);
+    expect(exit.code).toBe(7);
+  });
+
+  it('estimate reproduces Strubell et al.\'s Transformer (big): 201 kWh x PUE, 192 lbs CO2e', () => {
+    const r = cli(['estimate', '--power', '1515.43', '--hours', '84', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout) as { kwhWithPue: number; co2eLbs: number; method: string };
+    expect(Math.round(e.kwhWithPue)).toBe(201);
+    expect(Math.round(e.co2eLbs)).toBe(192);
+    expect(e.method).toBe('estimated:strubell-2019');
+    const bad = cli(['estimate', '--power', '100', '--gpus', '2', '--hours', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not both/);
+  });
+});
+
 describe('sparsebench datasets export', () => {
   it('writes exactly the split the runners use', () => {
     const dir = tmp();

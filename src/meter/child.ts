@@ -52,14 +52,20 @@ function treeRss(root: number): number {
  * wrapping shell prints its own /proc stat, whose cutime + cstime fields hold the CPU of
  * every child it waited for. The tree's resident memory is sampled every `sampleMs`.
  */
-export function runMetered(command: string, opts: { cwd?: string; sampleMs?: number; onStderr?: (line: string) => void } = {}): Promise<ChildResult> {
+export function runMetered(
+  command: string | readonly string[],
+  opts: { cwd?: string; sampleMs?: number; onStderr?: (line: string) => void; echo?: 'stdout' | 'stderr' } = {},
+): Promise<ChildResult> {
   if (process.platform !== 'linux') {
     return Promise.reject(new Error('metering an external command needs Linux /proc (CPU time of the child)'));
   }
-  const script = `${command}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
+  // an argument list runs as "$@": no shell parses the user's words
+  const argv = typeof command === 'string' ? [] : ['sh', ...command];
+  const body = typeof command === 'string' ? command : '"$@"';
+  const script = `${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('sh', ['-c', script], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', script, ...argv], { cwd: opts.cwd, stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let stat = '';
@@ -71,8 +77,13 @@ export function runMetered(command: string, opts: { cwd?: string; sampleMs?: num
       samples++;
     };
     const timer = setInterval(sample, opts.sampleMs ?? 200);
-    (child.stdout as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const echo = opts.echo === 'stdout' ? process.stdout : opts.echo === 'stderr' ? process.stderr : undefined;
+    (child.stdout as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => {
+      if (echo) echo.write(d);
+      else stdout += d;
+    });
     (child.stderr as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => {
+      if (echo) process.stderr.write(d);
       stderr = (stderr + d).slice(-4000);
       for (const line of d.split('\n')) if (line.trim()) opts.onStderr?.(line);
     });

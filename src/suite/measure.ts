@@ -1,0 +1,55 @@
+import { convert, DEFAULT_CONVERSION, type Conversion, type Converted } from '../meter/carbon.js';
+import { runMetered } from '../meter/child.js';
+import { Meter } from '../meter/meter.js';
+import { estimateConstants, type EnergyRecord } from '../meter/model.js';
+import { measureIdle, openSensors, type SensorOptions } from '../meter/sensors.js';
+
+export interface MeasureReport {
+  readonly command: readonly string[];
+  readonly exitCode: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly peakRssBytes: number;
+  readonly energy: EnergyRecord;
+  readonly converted: Converted;
+  readonly conversion: Conversion;
+  readonly sensors: { readonly used: readonly string[]; readonly unavailable: readonly string[] };
+}
+
+/**
+ * Meters any command, as `codecarbon monitor` does: its process tree's CPU time (exact,
+ * from /proc), memory (sampled) and energy (sensors where present, else the labelled
+ * estimate). The command runs without a shell parsing its words; its output goes to
+ * `echo` (stderr keeps stdout free for a JSON report).
+ */
+export async function measureCommand(
+  args: readonly string[],
+  o: { sensors?: boolean | SensorOptions; idleSeconds?: number; conversion?: Conversion; echo?: 'stdout' | 'stderr' } = {},
+): Promise<MeasureReport> {
+  const sensors = o.sensors === false ? undefined : await openSensors(o.sensors === true || o.sensors === undefined ? {} : o.sensors);
+  try {
+    const idle = sensors && o.idleSeconds ? await measureIdle(sensors, o.idleSeconds) : undefined;
+    const meter = new Meter(estimateConstants(), sensors, idle);
+    meter.begin();
+    const run = await runMetered(args, { echo: o.echo ?? 'stdout' });
+    meter.attributeChild(run);
+    const m = meter.end();
+    const conversion = o.conversion ?? DEFAULT_CONVERSION;
+    return {
+      command: [...args],
+      exitCode: run.exitCode,
+      seconds: m.seconds,
+      cpuSeconds: m.cpuSeconds,
+      peakRssBytes: m.peakRssBytes,
+      energy: m.energy,
+      converted: convert(m.energy.joules, conversion),
+      conversion,
+      sensors: {
+        used: [sensors?.rapl ? 'rapl' : '', sensors?.nvidia ? 'nvidia-smi' : ''].filter(Boolean),
+        unavailable: [...(sensors?.unavailable ?? ['not read (--no-sensors)'])],
+      },
+    };
+  } finally {
+    await sensors?.close();
+  }
+}
