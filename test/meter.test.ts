@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureIdle, openSensors } from '../src/meter/sensors.js';
 import { convert, parseIntensity, strubellEstimate } from '../src/meter/carbon.js';
+import { cnnFlops, pfsDays } from '../src/meter/flops.js';
 import { Meter } from '../src/meter/meter.js';
 import { estimateConstants, estimateEnergy } from '../src/meter/model.js';
 
@@ -146,5 +147,23 @@ describe('Strubell et al. 2019 estimates', () => {
     expect(parseIntensity('world').source).toMatch(/IEA 2019/);
     expect(parseIntensity('120').g).toBe(120);
     expect(() => parseIntensity('mars')).toThrow(/--carbon/);
+  });
+});
+
+describe('FLOPs', () => {
+  it('converts to petaflop/s-days as OpenAI\'s AlexNet example does', () => {
+    const alexnet = 2 * 1.58e12 * 5.5 * 86400 * 0.33;
+    expect(alexnet).toBeCloseTo(4.96e17, -15);
+    expect(pfsDays(alexnet)).toBeCloseTo(5.74e-3, 5);
+  });
+
+  it('counts the default CNN analytically: conv, conv, dense; backward about twice forward', () => {
+    const f = cnnFlops({ height: 28, width: 28, channels: 1, classes: 10 }, { filters: [8, 16], dense: 0 });
+    const conv1 = 26 * 26 * 8 * 9 * 1 * 2;
+    const conv2 = 11 * 11 * 16 * 9 * 8 * 2;
+    const dense = 5 * 5 * 16 * 10 * 2;
+    expect(f.forwardPerSample).toBe(conv1 + conv2 + dense);
+    // no input gradient for the first layer
+    expect(f.trainingPerSample).toBe(3 * (conv1 + conv2 + dense) - conv1);
   });
 });

@@ -35,6 +35,10 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
       expect(r.curve[r.curve.length - 1].seconds).toBeLessThanOrEqual(r.measurement.seconds);
     }
     expect(lasso.metrics.converged).toBe(1);
+    // FLOPs: the CNN's analytic count, the solver's counted one (at least its Gram matrix)
+    expect(cnn.metrics.flops).toBe((3 * (97344 + 278784 + 8000) - 97344) * 8000 * 3);
+    expect(lasso.metrics.flops).toBeGreaterThan(8000 * 100 * 100);
+    expect(lasso.metrics.pfsDays).toBeCloseTo(lasso.metrics.flops / 8.64e19, 25);
     expect(lasso.metrics.nonzeros).toBeLessThan(lasso.metrics.coefficients);
   });
 });

@@ -17,6 +17,8 @@ export interface CellSummary {
   readonly co2eKg: number;
   readonly energyMethod: string;
   readonly peakRssBytes: number;
+  /** Counted (sparse) or analytic (CNN) floating-point operations of training; NaN if unknown. */
+  readonly flops: number;
   readonly train: number;
   readonly test: number;
 }
@@ -61,6 +63,7 @@ export function summarise(record: RunRecord): CellSummary[] {
       co2eKg: m((r) => r.converted.co2eKg),
       energyMethod: [...new Set(rs.map((r) => r.energy.method))].join(', '),
       peakRssBytes: Math.max(...rs.map((r) => r.measurement.peakRssBytes)),
+      flops: m((r) => r.metrics.flops ?? NaN),
       train: first.split.train,
       test: first.split.test,
     };
@@ -100,7 +103,7 @@ export function datasetTables(record: RunRecord): string {
     parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
     parts.push(
       mdTable(
-        ['runner', 'family', 'backend', 'repeats', 'test accuracy', 'train seconds', 'CPU seconds', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'peak RSS MB'],
+        ['runner', 'family', 'backend', 'repeats', 'test accuracy', 'train seconds', 'CPU seconds', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
         here.map((c) => [
           c.runner,
           c.family,
@@ -113,6 +116,7 @@ export function datasetTables(record: RunRecord): string {
           sig(c.kwhWithPue),
           sig(c.co2eKg * 1000),
           c.energyMethod,
+          Number.isFinite(c.flops) ? sig(c.flops / 1e9) : 'n/a',
           sig(c.peakRssBytes / 2 ** 20),
         ]),
       ),

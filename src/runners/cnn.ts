@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../deep/backend.js';
 import { adam } from '../deep/adam.js';
+import { cnnFlops, pfsDays } from '../meter/flops.js';
 import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
 import { Rng } from '../util/rng.js';
 import type { CurvePoint, Runner } from './types.js';
@@ -50,7 +51,13 @@ export const cnnRunner: Runner = {
       return {
         accuracy: curve[curve.length - 1].metric,
         curve,
-        metrics: { parameters: model.countParams(), steps: steps * cfg.epochs, trainSamples: n },
+        metrics: {
+          parameters: model.countParams(),
+          steps: steps * cfg.epochs,
+          trainSamples: n,
+          flops: cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs,
+          pfsDays: pfsDays(cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs),
+        },
         config: {
           epochs: cfg.epochs,
           batchSize: cfg.batchSize,

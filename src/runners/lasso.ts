@@ -1,4 +1,6 @@
 import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, fitLassoClassifier, predict, type LassoClassifierOptions } from '../sparse/classifier.js';
+import { pfsDays } from '../meter/flops.js';
+import { flops } from '../sparse/flops.js';
 import type { CurvePoint, Runner } from './types.js';
 
 export const lassoRunner: Runner = {
@@ -9,6 +11,7 @@ export const lassoRunner: Runner = {
     const o: LassoClassifierOptions = { ...DEFAULT_LASSO_CLASSIFIER, alpha: options.alpha ?? DEFAULT_LASSO_CLASSIFIER.alpha };
     let passes = 0;
     const curve: CurvePoint[] = [];
+    const flopsAtStart = flops.value;
     const fit = fitLassoClassifier(split.XTrain, split.yTrain, split.features, split.classes, o, {
       onPass(index, total) {
         // ticks also sample memory; every 16th pass is plenty at ~0.3 ms a pass
@@ -20,6 +23,7 @@ export const lassoRunner: Runner = {
         hooks.progress(index + 1, total, `lasso path ${index + 1}/${total} alpha=${point.alpha.toPrecision(3)}`);
       },
     });
+    const counted = flops.value - flopsAtStart;
     const final = fit.path[fit.path.length - 1];
     return {
       accuracy: curve[curve.length - 1].metric,
@@ -32,6 +36,8 @@ export const lassoRunner: Runner = {
         converged: final.converged ? 1 : 0,
         alphaMax: fit.alphaMax,
         trainSamples: split.yTrain.length,
+        flops: counted,
+        pfsDays: pfsDays(counted),
       },
       config: {
         alpha: o.alpha,

@@ -43,6 +43,8 @@ export interface CdResult {
   readonly passes: number;
   /** Newton steps on the support (gram mode). */
   readonly newtonSteps: number;
+  /** Floating-point operations of the dominant kernels (see flops.ts). */
+  readonly flops: number;
   /** Duality gap in scikit-learn's scaling (divided by n). */
   readonly gap: number;
   readonly converged: boolean;

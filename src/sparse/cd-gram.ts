@@ -1,5 +1,6 @@
 import type { Rng } from '../util/rng.js';
 import type { UpdatableCholesky } from './cholesky.js';
+import { flops } from './flops.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
 /** KKT violators brought onto the Newton face per step, strongest first. */
@@ -90,6 +91,7 @@ export function cdGram(
 ): CdResult {
   const p = xty.length;
   if (ws.p !== p) throw new Error(`cdGram: workspace for ${ws.p} features, problem has ${p}`);
+  const flopsAtStart = flops.value;
   const [l1, l2] = penalties(n, o);
   const tolGap = o.tol * yNorm2;
   if (o.selection === 'random' && !o.rng) throw new Error('cdGram: selection "random" needs an rng');
@@ -174,6 +176,7 @@ export function cdGram(
   return {
     passes: pass,
     newtonSteps: newton?.steps ?? 0,
+    flops: flops.value - flopsAtStart,
     gap: gap / n,
     converged,
     objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o),
@@ -515,6 +518,7 @@ function summarise(
 
 /** y[0..n) += c x[off..off+n), unrolled by four: independent updates let V8 overlap the loads. */
 function axpy(y: Float64Array, c: number, x: Float64Array, off: number, n: number): void {
+  flops.value += 2 * n;
   let b = 0;
   for (; b + 3 < n; b += 4) {
     y[b] += c * x[off + b];
@@ -527,6 +531,7 @@ function axpy(y: Float64Array, c: number, x: Float64Array, off: number, n: numbe
 
 /** sum_c x[off + idx[c]] d[c] for c < n: a row of G against a sparse vector, four accumulators. */
 function gatherDot(x: Float64Array, off: number, idx: Int32Array, d: Float64Array, n: number): number {
+  flops.value += 2 * n;
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

@@ -1,4 +1,5 @@
 import type { Rng } from '../util/rng.js';
+import { flops } from './flops.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
 /**
@@ -18,6 +19,7 @@ export function cdNaive(
   const [l1, l2] = penalties(n, o);
   const random = o.selection === 'random';
   if (random && !o.rng) throw new Error('cdNaive: selection "random" needs an rng');
+  const flopsAtStart = flops.value;
   let yNorm2 = 0;
   for (let i = 0; i < n; i++) yNorm2 += y[i] * y[i];
   const tolGap = o.tol * yNorm2;
@@ -36,10 +38,12 @@ export function cdNaive(
       const wj = w[j];
       let dot = 0;
       for (let i = 0; i < n; i++) dot += Xc[col + i] * r[i];
+      flops.value += 2 * n;
       const wNew = update(dot + nj * wj, l1, nj + l2, o.positive);
       if (wNew !== wj) {
         const d = wNew - wj;
         for (let i = 0; i < n; i++) r[i] -= d * Xc[col + i];
+        flops.value += 2 * n;
         w[j] = wNew;
         if (Math.abs(d) > dMax) dMax = Math.abs(d);
       }
@@ -61,7 +65,7 @@ export function cdNaive(
   }
   const st = naiveSummary(Xc, n, y, w, r, l2, o.positive);
   if (!Number.isFinite(gap)) gap = dualityGap(st, l1, l2);
-  return { passes: pass, newtonSteps: 0, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
+  return { passes: pass, newtonSteps: 0, flops: flops.value - flopsAtStart, gap: gap / n, converged, objective: primalObjective(st.rNorm2, st.l1Norm, st.wNorm2, n, o) };
 }
 
 /** The same summaries from the residual; X^T r costs a full O(np) sweep. */

@@ -1,3 +1,5 @@
+import { flops } from './flops.js';
+
 /**
  * A Cholesky factor L L^T = A of a symmetric positive-definite matrix that grows and
  * shrinks one row/column at a time in O(r^2), for Newton steps on a LASSO support that
@@ -71,6 +73,7 @@ export class UpdatableCholesky {
       for (let c = 0; c <= i + 1; c++) L[dst + c] = L[src + c];
       this.idx[i] = this.idx[i + 1];
     }
+    flops.value += 3 * (r - 1 - k) * (r - k);
     // row i (i >= k) now has entries in columns 0..i+1; rotate columns (i, i+1) to zero (i, i+1)
     for (let i = k; i < r - 1; i++) {
       const a = L[i * cap + i];
@@ -97,6 +100,7 @@ export class UpdatableCholesky {
     const { L, cap, r } = this;
     for (let i = 0; i < r; i++) x[i] = (b[i] - dot(L, i * cap, x, i)) / L[i * cap + i];
     // back substitution with L^T, row-oriented: x_i /= L_ii, then x_k -= L_ik x_i
+    flops.value += r * r;
     for (let i = r - 1; i >= 0; i--) {
       const row = i * cap;
       const xi = x[i] / L[row + i];
@@ -126,6 +130,7 @@ export class UpdatableCholesky {
 
 /** a[off .. off+n) . v[0 .. n), four accumulators so the adds overlap. */
 function dot(a: Float64Array, off: number, v: Float64Array, n: number): number {
+  flops.value += 2 * n;
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

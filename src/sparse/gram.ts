@@ -1,3 +1,5 @@
+import { flops } from './flops.js';
+
 /**
  * Kernels for covariance-mode coordinate descent: a compressed-row copy of the design,
  * the centered Gram matrix G = Xc^T Xc and X^T y, all from the nonzeros only (an MNIST
@@ -46,6 +48,7 @@ export function columnMeans(rows: SparseRows): Float64Array {
 export function transposeTimes(rows: SparseRows, y: ArrayLike<number>, out: Float64Array = new Float64Array(rows.p)): Float64Array {
   const { n, rowPtr, col, val } = rows;
   out.fill(0);
+  flops.value += 2 * val.length;
   for (let i = 0; i < n; i++) {
     const yi = y[i];
     if (yi === 0) continue;
@@ -64,6 +67,11 @@ export function transposeTimes(rows: SparseRows, y: ArrayLike<number>, out: Floa
 export function centeredGram(rows: SparseRows, mean: Float64Array): Float64Array {
   const { n, p, rowPtr, col, val } = rows;
   const gram = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) {
+    const nnz = rowPtr[i + 1] - rowPtr[i];
+    flops.value += nnz * (nnz + 1);
+  }
+  flops.value += p * p;
   for (let i = 0; i < n; i++) {
     const end = rowPtr[i + 1];
     for (let a = rowPtr[i]; a < end; a++) {
