@@ -17,7 +17,10 @@ export type RaplDiscovery =
 
 export const POWERCAP_ROOT = '/sys/class/powercap';
 
-const readNumber = (file: string): number => Number(readFileSync(file, 'utf8').trim());
+const readNumber = (file: string): number => {
+  const t = readFileSync(file, 'utf8').trim();
+  return /^[0-9]+$/.test(t) ? Number(t) : NaN;
+};
 
 /**
  * Finds the RAPL counters to count under a powercap root: package domains (CPU) and their
@@ -80,6 +83,7 @@ export function discoverRapl(root: string = POWERCAP_ROOT): RaplDiscovery {
     } catch {
       return { ok: false, reason: `cannot read ${join(dir, 'max_energy_range_uj')}: wraparound could not be handled` };
     }
+    if (!(maxRangeUj > 0)) return { ok: false, reason: `${join(dir, 'max_energy_range_uj')} holds no positive range: wraparound could not be handled` };
     seen.add(key);
     domains.push({ key, component, file, maxRangeUj });
   }
@@ -109,11 +113,15 @@ export function wrapDelta(previous: number, now: number, maxRange: number): numb
 // sequence lock; the main thread adds the delta from that last raw value to a fresh read.
 const WORKER = `
 const { workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
+const { openSync, readSync } = require('node:fs');
 const { files, maxRanges, intervalMs, acc, last, seq } = workerData;
 const A = new Float64Array(acc), L = new Float64Array(last), S = new Int32Array(seq);
+// one descriptor per counter, re-read at offset 0 (sysfs regenerates the value each time)
+const fds = files.map((f) => openSync(f, 'r'));
+const buf = Buffer.alloc(32);
+const readAt = (fd) => { const n = readSync(fd, buf, 0, 32, 0); const t = buf.toString('latin1', 0, n).trim(); return /^[0-9]+$/.test(t) ? Number(t) : NaN; };
 setInterval(() => {
-  const raw = files.map((f) => { const t = readFileSync(f, 'utf8').trim(); return /^[0-9]+$/.test(t) ? Number(t) : NaN; });
+  const raw = fds.map(readAt);
   Atomics.add(S, 0, 1);
   for (let i = 0; i < raw.length; i++) {
     if (Number.isNaN(raw[i])) continue; // an unreadable value is skipped, never taken for a wrap
@@ -182,7 +190,11 @@ export class RaplPoller {
       polls = Atomics.load(this.seq, 1);
       if (Atomics.load(this.seq, 0) === s1) break;
     }
-    const joules = this.domains.map((d, i) => (acc[i] + wrapDelta(last[i], readNumber(d.file), d.maxRangeUj)) / 1e6);
+    const joules = this.domains.map((d, i) => {
+      const now = readNumber(d.file);
+      // an unreadable value (never from sysfs, possible from a stand-in) adds nothing
+      return (acc[i] + (Number.isFinite(now) ? wrapDelta(last[i], now, d.maxRangeUj) : 0)) / 1e6;
+    });
     const sum = (c: 'cpu' | 'dram'): number => this.domains.reduce((s, d, i) => s + (d.component === c ? joules[i] : 0), 0);
     return { joules, cpu: sum('cpu'), dram: sum('dram'), polls };
   }

@@ -31,14 +31,27 @@ function externalNotes(r: RunRecord): string[] {
 }
 
 function estimateNote(r: RunRecord): string[] {
-  const c = r.results.find((x) => x.energy.constants)?.energy.constants;
-  if (!c) return [];
-  return [
-    `Energy is **estimated, not measured** (no power sensor was read): CPU ${sig(c.cpuWattsPerCore)} W per busy core x CPU seconds ` +
-      `(${c.cpuWattsSource}) + DRAM ${c.dramWattsPerGb} W/GB x peak resident GB x seconds (${c.dramWattsSource}); ` +
-      `believed within +/-${c.relativeUncertainty * 100}%. Every runner is charged the same watts per CPU second, so an estimated energy ratio mostly restates the CPU-time ratio and cannot settle the "1% of the energy" claim. ` +
-      `kWh include PUE ${r.conversion.pue}; CO2e at ${r.conversion.gCo2ePerKwh} g/kWh.`,
-  ];
+  const estimated = r.results.find((x) => x.energy.method.startsWith('estimated:'));
+  const c = estimated?.energy.constants;
+  const notes: string[] = [];
+  if (c) {
+    notes.push(
+      `Energy is **estimated, not measured**${r.sensors.used.length ? ` for the components no sensor covered (${r.sensors.used.join(', ')} read)` : ' (no power sensor was read)'}: ` +
+        `CPU ${sig(c.cpuWattsPerCore)} W per busy core x CPU seconds (${c.cpuWattsSource}) + DRAM ${c.dramWattsPerGb} W/GB x peak resident GB x seconds (${c.dramWattsSource}); ` +
+        `believed within +/-${c.relativeUncertainty * 100}%. Every runner is charged the same watts per CPU second, so an estimated energy ratio mostly restates the CPU-time ratio and cannot settle the "1% of the energy" claim.`,
+    );
+  }
+  if (r.sensors.unavailable.length) notes.push(`Sensors not available: ${r.sensors.unavailable.join('; ')}.`);
+  if (r.idle) {
+    const w = r.idle.watts;
+    notes.push(
+      `Idle baseline over ${sig(r.idle.seconds)} s before the suite (${r.idle.method}): CPU ${sig(w.cpu)} W, DRAM ${sig(w.dram)} W, GPU ${sig(w.gpu)} W. ` +
+        'Measured energy is gross (the whole machine); the record also holds idle and net (gross - idle) energy per training.',
+    );
+  }
+  for (const x of r.results) for (const f of x.energy.flags ?? []) notes.push(`\`${x.runner}\`#${x.repeat} energy: ${f}.`);
+  notes.push(`kWh include PUE ${r.conversion.pue}; CO2e at ${sig(r.conversion.gCo2ePerKwh)} g/kWh${r.conversion.intensitySource ? ` (${r.conversion.intensitySource})` : ''}.`);
+  return notes;
 }
 
 /** The whole results/README.md, built from the stored records only. */
