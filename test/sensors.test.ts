@@ -110,6 +110,14 @@ describe('nvidia-smi', () => {
     expect(s.t).toBe(1000);
   });
 
+  it('estimates power as the limit x utilization where the board answers [N/A], and says so', () => {
+    const rows = parseNvidiaCsv('2026/11/28 10:00:00.000, 0, Tesla K80, [N/A], 149.00, 50, 562, 10\n2026/11/28 10:00:01.000, 0, Tesla K80, [N/A], 149.00, 50, 562, 10');
+    expect(Number.isNaN(rows[0].powerWatts)).toBe(true);
+    const r = integratePower(rows, rows[0].t, rows[1].t);
+    expect(r.estimated).toBe(true);
+    expect(r.joules).toBeCloseTo(74.5, 9);
+  });
+
   it('integrates power over a window by trapezoids, clipped to the window', () => {
     const at = (t: number, w: number) => ({ t, index: 0, name: 'g', powerWatts: w, powerLimitWatts: 700, utilization: 0, smClockMhz: 0, memoryUsedMib: 0 });
     const r = integratePower([at(0, 100), at(1000, 100), at(2000, 200)], 500, 2000);

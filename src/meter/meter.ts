@@ -34,7 +34,7 @@ export class Meter {
   private ended = false;
   private child: { usage: ChildUsage; trainSeconds?: number } | undefined;
   private segment: SensorSnapshot | undefined;
-  private readonly measured = { cpu: 0, dram: 0, gpu: 0, gpuSamples: 0, gpuUtil: 0, gpuUtilN: 0, raplPolls: 0 };
+  private readonly measured = { cpu: 0, dram: 0, gpu: 0, gpuSamples: 0, gpuUtil: 0, gpuUtilN: 0, raplPolls: 0, gpuEstimated: false };
 
   constructor(
     private readonly constants: EstimateConstants = estimateConstants(),
@@ -82,6 +82,7 @@ export class Meter {
     this.measured.dram += e.dram;
     this.measured.gpu += e.gpu;
     this.measured.gpuSamples += e.gpuSamples;
+    this.measured.gpuEstimated ||= e.gpuEstimated;
     if (Number.isFinite(e.gpuUtilization)) {
       this.measured.gpuUtil += e.gpuUtilization;
       this.measured.gpuUtilN++;
@@ -163,14 +164,14 @@ export class Meter {
     const methods = {
       cpu: rapl ? 'measured:rapl' : estimate.method,
       dram: hasDram ? 'measured:rapl' : 'estimated:w-per-gb',
-      gpu: nvidia ? 'measured:nvidia-smi' : 'none (no GPU sensor)',
+      gpu: nvidia ? (this.measured.gpuEstimated ? 'estimated:tdp-x-utilization' : 'measured:nvidia-smi') : 'none (no GPU sensor)',
     };
     const sources = [rapl ? 'rapl' : '', nvidia ? 'nvidia-smi' : ''].filter(Boolean);
-    const allMeasured = rapl !== undefined && hasDram;
+    const allMeasured = rapl !== undefined && hasDram && !this.measured.gpuEstimated;
     const method = allMeasured ? `measured:${sources.join('+')}` : `estimated:tdp-per-core${nvidia ? '+nvidia-smi' : ''}${rapl ? '+rapl' : ''}`;
     const band = (rapl ? cpu * MEASURED_UNCERTAINTY : cpu * this.constants.relativeUncertainty) +
       (hasDram ? dram * MEASURED_UNCERTAINTY : dram * this.constants.relativeUncertainty) +
-      gpu * MEASURED_UNCERTAINTY;
+      gpu * (this.measured.gpuEstimated ? this.constants.relativeUncertainty : MEASURED_UNCERTAINTY);
     const joules = cpu + dram + gpu;
     const samples = Math.max(this.measured.raplPolls, this.measured.gpuSamples);
     const flags: string[] = [];

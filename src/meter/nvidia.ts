@@ -68,7 +68,15 @@ export function parseNvidiaCsv(text: string, arrivedAt: number = Date.now()): Gp
  * the samples stop short of an edge of the window (the newest sample is older than `to`),
  * the nearest sample's power is held to the edge.
  */
-export function integratePower(samples: readonly GpuSample[], from: number, to: number): { joules: number; used: number } {
+export function integratePower(samples: readonly GpuSample[], from: number, to: number): { joules: number; used: number; estimated: boolean } {
+  // Some boards answer [N/A] for power.draw but report utilization: then power is
+  // estimated as the power limit (the board's TDP) x utilization, and said to be.
+  const estimated = samples.some((s) => !Number.isFinite(s.powerWatts) && Number.isFinite(s.utilization) && Number.isFinite(s.powerLimitWatts));
+  if (estimated) {
+    samples = samples.map((s) =>
+      Number.isFinite(s.powerWatts) ? s : { ...s, powerWatts: Number.isFinite(s.utilization) ? (s.powerLimitWatts * s.utilization) / 100 : NaN },
+    );
+  }
   let joules = 0;
   let used = 0;
   const valid = samples.filter((s) => Number.isFinite(s.powerWatts));
@@ -89,7 +97,7 @@ export function integratePower(samples: readonly GpuSample[], from: number, to: 
     joules += ((pa + pb) / 2) * ((hi - lo) / 1000);
     used++;
   }
-  return { joules, used };
+  return { joules, used, estimated };
 }
 
 export type NvidiaStart = { readonly ok: true; readonly sampler: NvidiaSampler } | { readonly ok: false; readonly reason: string };
@@ -152,9 +160,10 @@ export class NvidiaSampler {
   }
 
   /** Energy of every GPU over [from, to] (epoch ms), and the samples it rests on. */
-  energy(from: number, to: number): { joules: number; samples: number; meanUtilization: number } {
+  energy(from: number, to: number): { joules: number; samples: number; meanUtilization: number; estimated: boolean } {
     let joules = 0;
     let samples = 0;
+    let estimated = false;
     let util = 0;
     let utilN = 0;
     for (const g of this.gpus()) {
@@ -162,6 +171,7 @@ export class NvidiaSampler {
       const r = integratePower(mine, from, to);
       joules += r.joules;
       samples += r.used;
+      estimated ||= r.estimated;
       for (const s of mine) {
         if (s.t >= from && s.t <= to && Number.isFinite(s.utilization)) {
           util += s.utilization;
@@ -169,7 +179,7 @@ export class NvidiaSampler {
         }
       }
     }
-    return { joules, samples, meanUtilization: utilN ? util / utilN : NaN };
+    return { joules, samples, meanUtilization: utilN ? util / utilN : NaN, estimated };
   }
 
   stop(): void {

@@ -57,14 +57,19 @@ export function snapshot(s: SensorSet | undefined): SensorSnapshot {
 }
 
 /** Energy per component between two snapshots. */
-export function between(s: SensorSet | undefined, a: SensorSnapshot, b: SensorSnapshot): { cpu: number; dram: number; gpu: number; gpuSamples: number; gpuUtilization: number } {
-  const gpu = s?.nvidia ? s.nvidia.energy(a.t, b.t) : { joules: 0, samples: 0, meanUtilization: NaN };
+export function between(
+  s: SensorSet | undefined,
+  a: SensorSnapshot,
+  b: SensorSnapshot,
+): { cpu: number; dram: number; gpu: number; gpuSamples: number; gpuUtilization: number; gpuEstimated: boolean } {
+  const gpu = s?.nvidia ? s.nvidia.energy(a.t, b.t) : { joules: 0, samples: 0, meanUtilization: NaN, estimated: false };
   return {
     cpu: a.rapl && b.rapl ? b.rapl.cpu - a.rapl.cpu : 0,
     dram: a.rapl && b.rapl ? b.rapl.dram - a.rapl.dram : 0,
     gpu: gpu.joules,
     gpuSamples: gpu.samples,
     gpuUtilization: gpu.meanUtilization,
+    gpuEstimated: gpu.estimated,
   };
 }
 
