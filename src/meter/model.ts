@@ -28,7 +28,10 @@ interface CpuPowerEntry {
  */
 const CPU_POWER: readonly CpuPowerEntry[] = [
   { pattern: /AMD EPYC/i, tdpWatts: 280, threads: 128, source: 'AMD EPYC 7763 TDP 280 W / 128 threads (AMD datasheet)' },
+  { pattern: /Ryzen/i, tdpWatts: 105, threads: 16, source: 'AMD Ryzen 7 5800X TDP 105 W / 16 threads (AMD datasheet)' },
   { pattern: /Xeon/i, tdpWatts: 205, threads: 56, source: 'Intel Xeon Gold 6348 TDP 205 W / 56 threads (Intel ARK)' },
+  { pattern: /Core\(TM\) i9|Core i9/i, tdpWatts: 125, threads: 24, source: 'Intel Core i9-12900K base power 125 W / 24 threads (Intel ARK)' },
+  { pattern: /Core\(TM\) i[357]|Core i[357]/i, tdpWatts: 65, threads: 20, source: 'Intel Core i7-12700 base power 65 W / 20 threads (Intel ARK)' },
   { pattern: /Apple M/i, tdpWatts: 20, threads: 8, source: 'Apple M1 package ~20 W under load / 8 cores (AnandTech)' },
 ];
 
