@@ -15,7 +15,7 @@ export const DEFAULT_CONVERSION: Conversion = {
   pue: 1.58,
   gCo2ePerKwh: 475,
   usdPerKwh: 0.15,
-  intensitySource: 'world average 475 g/kWh (IEA 2019)',
+  intensitySource: 'world average, IEA 2019',
 };
 
 export const GRAMS_PER_LB = 453.59237;
@@ -26,7 +26,7 @@ export const GRAMS_PER_LB = 453.59237;
  * better figure for their grid passes it with --carbon G.
  */
 export const INTENSITY_PRESETS: Readonly<Record<string, { readonly g: number; readonly source: string }>> = {
-  world: { g: 475, source: 'world average (IEA 2019)' },
+  world: { g: 475, source: 'world average, IEA 2019' },
   strubell: { g: 0.954 * GRAMS_PER_LB, source: "0.954 lbs/kWh, the US average Strubell et al. 2019 used (EPA 2018)" },
   us: { g: 370, source: 'United States, 2022 (Ember 2023), rounded' },
   eu: { g: 250, source: 'European Union, 2022 (Ember 2023), rounded' },
