@@ -62,7 +62,29 @@ describe('FusedAdam', () => {
   });
 });
 
+/** tfjs-node, where its install could download libtensorflow. */
+async function tensorflowBackend(): Promise<boolean> {
+  try {
+    await selectBackend('tensorflow');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('backend correctness', () => {
+  it('tfjs-node (when installed) gives the same losses as cpu', async (ctx) => {
+    if (!(await tensorflowBackend())) {
+      ctx.skip();
+      return;
+    }
+    const native = train(initial, () => new TfAdam(1e-3), 4);
+    await tf.setBackend('cpu');
+    const cpu = train(initial, () => new TfAdam(1e-3), 4);
+    await tf.setBackend('wasm');
+    native.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i])).toBeLessThan(1e-4));
+  });
+
   it('one epoch on 64 digits gives the same losses on wasm (our kernels) and on cpu', async () => {
     await tf.setBackend('wasm');
     const wasm = train(initial, () => new FusedAdam(1e-3), 4);
