@@ -16,6 +16,12 @@ import { solveFit, solvePath, type FitSummary, type PathSummary } from './suite/
 import { mdTable, sig } from './report/format.js';
 import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';
 import { measureCommand } from './suite/measure.js';
+import { comparisonMarkdown, compareRecords, DEFAULT_GATES, githubBenchmark } from './report/compare.js';
+import { mergeShards } from './results/merge.js';
+import { readRecord, readRecords, writeRecord } from './results/store.js';
+import type { RunRecord } from './results/schema.js';
+import { writeFileAtomic } from './util/atomic.js';
+import { dirname, join, resolve } from 'node:path';
 import { SUITE_NAMES } from './suite/suites.js';
 
 const DEFAULT_SEED = 42;
@@ -73,6 +79,7 @@ export function buildProgram(): Command {
     )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
     .option('--results-dir <dir>', 'where records and tables go', 'results')
+    .option('--shard <i/n>', 'run only slice I of N of the suite (a CI matrix); join the records with `merge`', shardSpec)
     .option('--no-sensors', 'do not read RAPL or nvidia-smi: energy is estimated and labelled so')
     .option('--idle-seconds <s>', 'idle power sampled before the suite when a sensor is present', real('--idle-seconds', (x) => x >= 0, '>= 0'), 5)
     .option('--pue <p>', 'power usage effectiveness of the facility (Strubell et al.: 1.58)', real('--pue', (x) => x >= 1, '>= 1'), 1.58)
@@ -113,6 +120,7 @@ export function buildProgram(): Command {
           sensors: opts.sensors,
           idleSeconds: opts.idleSeconds,
           conversion: conversionFrom(opts),
+          shard: opts.shard,
           backend,
           resultsDir: opts.resultsDir,
           argv: process.argv.slice(2),
@@ -159,6 +167,59 @@ export function buildProgram(): Command {
       for (const p of report.problems) note(`skipped record: ${p.problem}`);
       const summary = { readmePath: report.path, records: report.records, skipped: report.problems };
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : `${report.path}: ${report.records} record(s), ${report.problems.length} skipped\n`);
+    });
+
+  program
+    .command('compare')
+    .description('compare a run with a baseline, metric by metric; exit 0 no regression, 1 regression, 2 bad input')
+    .requiredOption('--baseline <file>', 'baseline record (results/baseline.json)')
+    .option('--current <file>', 'current record (default: the newest under --results-dir)')
+    .option('--results-dir <dir>', 'where the newest record is looked for', 'results')
+    .option('--accuracy-gate <d>', 'largest tolerated accuracy drop', real('--accuracy-gate', (x) => x >= 0, '>= 0'), DEFAULT_GATES.accuracy)
+    .option('--time-gate <x>', 'largest tolerated ratio of calibrated training time', real('--time-gate', (x) => x >= 1, '>= 1'), DEFAULT_GATES.time)
+    .option('--energy-gate <x>', 'largest tolerated ratio of calibrated energy', real('--energy-gate', (x) => x >= 1, '>= 1'), DEFAULT_GATES.energy)
+    .option('--json', 'the comparison as JSON on stdout')
+    .option('--markdown', 'a Markdown table for a pull-request comment')
+    .option('--github-benchmark <dir>', 'also write smaller-is-better.json and bigger-is-better.json for github-action-benchmark')
+    .action((opts) => {
+      const baseline = readRecordOrFail(opts.baseline, '--baseline');
+      const currentPath: string = opts.current ?? newestRecord(opts.resultsDir);
+      const current = readRecordOrFail(currentPath, '--current');
+      const c = compareRecords(baseline, current, { accuracy: opts.accuracyGate, time: opts.timeGate, energy: opts.energyGate });
+      if (opts.githubBenchmark) {
+        checkWritableDir(opts.githubBenchmark, '--github-benchmark');
+        const gh = githubBenchmark(c);
+        writeFileAtomic(join(opts.githubBenchmark, 'smaller-is-better.json'), JSON.stringify(gh.smaller, null, 2) + '\n');
+        writeFileAtomic(join(opts.githubBenchmark, 'bigger-is-better.json'), JSON.stringify(gh.bigger, null, 2) + '\n');
+      }
+      if (opts.json) process.stdout.write(JSON.stringify({ baseline: opts.baseline, current: currentPath, ...c }) + '\n');
+      else process.stdout.write(comparisonMarkdown(c, opts.baseline, currentPath));
+      process.exitCode = c.regressions > 0 ? 1 : 0;
+    });
+
+  program
+    .command('baseline')
+    .description('make a run record the baseline, on purpose (never implicitly)')
+    .requiredOption('--from <file>', 'the run record to adopt')
+    .option('--out <file>', 'where the baseline goes', join('results', 'baseline.json'))
+    .action((opts) => {
+      const record = readRecordOrFail(opts.from, '--from');
+      checkWritableDir(dirname(resolve(opts.out)), '--out');
+      writeFileAtomic(opts.out, JSON.stringify(record, null, 2) + '\n');
+      process.stdout.write(`${opts.out}: baseline is now ${record.id} (suite ${record.suite}, ${record.results.length} results)\n`);
+    });
+
+  program
+    .command('merge')
+    .description('join the records of a sharded run (run --shard I/N) into one record')
+    .argument('<files...>', 'the shard records')
+    .option('--results-dir <dir>', 'where the merged record and tables go', 'results')
+    .action((files: string[], opts) => {
+      checkWritableDir(opts.resultsDir);
+      const merged = mergeShards(files.map((f) => readRecordOrFail(f, 'merge')));
+      const path = writeRecord(opts.resultsDir, merged);
+      writeReport(opts.resultsDir);
+      process.stdout.write(`${path}: ${merged.results.length} results from ${files.length} shards\n`);
     });
 
   program
@@ -322,6 +383,28 @@ export function buildProgram(): Command {
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : fitTable(summary));
   });
   return program;
+}
+
+function shardSpec(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  if (!m) throw new UsageError(`--shard must be I/N (e.g. 2/4), got "${value}"`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+/** Reads a record; any problem is a usage error naming the flag and the file (exit 2). */
+function readRecordOrFail(file: string, flag: string): RunRecord {
+  try {
+    return readRecord(file);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message.replace(/^.*?ENOENT.*$/, `${file}: no such file`)}`);
+  }
+}
+
+function newestRecord(resultsDir: string): string {
+  const { records } = readRecords(resultsDir);
+  const newest = records[records.length - 1];
+  if (!newest) throw new UsageError(`--current: no records under ${join(resultsDir, 'runs')}; run \`sparsebench run\` first or pass --current`);
+  return join(resultsDir, 'runs', `${newest.id}.json`);
 }
 
 /** --pue, --carbon and --usd-per-kwh as a Conversion. */

@@ -13,6 +13,15 @@ describe('planRun', () => {
     expect(cells.every((c) => c.trainSize === 8000 && c.testSize === 2000)).toBe(true);
   });
 
+  it('splits a suite into disjoint shards that cover it', () => {
+    const all = planRun({ suite: 'default', repeats: 3, seed: 1, backend: 'auto', resultsDir: dir() });
+    const shards = [1, 2, 3, 4].map((index) => planRun({ suite: 'default', repeats: 3, seed: 1, backend: 'auto', resultsDir: dir(), shard: { index, count: 4 } }));
+    const key = (c: { runner: string; repeat: number }) => `${c.runner}#${c.repeat}`;
+    expect(shards.flat().map(key).sort()).toEqual(all.map(key).sort());
+    expect(() => planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: dir(), shard: { index: 3, count: 2 } })).toThrow(/--shard must be I\/N/);
+    expect(() => planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: dir(), shard: { index: 3, count: 3 } })).toThrow(/has no cells/);
+  });
+
   it('filters by runner and dataset', () => {
     const cells = planRun({ suite: 'quick', runners: ['lasso'], seed: 1, backend: 'auto', resultsDir: dir() });
     expect(cells.map((c) => c.runner)).toEqual(['lasso']);

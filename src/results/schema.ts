@@ -62,6 +62,8 @@ export const resultSchema = z.object({
     pausedSeconds: z.number().nonnegative(),
     peakRssBytes: z.number().nonnegative(),
     note: z.string().optional(),
+    /** The run's calibration time on the machine that trained this (shards may differ). */
+    calibrationSeconds: z.number().positive().optional(),
   }),
   energy: energySchema,
   converted: z.object({ kwh: z.number(), kwhWithPue: z.number(), co2eKg: z.number(), costUsd: z.number() }),
@@ -95,6 +97,10 @@ export const runRecordSchema = z.object({
   notes: z.array(z.string()).default([]),
   sensors: z.object({ used: z.array(z.string()), unavailable: z.array(z.string()) }).default({ used: [], unavailable: ['not recorded (schema 1 before sensors)'] }),
   idle: z.object({ seconds: z.number(), watts: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }), method: z.string() }).optional(),
+  /** The fixed workload's time on this machine in this run (see suite/calibrate.ts). */
+  calibration: z.object({ seconds: z.number().positive(), workload: z.string() }).optional(),
+  /** Set on the records of a sharded run: this record holds slice `index` of `count`. */
+  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
   results: z.array(resultSchema),
 });
 

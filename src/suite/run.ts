@@ -16,6 +16,7 @@ import { writeRecord } from '../results/store.js';
 import { makeExternalRunner, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
+import { calibrate } from './calibrate.js';
 import { getSuite, type SuiteEntry } from './suites.js';
 
 export interface RunOptions {
@@ -38,6 +39,8 @@ export interface RunOptions {
   readonly sensors?: boolean | SensorOptions;
   /** Seconds of idle sampling before the suite, when a sensor is present (default 5). */
   readonly idleSeconds?: number;
+  /** Run only slice index (1-based) of count of the planned cells, for a CI matrix. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 /** Progress and notices go here (stderr in the CLI), never to stdout. */
@@ -92,7 +95,15 @@ export function planRun(o: RunOptions): PlannedCell[] {
     // every runner of one repeat shares one seed, hence one split
     for (const e of entries) cells.push({ ...e, epochs: o.epochs ?? e.epochs, repeat, seed: o.seed + repeat });
   }
-  return cells;
+  if (!o.shard) return cells;
+  const { index, count } = o.shard;
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
+    throw new UsageError(`--shard must be I/N with 1 <= I <= N, got ${index}/${count}`);
+  }
+  // round-robin over the deterministic plan: every shard gets a mix of runners
+  const mine = cells.filter((_, k) => k % count === index - 1);
+  if (mine.length === 0) throw new UsageError(`--shard ${index}/${count}: this shard has no cells (the suite has ${cells.length})`);
+  return mine;
 }
 
 /** One training inside its own meter window: the unit every suite cell and benchmark runs. */
@@ -176,6 +187,8 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
 async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Conversion, events: RunEvents, sensors: SensorSet | undefined): Promise<{ record: RunRecord; path: string }> {
   const splits = new Map<string, Split>();
   const results: ResultEntry[] = [];
+  const calibration = calibrate();
+  events.notice?.(`calibration: ${calibration.seconds.toFixed(3)} s (${calibration.workload})`);
   for (const why of sensors?.unavailable ?? ['sensors not read (--no-sensors)']) events.notice?.(`energy: ${why}`);
   let idle: IdleBaseline | undefined;
   if (sensors && (sensors.rapl || sensors.nvidia)) {
@@ -220,6 +233,7 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
         pausedSeconds: m.pausedSeconds,
         peakRssBytes: m.peakRssBytes,
         ...(m.note ? { note: m.note } : {}),
+        calibrationSeconds: calibration.seconds,
       },
       energy: { ...m.energy },
       converted: convert(m.energy.joules, conversion),
@@ -244,6 +258,8 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
       unavailable: [...(sensors?.unavailable ?? ['not read (--no-sensors)'])],
     },
     ...(idle ? { idle: { seconds: idle.seconds, watts: { ...idle.watts }, method: idle.method } } : {}),
+    calibration,
+    ...(o.shard ? { shard: { ...o.shard } } : {}),
     results,
   };
   const path = writeRecord(o.resultsDir, record);

@@ -1,0 +1,186 @@
+import { UsageError } from '../errors.js';
+import type { ResultEntry, RunRecord } from '../results/schema.js';
+import { mdTable, sig } from './format.js';
+import { median } from './stats.js';
+
+/** How a metric is judged: each kind has its own direction and its own gate. */
+export type Gate =
+  | { readonly kind: 'absolute'; readonly tolerance: number }
+  | { readonly kind: 'ratio'; readonly max: number }
+  | { readonly kind: 'exact' };
+
+export interface MetricDef {
+  readonly name: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower' | 'neither';
+  readonly gate: Gate;
+  readonly value: (rs: readonly ResultEntry[]) => number | undefined;
+}
+
+export interface Gates {
+  /** Largest accuracy drop tolerated (absolute, runs are seeded). */
+  readonly accuracy: number;
+  /** Largest tolerated ratio current/baseline for calibrated time and energy. */
+  readonly time: number;
+  readonly energy: number;
+}
+
+export const DEFAULT_GATES: Gates = { accuracy: 0.01, time: 1.5, energy: 1.5 };
+
+/** Divides by the calibration time of the machine that trained, when both records have one. */
+function perCalibration(rs: readonly ResultEntry[], f: (r: ResultEntry) => number): number | undefined {
+  const values = rs.map((r) => (r.measurement.calibrationSeconds ? f(r) / r.measurement.calibrationSeconds : NaN));
+  return values.some((v) => !Number.isFinite(v)) ? undefined : median(values);
+}
+
+const exactMetric = (key: string, unit: string): MetricDef => ({
+  name: key,
+  unit,
+  better: 'neither',
+  gate: { kind: 'exact' },
+  value: (rs) => (rs.every((r) => r.metrics[key] !== undefined) ? median(rs.map((r) => r.metrics[key])) : undefined),
+});
+
+export function metricDefs(g: Gates): MetricDef[] {
+  return [
+    { name: 'accuracy', unit: 'fraction', better: 'higher', gate: { kind: 'absolute', tolerance: g.accuracy }, value: (rs) => median(rs.map((r) => r.accuracy)) },
+    {
+      name: 'time / calibration',
+      unit: 'calibration units',
+      better: 'lower',
+      gate: { kind: 'ratio', max: g.time },
+      value: (rs) => perCalibration(rs, (r) => r.measurement.seconds),
+    },
+    {
+      name: 'energy / calibration',
+      unit: 'J per calibration second',
+      better: 'lower',
+      gate: { kind: 'ratio', max: g.energy },
+      value: (rs) => perCalibration(rs, (r) => r.energy.joules),
+    },
+    exactMetric('flops', 'FLOP'),
+    exactMetric('passes', 'passes'),
+    exactMetric('nonzeros', 'coefficients'),
+    exactMetric('parameters', 'weights'),
+  ];
+}
+
+export type Verdict = 'ok' | 'better' | 'regression' | 'changed' | 'missing' | 'new' | 'not comparable';
+
+export interface Row {
+  readonly cell: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly better: MetricDef['better'];
+  readonly baseline?: number;
+  readonly current?: number;
+  readonly change?: string;
+  readonly gate: string;
+  readonly verdict: Verdict;
+}
+
+export interface Comparison {
+  readonly rows: readonly Row[];
+  readonly regressions: number;
+  readonly notes: readonly string[];
+}
+
+function cells(r: RunRecord): Map<string, ResultEntry[]> {
+  const m = new Map<string, ResultEntry[]>();
+  for (const x of r.results) m.set(`${x.dataset}/${x.runner}`, [...(m.get(`${x.dataset}/${x.runner}`) ?? []), x]);
+  return m;
+}
+
+function gateText(g: Gate, better: MetricDef['better']): string {
+  if (g.kind === 'exact') return 'exact';
+  if (g.kind === 'absolute') return `${better === 'higher' ? 'drop' : 'rise'} <= ${g.tolerance}`;
+  return `x <= ${g.max}`;
+}
+
+/**
+ * Compares a run with a baseline, metric by metric: refuses records of different suites or
+ * splits (exit 2 material), reports cells and metrics present on one side only, and judges
+ * the rest by their own gates.
+ */
+export function compareRecords(baseline: RunRecord, current: RunRecord, gates: Gates = DEFAULT_GATES): Comparison {
+  if (baseline.suite !== current.suite) {
+    throw new UsageError(`records from different suites cannot be compared: baseline "${baseline.suite}", current "${current.suite}"`);
+  }
+  const b = cells(baseline);
+  const c = cells(current);
+  for (const [key, rs] of c) {
+    const other = b.get(key);
+    if (other && JSON.stringify(other[0].split) !== JSON.stringify(rs[0].split)) {
+      throw new UsageError(`${key}: different splits (baseline ${JSON.stringify(other[0].split)}, current ${JSON.stringify(rs[0].split)})`);
+    }
+  }
+  const notes: string[] = [];
+  if (!baseline.calibration || !current.calibration) notes.push('a record has no calibration: time and energy cannot be normalised and are not judged');
+  const rows: Row[] = [];
+  const defs = metricDefs(gates);
+  for (const key of [...new Set([...b.keys(), ...c.keys()])].sort()) {
+    const bs = b.get(key);
+    const cs = c.get(key);
+    if (!bs || !cs) {
+      rows.push({ cell: key, metric: '(runner)', unit: '', better: 'neither', gate: '', verdict: bs ? 'missing' : 'new' });
+      continue;
+    }
+    for (const d of defs) {
+      const bv = d.value(bs);
+      const cv = d.value(cs);
+      if (bv === undefined && cv === undefined) continue;
+      const base = { cell: key, metric: d.name, unit: d.unit, better: d.better, gate: gateText(d.gate, d.better) };
+      if (bv === undefined || cv === undefined) {
+        rows.push({ ...base, baseline: bv, current: cv, verdict: bv === undefined ? 'new' : 'missing' });
+        continue;
+      }
+      rows.push({ ...base, baseline: bv, current: cv, change: change(d, bv, cv), verdict: judge(d, bv, cv) });
+    }
+  }
+  return { rows, regressions: rows.filter((r) => r.verdict === 'regression' || r.verdict === 'changed').length, notes };
+}
+
+function change(d: MetricDef, b: number, c: number): string {
+  if (d.gate.kind === 'absolute') return `${c - b >= 0 ? '+' : ''}${sig(c - b)}`;
+  if (b === 0) return c === 0 ? '0' : 'from 0';
+  return `x${sig(c / b)}`;
+}
+
+function judge(d: MetricDef, b: number, c: number): Verdict {
+  const g = d.gate;
+  if (g.kind === 'exact') return b === c ? 'ok' : 'changed';
+  if (g.kind === 'absolute') {
+    const worse = d.better === 'higher' ? b - c : c - b;
+    if (worse > g.tolerance) return 'regression';
+    return worse < -g.tolerance ? 'better' : 'ok';
+  }
+  const ratio = c / b;
+  const worse = d.better === 'lower' ? ratio : 1 / ratio;
+  if (worse > g.max) return 'regression';
+  return worse < 1 / g.max ? 'better' : 'ok';
+}
+
+const fmt = (v: number | undefined): string => (v === undefined ? '-' : sig(v, 4));
+
+export function comparisonMarkdown(c: Comparison, baselineLabel: string, currentLabel: string): string {
+  const head = c.regressions
+    ? `**${c.regressions} regression${c.regressions > 1 ? 's' : ''}** against ${baselineLabel}`
+    : `No regression against ${baselineLabel}`;
+  return [
+    `${head} (current: ${currentLabel}).`,
+    '',
+    mdTable(
+      ['cell', 'metric', 'baseline', 'current', 'change', 'gate', 'verdict'],
+      c.rows.map((r) => [r.cell, r.metric, fmt(r.baseline), fmt(r.current), r.change ?? '', r.gate, r.verdict === 'regression' || r.verdict === 'changed' ? `**${r.verdict}**` : r.verdict]),
+    ),
+    ...c.notes.map((n) => `\nNote: ${n}.`),
+    '',
+  ].join('\n');
+}
+
+/** github-action-benchmark's customSmallerIsBetter / customBiggerIsBetter inputs. */
+export function githubBenchmark(c: Comparison): { smaller: object[]; bigger: object[] } {
+  const entries = (better: 'lower' | 'higher'): object[] =>
+    c.rows.filter((r) => r.better === better && r.current !== undefined).map((r) => ({ name: `${r.cell} ${r.metric}`, unit: r.unit, value: r.current }));
+  return { smaller: entries('lower'), bigger: entries('higher') };
+}
