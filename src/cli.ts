@@ -147,7 +147,7 @@ export function buildProgram(): Command {
           },
         },
       );
-      const report = writeReport(opts.resultsDir);
+      const report = await writeReport(opts.resultsDir);
       for (const p of report.problems) note(`skipped record: ${p.problem}`);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ recordPath: path, readmePath: report.path, record }) + '\n');
@@ -158,12 +158,12 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('regenerate RESULTS/README.md from the stored records (no training)')
+    .description('regenerate RESULTS/README.md (claims and verdicts first), RESULTS/summary.json and RESULTS/plots/ from the stored records (no training)')
     .option('--results-dir <dir>', 'where records and tables are', 'results')
     .option('--json', 'print a JSON summary on stdout')
-    .action((opts) => {
+    .action(async (opts) => {
       checkWritableDir(opts.resultsDir);
-      const report = writeReport(opts.resultsDir);
+      const report = await writeReport(opts.resultsDir);
       for (const p of report.problems) note(`skipped record: ${p.problem}`);
       const summary = { readmePath: report.path, records: report.records, skipped: report.problems };
       process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : `${report.path}: ${report.records} record(s), ${report.problems.length} skipped\n`);
@@ -214,11 +214,11 @@ export function buildProgram(): Command {
     .description('join the records of a sharded run (run --shard I/N) into one record')
     .argument('<files...>', 'the shard records')
     .option('--results-dir <dir>', 'where the merged record and tables go', 'results')
-    .action((files: string[], opts) => {
+    .action(async (files: string[], opts) => {
       checkWritableDir(opts.resultsDir);
       const merged = mergeShards(files.map((f) => readRecordOrFail(f, 'merge')));
       const path = writeRecord(opts.resultsDir, merged);
-      writeReport(opts.resultsDir);
+      await writeReport(opts.resultsDir);
       process.stdout.write(`${path}: ${merged.results.length} results from ${files.length} shards\n`);
     });
 

@@ -27,7 +27,7 @@ describe('results store', () => {
     expect(() => readdirSync(join(dir, 'runs'))).toThrow();
   });
 
-  it('skips corrupt, foreign and old-schema files, naming each, and keeps the good ones', () => {
+  it('skips corrupt, foreign and old-schema files, naming each, and keeps the good ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-store-'));
     writeRecord(dir, record('good'));
     mkdirSync(join(dir, 'runs'), { recursive: true });
@@ -41,7 +41,7 @@ describe('results store', () => {
     expect(problems.map((p) => p.problem).join('\n')).toMatch(/broken\.json: not valid JSON/);
     expect(problems.map((p) => p.problem).join('\n')).toMatch(/old\.json: schemaVersion 0 is not supported/);
     expect(problems.map((p) => p.problem).join('\n')).toMatch(/missing\.json: field environment/);
-    const report = writeReport(dir);
+    const report = await writeReport(dir);
     const text = readFileSync(report.path, 'utf8');
     expect(text).toMatch(/Records skipped/);
     expect(text).toMatch(/runs\/good\.json/);

@@ -3,7 +3,10 @@ import { readRecords, type RecordProblem } from '../results/store.js';
 import type { RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { mdTable, sig } from './format.js';
-import { datasetTables } from './tables.js';
+import { claims, CLAIM, type Claim } from './claims.js';
+import { contextSection } from './context.js';
+import { writePlots, type Plot } from './plots.js';
+import { datasetTables, summarise } from './tables.js';
 
 function describeRun(r: RunRecord): string {
   const e = r.environment;
@@ -54,8 +57,36 @@ function estimateNote(r: RunRecord): string[] {
   return notes;
 }
 
+/** The claims table and each verdict's reasons: what a reader wants first. */
+function claimsSection(cs: readonly Claim[]): string[] {
+  if (cs.length === 0) return ['## Does this run reproduce the claim?', '', 'No dataset had both a deep-learning and a sparse runner.', ''];
+  const interval = (v: { value: number; low: number; high: number; n: number }, f: (x: number) => string): string =>
+    v.n > 1 ? `${f(v.value)} [${f(v.low)}, ${f(v.high)}]` : `${f(v.value)} (1 repeat)`;
+  return [
+    '## Does this run reproduce the claim?',
+    '',
+    `The claim: sparse modeling trains ${CLAIM.speed}-5x faster than deep learning, on about 1% of its energy, with comparable accuracy. ` +
+      'Each sparse runner is held against the fastest deep-learning runner of the run; medians over the repeats with bootstrap 95% intervals; ' +
+      `times and energies to a common accuracy where both learning curves reach it.`,
+    '',
+    mdTable(
+      ['dataset', 'sparse vs fastest DL', 'speed DL/sparse (claim >= 4x)', 'energy sparse/DL (claim ~1%)', 'accuracy DL - sparse', 'verdict'],
+      cs.map((c) => [
+        c.dataset,
+        `${c.sparse} vs ${c.deep}`,
+        `${interval(c.speed, (x) => `${sig(x)}x`)} (${c.speed.basis})`,
+        `${interval(c.energy, (x) => `${sig(x * 100)}%`)}${c.energy.estimated ? ', estimated' : ''}`,
+        `${sig(c.accuracy.gapPoints)} points`,
+        `**${c.verdict}**`,
+      ]),
+    ),
+    '',
+    ...cs.flatMap((c) => [`Why ${c.dataset}/${c.sparse} is ${c.verdict}:`, '', ...c.reasons.map((r) => `- ${r}`), '']),
+  ];
+}
+
 /** The whole results/README.md, built from the stored records only. */
-export function renderReadme(records: readonly RunRecord[], problems: readonly RecordProblem[]): string {
+export function renderReadme(records: readonly RunRecord[], problems: readonly RecordProblem[], plots: readonly Plot[] = []): string {
   const lines: string[] = [
     '# sparsebench results',
     '',
@@ -66,13 +97,17 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
   if (!latest) {
     lines.push('No run records yet: run `npm run bench`.');
   } else {
+    lines.push(...claimsSection(claims(latest)));
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
     const notes = [...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
-      'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points.',
+      'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points. ' +
+        'Brackets hold bootstrap 95% intervals of the median over the repeats.',
       '',
     );
+    if (plots.length) lines.push('## Plots', '', ...plots.map((p) => `- ${p.title}: [SVG](plots/${p.svg}), [PNG](plots/${p.png})`), '', `![${plots[0].title}](plots/${plots[0].png})`, '');
+    lines.push(...contextSection(latest));
   }
   if (records.length > 0) {
     lines.push('## All runs', '');
@@ -96,10 +131,35 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
   return lines.join('\n');
 }
 
-/** Regenerates DIR/README.md from DIR/runs/; returns the problems so the CLI can warn. */
-export function writeReport(resultsDir: string): { path: string; records: number; problems: RecordProblem[] } {
+/** What a machine reading the results wants: the latest run's claims and cells, no prose. */
+export function summaryJson(latest: RunRecord | undefined): string {
+  if (!latest) return JSON.stringify({ record: null, claims: [], cells: [] }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        record: latest.id,
+        suite: latest.suite,
+        createdAt: latest.createdAt,
+        claims: claims(latest),
+        cells: summarise(latest),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+/**
+ * Regenerates DIR/README.md, DIR/summary.json and DIR/plots/ from DIR/runs/ alone (no
+ * training): the same records give byte-identical files. Returns the skipped records so
+ * the CLI can warn.
+ */
+export async function writeReport(resultsDir: string): Promise<{ path: string; records: number; problems: RecordProblem[]; plots: Plot[] }> {
   const { records, problems } = readRecords(resultsDir);
+  const latest = records[records.length - 1];
+  const plots = latest ? await writePlots(latest, join(resultsDir, 'plots')) : [];
   const path = join(resultsDir, 'README.md');
-  writeFileAtomic(path, renderReadme(records, problems));
-  return { path, records: records.length, problems };
+  writeFileAtomic(join(resultsDir, 'summary.json'), summaryJson(latest));
+  writeFileAtomic(path, renderReadme(records, problems, plots));
+  return { path, records: records.length, problems, plots };
 }

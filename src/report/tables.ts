@@ -1,5 +1,6 @@
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { mdTable, pct, sig } from './format.js';
+import { bootstrapMedian, type Interval } from './bootstrap.js';
 import { median } from './stats.js';
 
 /** Medians over repeats of one (dataset, runner) cell. */
@@ -17,6 +18,8 @@ export interface CellSummary {
   readonly co2eKg: number;
   readonly energyMethod: string;
   readonly peakRssBytes: number;
+  /** Bootstrap 95% intervals of the medians over repeats. */
+  readonly intervals: { readonly accuracy: Interval; readonly seconds: Interval; readonly joules: Interval };
   /** Counted (sparse) or analytic (CNN) floating-point operations of training; NaN if unknown. */
   readonly flops: number;
   readonly train: number;
@@ -63,6 +66,11 @@ export function summarise(record: RunRecord): CellSummary[] {
       co2eKg: m((r) => r.converted.co2eKg),
       energyMethod: [...new Set(rs.map((r) => r.energy.method))].join(', '),
       peakRssBytes: Math.max(...rs.map((r) => r.measurement.peakRssBytes)),
+      intervals: {
+        accuracy: bootstrapMedian(rs.map((r) => r.accuracy), 1),
+        seconds: bootstrapMedian(rs.map((r) => r.measurement.seconds), 2),
+        joules: bootstrapMedian(rs.map((r) => r.energy.joules), 3),
+      },
       flops: m((r) => r.metrics.flops ?? NaN),
       train: first.split.train,
       test: first.split.test,
@@ -93,6 +101,11 @@ export function ratios(cells: readonly CellSummary[]): Ratios[] {
   return out;
 }
 
+/** "median [low, high]" when there are repeats to draw an interval from. */
+function withInterval(i: Interval, f: (v: number) => string): string {
+  return i.n > 1 ? `${f(i.value)} [${f(i.low)}, ${f(i.high)}]` : f(i.value);
+}
+
 /** The per-dataset tables of one run, in Markdown. */
 export function datasetTables(record: RunRecord): string {
   const cells = summarise(record);
@@ -109,10 +122,10 @@ export function datasetTables(record: RunRecord): string {
           c.family,
           c.backend,
           String(c.repeats),
-          c.accuracy.toFixed(4),
-          sig(c.seconds),
+          withInterval(c.intervals.accuracy, (v) => v.toFixed(4)),
+          withInterval(c.intervals.seconds, sig),
           sig(c.cpuSeconds),
-          sig(c.joules),
+          withInterval(c.intervals.joules, sig),
           sig(c.kwhWithPue),
           sig(c.co2eKg * 1000),
           c.energyMethod,

@@ -33,14 +33,14 @@ const SUITES: Record<SuiteName, Suite> = {
   },
   default: {
     name: 'default',
-    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO',
-    repeats: 1,
+    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO, 3 repeats (seeds seed..seed+2)',
+    repeats: 3,
     entries: mnist(8000, 2000, 3),
   },
   full: {
     name: 'full',
-    description: '8,000/2,000 MNIST digits, CNN 10 epochs, LASSO, 3 repeats',
-    repeats: 3,
+    description: '8,000/2,000 MNIST digits, CNN 10 epochs, LASSO, 5 repeats',
+    repeats: 5,
     entries: mnist(8000, 2000, 10),
   },
 };

@@ -1,0 +1,123 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { join } from 'node:path';
+import type { ResultEntry, RunRecord } from '../results/schema.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { bootstrapMedian } from './bootstrap.js';
+
+export interface Plot {
+  readonly name: string;
+  readonly title: string;
+  readonly svg: string;
+  readonly png: string;
+}
+
+/** Runs on the Pareto front of (low energy, high accuracy): no other run is at least as good on both and better on one. */
+export function paretoFront<T extends { energy: number; accuracy: number }>(points: readonly T[]): T[] {
+  return points
+    .filter((p) => !points.some((q) => q !== p && q.energy <= p.energy && q.accuracy >= p.accuracy && (q.energy < p.energy || q.accuracy > p.accuracy)))
+    .sort((a, b) => a.energy - b.energy);
+}
+
+function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; title: string; spec: TopLevelSpec }[] {
+  const points = rs.map((r) => ({ runner: r.runner, family: r.family, repeat: r.repeat, energy: r.energy.joules, accuracy: r.accuracy, method: r.energy.method }));
+  const front = paretoFront(points);
+  const runners = [...new Set(rs.map((r) => r.runner))].sort();
+  const bars = runners.flatMap((runner) => {
+    const mine = rs.filter((r) => r.runner === runner);
+    const t = bootstrapMedian(mine.map((r) => r.measurement.seconds), 31);
+    const e = bootstrapMedian(mine.map((r) => r.energy.joules), 32);
+    return [
+      { runner, quantity: 'training seconds', value: t.value, low: t.low, high: t.high },
+      { runner, quantity: 'energy (J)', value: e.value, low: e.low, high: e.high },
+    ];
+  });
+  const curves = rs.flatMap((r) =>
+    r.curve.map((p) => ({ runner: r.runner, repeat: r.repeat, seconds: p.seconds, joules: r.measurement.seconds > 0 ? (r.energy.joules * p.seconds) / r.measurement.seconds : 0, accuracy: p.metric })),
+  );
+  const common = { width: 420, height: 260, background: 'white', config: { font: 'DejaVu Sans' } } as const;
+  const curve = (x: 'seconds' | 'joules', label: string): TopLevelSpec => ({
+    ...common,
+    title: `${dataset}: test accuracy against training ${label}`,
+    data: { values: curves },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: x, type: 'quantitative', title: `training ${label}` },
+      y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
+      color: { field: 'runner', type: 'nominal' },
+      detail: { field: 'repeat', type: 'nominal' },
+    },
+  });
+  return [
+    {
+      name: `${dataset}-accuracy-energy`,
+      title: 'Accuracy against energy, each run a point, Pareto front dashed',
+      spec: {
+        ...common,
+        title: `${dataset}: accuracy against training energy (Pareto front dashed)`,
+        layer: [
+          {
+            data: { values: front },
+            mark: { type: 'line', strokeDash: [4, 4], color: 'gray' },
+            encoding: { x: { field: 'energy', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' } },
+          },
+          {
+            data: { values: points },
+            mark: { type: 'point', filled: true, size: 80 },
+            encoding: {
+              x: { field: 'energy', type: 'quantitative', title: 'training energy (J, log)', scale: { type: 'log' } },
+              y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
+              color: { field: 'runner', type: 'nominal' },
+              shape: { field: 'family', type: 'nominal' },
+            },
+          },
+        ],
+      },
+    },
+    {
+      name: `${dataset}-time-energy`,
+      title: 'Training time and energy, medians with bootstrap 95% intervals',
+      spec: {
+        background: 'white',
+        config: { font: 'DejaVu Sans' },
+        title: `${dataset}: training time and energy (median, 95% interval)`,
+        data: { values: bars },
+        facet: { column: { field: 'quantity', type: 'nominal', title: null } },
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: 220,
+          height: 240,
+          layer: [
+            { mark: 'bar', encoding: { x: { field: 'runner', type: 'nominal' }, y: { field: 'value', type: 'quantitative', title: null }, color: { field: 'runner', type: 'nominal' } } },
+            { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'runner', type: 'nominal' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } },
+          ],
+        },
+      },
+    },
+    { name: `${dataset}-curves-seconds`, title: 'Learning curves against training seconds', spec: curve('seconds', 'seconds') },
+    { name: `${dataset}-curves-joules`, title: 'Learning curves against training energy (pro-rated)', spec: curve('joules', 'energy (J)') },
+  ];
+}
+
+async function render(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng();
+  return { svg, png };
+}
+
+/** Writes every plot of the record as SVG and PNG under `dir`; returns their names and titles. */
+export async function writePlots(record: RunRecord, dir: string): Promise<Plot[]> {
+  const plots: Plot[] = [];
+  for (const dataset of [...new Set(record.results.map((r) => r.dataset))].sort()) {
+    for (const p of specs(dataset, record.results.filter((r) => r.dataset === dataset))) {
+      const { svg, png } = await render(p.spec);
+      writeFileAtomic(join(dir, `${p.name}.svg`), svg);
+      writeFileAtomic(join(dir, `${p.name}.png`), png);
+      plots.push({ name: p.name, title: p.title, svg: `${p.name}.svg`, png: `${p.name}.png` });
+    }
+  }
+  return plots;
+}
