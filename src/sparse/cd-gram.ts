@@ -1,6 +1,7 @@
 import type { Rng } from '../util/rng.js';
 import type { UpdatableCholesky } from './cholesky.js';
 import { flops } from './flops.js';
+import { axpy, gatherDot } from './vec.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
 /** KKT violators brought onto the Newton face per step, strongest first. */
@@ -513,36 +514,4 @@ function summarise(
   }
   // rounding can push a near-perfect fit's residual norm just below zero
   return { rNorm2: Math.max(0, yNorm2 - wXty - wq), yDotR: yNorm2 - wXty, dualNorm, l1Norm, wNorm2 };
-}
-
-
-/** y[0..n) += c x[off..off+n), unrolled by four: independent updates let V8 overlap the loads. */
-function axpy(y: Float64Array, c: number, x: Float64Array, off: number, n: number): void {
-  flops.value += 2 * n;
-  let b = 0;
-  for (; b + 3 < n; b += 4) {
-    y[b] += c * x[off + b];
-    y[b + 1] += c * x[off + b + 1];
-    y[b + 2] += c * x[off + b + 2];
-    y[b + 3] += c * x[off + b + 3];
-  }
-  for (; b < n; b++) y[b] += c * x[off + b];
-}
-
-/** sum_c x[off + idx[c]] d[c] for c < n: a row of G against a sparse vector, four accumulators. */
-function gatherDot(x: Float64Array, off: number, idx: Int32Array, d: Float64Array, n: number): number {
-  flops.value += 2 * n;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let c = 0;
-  for (; c + 3 < n; c += 4) {
-    s0 += x[off + idx[c]] * d[c];
-    s1 += x[off + idx[c + 1]] * d[c + 1];
-    s2 += x[off + idx[c + 2]] * d[c + 2];
-    s3 += x[off + idx[c + 3]] * d[c + 3];
-  }
-  for (; c < n; c++) s0 += x[off + idx[c]] * d[c];
-  return s0 + s1 + s2 + s3;
 }

@@ -1,4 +1,5 @@
 import { flops } from './flops.js';
+import { dot } from './vec.js';
 
 /**
  * A Cholesky factor L L^T = A of a symmetric positive-definite matrix that grows and
@@ -126,22 +127,4 @@ export class UpdatableCholesky {
     this.L = L;
     this.idx = idx;
   }
-}
-
-/** a[off .. off+n) . v[0 .. n), four accumulators so the adds overlap. */
-function dot(a: Float64Array, off: number, v: Float64Array, n: number): number {
-  flops.value += 2 * n;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < n; k += 4) {
-    s0 += a[off + k] * v[k];
-    s1 += a[off + k + 1] * v[k + 1];
-    s2 += a[off + k + 2] * v[k + 2];
-    s3 += a[off + k + 3] * v[k + 3];
-  }
-  for (; k < n; k++) s0 += a[off + k] * v[k];
-  return s0 + s1 + s2 + s3;
 }
