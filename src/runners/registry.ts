@@ -1,9 +1,10 @@
 import { UsageError } from '../errors.js';
 import { cnnRunner } from './cnn.js';
+import { dictionaryRunner } from './dictionary.js';
 import { lassoRunner } from './lasso.js';
 import type { Runner } from './types.js';
 
-const runners: readonly Runner[] = [cnnRunner, lassoRunner];
+const runners: readonly Runner[] = [cnnRunner, lassoRunner, dictionaryRunner];
 
 export function runnerNames(): string[] {
   return runners.map((r) => r.name);

@@ -22,24 +22,25 @@ export type SuiteName = (typeof SUITE_NAMES)[number];
 const mnist = (trainSize: number, testSize: number, epochs: number): SuiteEntry[] => [
   { dataset: 'mnist', runner: 'cnn', trainSize, testSize, epochs },
   { dataset: 'mnist', runner: 'lasso', trainSize, testSize },
+  { dataset: 'mnist', runner: 'dictionary', trainSize, testSize },
 ];
 
 const SUITES: Record<SuiteName, Suite> = {
   quick: {
     name: 'quick',
-    description: 'CI smoke run: 2,000/500 MNIST digits, CNN 1 epoch, LASSO',
+    description: 'CI smoke run: 2,000/500 MNIST digits, CNN 1 epoch, LASSO, dictionary',
     repeats: 1,
     entries: mnist(2000, 500, 1),
   },
   default: {
     name: 'default',
-    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO, 3 repeats (seeds seed..seed+2)',
+    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO, dictionary, 3 repeats (seeds seed..seed+2)',
     repeats: 3,
     entries: mnist(8000, 2000, 3),
   },
   full: {
     name: 'full',
-    description: '8,000/2,000 MNIST digits, CNN 10 epochs, LASSO, 5 repeats',
+    description: '8,000/2,000 MNIST digits, CNN 10 epochs, LASSO, dictionary, 5 repeats',
     repeats: 5,
     entries: mnist(8000, 2000, 10),
   },

@@ -1,0 +1,162 @@
+import { UsageError } from '../errors.js';
+import { cdGram, GramWorkspace } from './cd-gram.js';
+import { UpdatableCholesky } from './cholesky.js';
+import { flops } from './flops.js';
+import { dot } from './vec.js';
+
+/**
+ * Sparse coding of many signals against one dictionary D (K atoms x P values, row-major:
+ * atom k is D[kP .. (k+1)P)). For each signal x the code a minimises
+ *   0.5 ||x - D^T a||^2 + alpha ||a||_1
+ * by coordinate descent on the shared Gram matrix G = D D^T (K x K) and the correlations
+ * c = D x, so a coordinate update costs O(K) and never touches x again; or, with a fixed
+ * number of nonzeros, by orthogonal matching pursuit with Cholesky updates.
+ */
+
+export function validateDictionary(D: Float64Array, K: number, P: number): void {
+  if (!Number.isInteger(K) || !Number.isInteger(P) || K < 1 || P < 1 || D.length !== K * P) {
+    throw new UsageError(`dictionary: ${D.length} values are not ${K} atoms x ${P}`);
+  }
+  for (let i = 0; i < D.length; i++) if (!Number.isFinite(D[i])) throw new UsageError(`dictionary: atom ${Math.floor(i / P)} value ${i % P} is ${D[i]}`);
+}
+
+export function validateSignals(X: Float64Array, m: number, P: number): void {
+  if (X.length !== m * P) throw new UsageError(`signals: ${X.length} values are not ${m} x ${P}`);
+  for (let i = 0; i < X.length; i++) if (!Number.isFinite(X[i])) throw new UsageError(`signals: signal ${Math.floor(i / P)} value ${i % P} is ${X[i]}`);
+}
+
+export function atomGram(D: Float64Array, K: number, P: number): Float64Array {
+  const G = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) {
+    for (let b = a; b < K; b++) {
+      let s = 0;
+      for (let t = 0; t < P; t++) s += D[a * P + t] * D[b * P + t];
+      G[a * K + b] = s;
+      G[b * K + a] = s;
+    }
+  }
+  flops.value += K * K * P;
+  return G;
+}
+
+export interface CodeOptions {
+  readonly alpha: number;
+  /** Stop a signal when its duality gap is <= tol ||x||^2 (or after maxIter passes). */
+  readonly tol: number;
+  readonly maxIter: number;
+}
+
+export const DEFAULT_CODE: Omit<CodeOptions, 'alpha'> = { tol: 1e-4, maxIter: 200 };
+
+export interface CodeResult {
+  /** m x K codes, row-major. */
+  readonly codes: Float64Array;
+  /** Mean of 0.5 ||x - D^T a||^2 + alpha ||a||_1 over the signals. */
+  readonly objective: number;
+  readonly passes: number;
+}
+
+/**
+ * LASSO codes of m signals (rows of X, m x P) by coordinate descent; `codes` may hold a
+ * warm start and is overwritten. G may be passed when already computed.
+ */
+export function lassoCodes(
+  D: Float64Array,
+  K: number,
+  P: number,
+  X: Float64Array,
+  m: number,
+  o: CodeOptions,
+  codes: Float64Array = new Float64Array(m * K),
+  G: Float64Array = atomGram(D, K, P),
+): CodeResult {
+  const c = new Float64Array(K);
+  const q = new Float64Array(K);
+  const w = new Float64Array(K);
+  const ws = new GramWorkspace(K);
+  const factor = { cholesky: new UpdatableCholesky(K), l2: 0 };
+  // One signal is a LASSO with n = 1: cdGram's objective 0.5 ||y - Xw||^2 + n alpha ||w||_1
+  // is exactly the coding objective, with G = D D^T and X^T y = D x. Its working sets and
+  // Newton steps on the support solve these small, correlated problems in a few steps.
+  const cd = { alpha: o.alpha, l1Ratio: 1, tol: o.tol, maxIter: o.maxIter, positive: false } as const;
+  let objective = 0;
+  let passes = 0;
+  for (let i = 0; i < m; i++) {
+    const x = i * P;
+    let xx = 0;
+    for (let t = 0; t < P; t++) xx += X[x + t] * X[x + t];
+    const xi = X.subarray(x, x + P);
+    for (let k = 0; k < K; k++) c[k] = dot(D, k * P, xi, P);
+    const a = i * K;
+    for (let k = 0; k < K; k++) {
+      w[k] = codes[a + k];
+      q[k] = c[k];
+    }
+    for (let j = 0; j < K; j++) if (w[j] !== 0) for (let k = 0; k < K; k++) q[k] -= G[j * K + k] * w[j];
+    if (xx === 0) {
+      codes.fill(0, a, a + K);
+      continue;
+    }
+    factor.cholesky.clear();
+    const r = cdGram(G, c, xx, 1, w, q, cd, ws, factor);
+    for (let k = 0; k < K; k++) codes[a + k] = w[k];
+    objective += r.objective;
+    passes += r.passes;
+  }
+  return { codes, objective: objective / m, passes };
+}
+
+/**
+ * Orthogonal matching pursuit: for each signal, `nonzeros` greedy steps, each taking the
+ * atom most correlated with the residual and refitting least squares on the chosen atoms
+ * through an updatable Cholesky factor of G_SS. Stops early when the residual correlation
+ * vanishes or the next atom depends on the chosen ones.
+ */
+export function ompCodes(D: Float64Array, K: number, P: number, X: Float64Array, m: number, nonzeros: number, G: Float64Array = atomGram(D, K, P)): Float64Array {
+  if (!Number.isInteger(nonzeros) || nonzeros < 1 || nonzeros > K) throw new UsageError(`--nonzeros must be in [1, ${K}], got ${nonzeros}`);
+  const codes = new Float64Array(m * K);
+  const c = new Float64Array(K);
+  const corr = new Float64Array(K);
+  const rhs = new Float64Array(K);
+  const sol = new Float64Array(K);
+  const chosen = new Uint8Array(K);
+  const f = new UpdatableCholesky(K);
+  for (let i = 0; i < m; i++) {
+    const x = i * P;
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let t = 0; t < P; t++) s += D[k * P + t] * X[x + t];
+      c[k] = s;
+      corr[k] = s;
+    }
+    flops.value += 2 * K * P;
+    f.clear();
+    chosen.fill(0);
+    for (let step = 0; step < nonzeros; step++) {
+      let best = -1;
+      let bestAbs = 1e-12;
+      for (let k = 0; k < K; k++) {
+        if (chosen[k] === 0 && Math.abs(corr[k]) > bestAbs) {
+          bestAbs = Math.abs(corr[k]);
+          best = k;
+        }
+      }
+      if (best < 0 || !f.add(best, G, best * K, G[best * K + best])) break;
+      chosen[best] = 1;
+      const r = f.size;
+      for (let s = 0; s < r; s++) rhs[s] = c[f.index(s)];
+      f.solve(rhs, sol);
+      // residual correlations: c - G_{:,S} a_S
+      for (let k = 0; k < K; k++) {
+        let s = c[k];
+        for (let t = 0; t < r; t++) s -= G[k * K + f.index(t)] * sol[t];
+        corr[k] = s;
+      }
+      flops.value += 2 * K * r;
+      const a = i * K;
+      codes.fill(0, a, a + K);
+      for (let t = 0; t < r; t++) codes[a + f.index(t)] = sol[t];
+    }
+  }
+  return codes;
+}
