@@ -12,7 +12,7 @@ import { validateExternal, type ExternalSpec } from './runners/external.js';
 import { peerSpec } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, runSuite } from './suite/run.js';
-import { solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
+import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
 import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';
 import { measureCommand } from './suite/measure.js';
@@ -382,6 +382,34 @@ export function buildProgram(): Command {
     );
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : fitTable(summary));
   });
+  solve
+    .command('dictionary')
+    .description('online dictionary learning (Mairal et al.) on centered random patches of the training split')
+    .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
+    .option('--seed <n>', 'split, patch and learning seed', integer('--seed', 0), DEFAULT_SEED)
+    .option('--patch <k>', 'patch side', integer('--patch', 1), 7)
+    .option('--atoms <n>', 'dictionary atoms', integer('--atoms', 1), 64)
+    .option('--patches <n>', 'random patches learned from', integer('--patches', 1), 80000)
+    .option('--alpha <a>', 'code sparsity: 0.5 ||x - D^T a||^2 + alpha ||a||_1', real('--alpha', (x) => x > 0, 'positive'), 0.1)
+    .option('--batch <n>', 'mini-batch size', integer('--batch', 1), 256)
+    .option('--iterations <n>', 'mini-batches', integer('--iterations', 1), 200)
+    .option('--json', 'one JSON document on stdout (with the dictionary)')
+    .action((opts) => {
+      const s = solveDictionary(
+        { dataset: opts.dataset, seed: opts.seed },
+        { patch: opts.patch, atoms: opts.atoms, patches: opts.patches, alpha: opts.alpha, batchSize: opts.batch, iterations: opts.iterations },
+        opts.seed,
+      );
+      if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');
+      else {
+        process.stdout.write(
+          `${s.dataset}: ${s.options.atoms} atoms of ${s.options.patch}x${s.options.patch} on ${s.options.patches} patches, alpha ${s.options.alpha}, batch ${s.options.batchSize}, ${s.options.iterations} iterations\n` +
+            `seconds: ${s.seconds.toFixed(3)}; final objective on all patches ${s.finalObjective.toFixed(6)}; atoms resampled ${s.resampled}\n` +
+            s.trace.map((p) => `  iteration ${p.iteration}: batch objective ${p.objective.toFixed(5)}`).join('\n') +
+            '\n(--json prints the dictionary)\n',
+        );
+      }
+    });
   return program;
 }
 

@@ -1,0 +1,51 @@
+/**
+ * `npm run bench:dictionary`: online dictionary learning (64 atoms, alpha 0.1, batch 256,
+ * 200 iterations) on 80,000 centered 7x7 MNIST patches, ours and scikit-learn's
+ * MiniBatchDictionaryLearning side by side on the same patches (when python3-sklearn is
+ * installed, or SPARSEBENCH_PYTHON names a Python with it), with the final objective of
+ * each dictionary on all the patches. Options: --rounds N (ours; scikit-learn runs once).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMnist } from '../src/datasets/mnist.js';
+import { stratifiedSplit } from '../src/datasets/split.js';
+import { median } from '../src/report/stats.js';
+import { findPython } from '../src/runners/peers.js';
+import { lassoCodes } from '../src/sparse/coding.js';
+import { onlineDictionary } from '../src/sparse/dictionary.js';
+import { extractPatches } from '../src/sparse/patches.js';
+import { Rng } from '../src/util/rng.js';
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
+const n = 80000;
+const P = 49;
+const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+const X = extractPatches(split.XTrain, 28, 28, 7, { count: n, rng: new Rng(42) });
+const o = { atoms: 64, alpha: 0.1, batchSize: 256, iterations: 200 };
+
+const times: number[] = [];
+let D: Float64Array = new Float64Array(0);
+for (let r = 0; r < rounds; r++) {
+  const t0 = performance.now();
+  D = onlineDictionary(X, n, P, { ...o, seed: r }).D;
+  times.push((performance.now() - t0) / 1000);
+}
+const ours = lassoCodes(D, o.atoms, P, X, n, { alpha: o.alpha, tol: 1e-4, maxIter: 1000 }).objective;
+console.log(`online dictionary learning: 64 atoms, alpha 0.1, batch 256, 200 iterations on ${n} centered 7x7 MNIST patches`);
+console.log(`sparsebench          ${median(times).toFixed(3)} s median of ${rounds} (min ${Math.min(...times).toFixed(3)}); final objective on all patches ${ours.toFixed(6)}`);
+
+const python = findPython('sklearn');
+if (!python) console.log('scikit-learn not found (apt-get install python3-sklearn, or set SPARSEBENCH_PYTHON)');
+else {
+  const dir = mkdtempSync(join(tmpdir(), 'sparsebench-patches-'));
+  writeFileSync(join(dir, 'patches.f64'), Buffer.from(X.buffer, X.byteOffset, X.byteLength));
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ patches: n, features: P, byteOrder: 'little-endian', dtype: 'float64' }));
+  const out = execFileSync(python, [join('bench', 'peers', 'sklearn_dictionary.py'), dir], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  const sk = JSON.parse(out.trim().split('\n').pop() as string) as { solver: string; seconds: number; finalObjective: number };
+  console.log(`${sk.solver}  ${sk.seconds.toFixed(3)} s; final objective on all patches ${sk.finalObjective.toFixed(6)}`);
+  console.log(`ratio: scikit-learn / sparsebench = ${(sk.seconds / median(times)).toFixed(1)}x; objective ours - scikit-learn = ${(ours - sk.finalObjective).toExponential(2)}`);
+}
