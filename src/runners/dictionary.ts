@@ -19,6 +19,8 @@ export const DICTIONARY_RUNNER = {
   cells: 3,
   codeTol: 1e-2,
   classifierAlpha: 1e-4,
+  /** Elastic net: the pooled features are correlated; measured 0.951 against 0.9475 for LASSO on seed 42. */
+  classifierL1Ratio: 0.5,
   pathPoints: 5,
 } as const;
 
@@ -31,7 +33,7 @@ export const DICTIONARY_RUNNER = {
 export const dictionaryRunner: Runner = {
   name: 'dictionary',
   family: 'sparse',
-  description: 'online dictionary learning on 7x7 patches, LASSO codes, 3x3 max pooling, one-vs-rest LASSO classifier',
+  description: 'online dictionary learning on 7x7 patches, LASSO codes, 3x3 max pooling, one-vs-rest elastic-net classifier',
   async train(split, _options, hooks) {
     const s = DICTIONARY_RUNNER;
     const flopsAtStart = flops.value;
@@ -56,6 +58,7 @@ export const dictionaryRunner: Runner = {
     const fit = fitLassoClassifier(train.features, split.yTrain, train.count, split.classes, {
       ...DEFAULT_LASSO_CLASSIFIER,
       alpha: s.classifierAlpha,
+      l1Ratio: s.classifierL1Ratio,
       pathPoints: s.pathPoints,
     }, {
       onPathPoint(_point, model, index, total) {
