@@ -106,7 +106,9 @@ function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], s
   else if (energy.low > CLAIM.energyShare) findings.push({ holds: false, reason: `not about 1% of the energy: ${share}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
   // accuracy
-  if (gapPoints <= CLAIM.accuracyPoints) findings.push({ holds: true, reason: `comparable accuracy: DL ahead by ${sig(gapPoints)} points` });
+  if (gapPoints <= CLAIM.accuracyPoints) {
+    findings.push({ holds: true, reason: `comparable accuracy: ${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points` });
+  }
   else findings.push({ holds: false, reason: `not comparable accuracy: DL ahead by ${sig(gapPoints)} points (${sig(accDeep.value * 100)}% against ${sig(accSparse.value * 100)}%)` });
   const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';
   const ordered = [...findings.filter((f) => f.holds === false), ...findings.filter((f) => f.holds === undefined), ...findings.filter((f) => f.holds === true)];
