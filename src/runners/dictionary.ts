@@ -1,11 +1,12 @@
 import { pfsDays } from '../meter/flops.js';
-import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, fitLassoClassifier, predict } from '../sparse/classifier.js';
+import { DEFAULT_LASSO_CLASSIFIER } from '../sparse/classifier.js';
 import { onlineDictionary } from '../sparse/dictionary.js';
 import { pooledFeatures, type PoolingOptions } from '../sparse/features.js';
 import { flops } from '../sparse/flops.js';
 import { extractPatches } from '../sparse/patches.js';
 import { Rng } from '../util/rng.js';
-import type { CurvePoint, Runner } from './types.js';
+import { fitWithCurve } from './linear.js';
+import type { Runner } from './types.js';
 
 /** The runner's settings, chosen on the default MNIST split (see the README). */
 export const DICTIONARY_RUNNER = {
@@ -54,19 +55,14 @@ export const dictionaryRunner: Runner = {
     const train = pooledFeatures(split.XTrain, split.yTrain.length, split.height, split.width, dict.D, s.atoms, pooling);
     const test = hooks.untimed(() => pooledFeatures(split.XTest, split.yTest.length, split.height, split.width, dict.D, s.atoms, pooling));
     const t2 = hooks.elapsed().seconds;
-    const curve: CurvePoint[] = [];
-    const fit = fitLassoClassifier(train.features, split.yTrain, train.count, split.classes, {
-      ...DEFAULT_LASSO_CLASSIFIER,
-      alpha: s.classifierAlpha,
-      l1Ratio: s.classifierL1Ratio,
-      pathPoints: s.pathPoints,
-    }, {
-      onPathPoint(_point, model, index, total) {
-        const metric = hooks.untimed(() => accuracyOf(predict(model, test.features), split.yTest));
-        curve.push({ ...hooks.elapsed(), metric, step: index + 1 });
-        hooks.progress(index + 1, total, `dictionary classifier path ${index + 1}/${total}`);
-      },
-    });
+    const { fit, curve } = fitWithCurve(
+      { X: train.features, y: split.yTrain, features: train.count },
+      { X: test.features, y: split.yTest },
+      split.classes,
+      { ...DEFAULT_LASSO_CLASSIFIER, alpha: s.classifierAlpha, l1Ratio: s.classifierL1Ratio, pathPoints: s.pathPoints },
+      hooks,
+      'dictionary classifier',
+    );
     const t3 = hooks.elapsed().seconds;
     const counted = flops.value - flopsAtStart;
     const final = fit.path[fit.path.length - 1];

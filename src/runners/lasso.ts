@@ -1,7 +1,8 @@
-import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, fitLassoClassifier, predict, type LassoClassifierOptions } from '../sparse/classifier.js';
+import { DEFAULT_LASSO_CLASSIFIER, type LassoClassifierOptions } from '../sparse/classifier.js';
 import { pfsDays } from '../meter/flops.js';
 import { flops } from '../sparse/flops.js';
-import type { CurvePoint, Runner } from './types.js';
+import { fitWithCurve } from './linear.js';
+import type { Runner } from './types.js';
 
 export const lassoRunner: Runner = {
   name: 'lasso',
@@ -9,20 +10,15 @@ export const lassoRunner: Runner = {
   description: 'one-vs-rest LASSO by coordinate descent (covariance updates), warm-started path to a fixed alpha',
   async train(split, options, hooks) {
     const o: LassoClassifierOptions = { ...DEFAULT_LASSO_CLASSIFIER, alpha: options.alpha ?? DEFAULT_LASSO_CLASSIFIER.alpha };
-    let passes = 0;
-    const curve: CurvePoint[] = [];
     const flopsAtStart = flops.value;
-    const fit = fitLassoClassifier(split.XTrain, split.yTrain, split.features, split.classes, o, {
-      onPass(index, total) {
-        // ticks also sample memory; every 16th pass is plenty at ~0.3 ms a pass
-        if ((++passes & 15) === 0) hooks.progress(index, total, `lasso path ${index + 1}/${total}, ${passes} passes`);
-      },
-      onPathPoint(point, model, index, total) {
-        const metric = hooks.untimed(() => accuracyOf(predict(model, split.XTest), split.yTest));
-        curve.push({ ...hooks.elapsed(), metric, step: index + 1 });
-        hooks.progress(index + 1, total, `lasso path ${index + 1}/${total} alpha=${point.alpha.toPrecision(3)}`);
-      },
-    });
+    const { fit, curve } = fitWithCurve(
+      { X: split.XTrain, y: split.yTrain, features: split.features },
+      { X: split.XTest, y: split.yTest },
+      split.classes,
+      o,
+      hooks,
+      'lasso',
+    );
     const counted = flops.value - flopsAtStart;
     const final = fit.path[fit.path.length - 1];
     return {

@@ -119,6 +119,16 @@ function accumulate(A: Float64Array, B: Float64Array, codes: Float64Array, X: Fl
   }
 }
 
+/** What both learners begin with: validated options, the seeded generator and the initial atoms. */
+function start(X: Float64Array, n: number, P: number, options: Partial<DictionaryOptions>) {
+  const o = { ...DEFAULT_DICTIONARY, ...options };
+  validateSignals(X, n, P);
+  validateDictionaryOptions(o, n);
+  const flopsAtStart = flops.value;
+  const rng = new Rng(o.seed);
+  return { o, flopsAtStart, rng, K: o.atoms, D: initialAtoms(X, n, P, o.atoms, rng) };
+}
+
 /**
  * Online dictionary learning (Mairal et al. 2009, 2010): for each seeded mini-batch, LASSO
  * codes against the current atoms, the running statistics A and B updated with Mairal's
@@ -131,13 +141,7 @@ export function onlineDictionary(
   options: Partial<DictionaryOptions> = {},
   onIteration?: (iteration: number, objective: number) => void,
 ): DictionaryFit {
-  const o = { ...DEFAULT_DICTIONARY, ...options };
-  validateSignals(X, n, P);
-  validateDictionaryOptions(o, n);
-  const flopsAtStart = flops.value;
-  const rng = new Rng(o.seed);
-  const K = o.atoms;
-  const D = initialAtoms(X, n, P, K, rng);
+  const { o, flopsAtStart, rng, K, D } = start(X, n, P, options);
   const A = new Float64Array(K * K);
   const B = new Float64Array(K * P);
   const bs = Math.min(o.batchSize, n);
@@ -169,13 +173,7 @@ export function onlineDictionary(
  * the objective over its block, so the objective never increases.
  */
 export function batchDictionary(X: Float64Array, n: number, P: number, options: Partial<DictionaryOptions> = {}): DictionaryFit {
-  const o = { ...DEFAULT_DICTIONARY, ...options };
-  validateSignals(X, n, P);
-  validateDictionaryOptions(o, n);
-  const flopsAtStart = flops.value;
-  const rng = new Rng(o.seed);
-  const K = o.atoms;
-  const D = initialAtoms(X, n, P, K, rng);
+  const { o, flopsAtStart, rng, K, D } = start(X, n, P, options);
   const codes = new Float64Array(n * K);
   const trace: { iteration: number; objective: number }[] = [];
   let resampled = 0;
