@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readManifest, verifyManifest } from './manifest.js';
+import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
 import type { Dataset } from './types.js';
 
@@ -37,6 +38,15 @@ const registry: readonly DatasetEntry[] = [
     },
     load: () => loadMnist(),
     verify: () => verifyManifest(readManifest('mnist'), mnistDataDir()),
+  },
+  {
+    name: 'fashion-mnist',
+    description: '70,000 Zalando clothing images, 28x28 grayscale, from Debian\'s dataset-fashion-mnist (IDX gz files)',
+    trainSize: 8000,
+    testSize: 2000,
+    available: () => fashionAvailable(),
+    load: () => loadFashionMnist(),
+    verify: () => verifyManifest(readManifest('fashion-mnist'), fashionDir()),
   },
 ];
 

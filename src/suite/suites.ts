@@ -19,11 +19,12 @@ export interface Suite {
 export const SUITE_NAMES = ['quick', 'default', 'full'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
-const mnist = (trainSize: number, testSize: number, epochs: number): SuiteEntry[] => [
-  { dataset: 'mnist', runner: 'cnn', trainSize, testSize, epochs },
-  { dataset: 'mnist', runner: 'lasso', trainSize, testSize },
-  { dataset: 'mnist', runner: 'dictionary', trainSize, testSize },
+const runnersOn = (dataset: string, trainSize: number, testSize: number, epochs: number): SuiteEntry[] => [
+  { dataset, runner: 'cnn', trainSize, testSize, epochs },
+  { dataset, runner: 'lasso', trainSize, testSize },
+  { dataset, runner: 'dictionary', trainSize, testSize },
 ];
+const mnist = (trainSize: number, testSize: number, epochs: number): SuiteEntry[] => runnersOn('mnist', trainSize, testSize, epochs);
 
 const SUITES: Record<SuiteName, Suite> = {
   quick: {
@@ -40,9 +41,9 @@ const SUITES: Record<SuiteName, Suite> = {
   },
   full: {
     name: 'full',
-    description: '8,000/2,000 MNIST digits, CNN 10 epochs, LASSO, dictionary, 5 repeats',
+    description: '8,000/2,000 MNIST digits and Fashion-MNIST images, CNN 10 epochs, LASSO, dictionary, 5 repeats',
     repeats: 5,
-    entries: mnist(8000, 2000, 10),
+    entries: [...mnist(8000, 2000, 10), ...runnersOn('fashion-mnist', 8000, 2000, 10)],
   },
 };
 
