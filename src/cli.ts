@@ -89,7 +89,6 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts) => {
       const backend = parseBackendChoice(opts.backend);
-      checkWritableDir(opts.resultsDir);
       const externals: ExternalSpec[] = [];
       if (opts.cmd !== undefined) externals.push({ name: opts.externalName, command: opts.cmd, family: opts.externalFamily });
       const notes: string[] = [];

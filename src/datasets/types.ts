@@ -30,10 +30,6 @@ export interface Split {
   readonly yTest: Uint8Array;
 }
 
-export function sampleCount(d: Dataset): number {
-  return d.y.length;
-}
-
 export function featureCount(d: { height: number; width: number; channels: number }): number {
   return d.height * d.width * d.channels;
 }

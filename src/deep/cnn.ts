@@ -52,10 +52,6 @@ export function buildCnn(shape: ImageShape, cfg: CnnConfig, rng: Rng): tf.Sequen
   return model;
 }
 
-export function parameterCount(model: tf.LayersModel): number {
-  return model.countParams();
-}
-
 /** Copies the rows listed in `order[from..to)` into one contiguous batch. */
 export function gatherBatch(
   X: Float32Array,

@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 
 /**
  * Energy estimates for machines without a power sensor. Every constant is stored in
@@ -100,8 +100,4 @@ export function estimateEnergy(
     uncertainty: { low: joules * (1 - r), high: joules * (1 + r), relative: r },
     constants,
   };
-}
-
-export function machineMemoryBytes(): number {
-  return totalmem();
 }

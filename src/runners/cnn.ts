@@ -48,6 +48,7 @@ export const cnnRunner: Runner = {
         }
         curve.push({ ...hooks.elapsed(), metric: evaluate(), step: epoch });
       }
+      const trainingFlops = cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs;
       return {
         accuracy: curve[curve.length - 1].metric,
         curve,
@@ -55,8 +56,8 @@ export const cnnRunner: Runner = {
           parameters: model.countParams(),
           steps: steps * cfg.epochs,
           trainSamples: n,
-          flops: cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs,
-          pfsDays: pfsDays(cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs),
+          flops: trainingFlops,
+          pfsDays: pfsDays(trainingFlops),
         },
         config: {
           epochs: cfg.epochs,

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { CenteredDesign, type CdMode, type TargetState } from './design.js';
 import { alphaMax, DEFAULT_CD, geometricGrid, type CdResult } from './lasso.js';
+import { countNonzeros } from './vec.js';
 
 export interface LassoClassifierOptions {
   /** Final regularisation, scikit-learn scaling. */
@@ -118,11 +119,6 @@ function linearModel(design: CenteredDesign, targets: TargetState[], classes: nu
   return { classes, features: p, coef, intercept };
 }
 
-export function countNonzeros(a: Float64Array): number {
-  let k = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) k++;
-  return k;
-}
 
 /** argmax_c (x . w_c + b_c) for every row. */
 export function predict(model: LinearModel, X: Float32Array | Float64Array): Uint8Array {

@@ -122,6 +122,23 @@ export class CenteredDesign {
   }
 }
 
+/** Per-solve figures kept by the estimators (one per target) and the paths (one per alpha). */
+export interface SolveLog {
+  readonly gaps: Float64Array;
+  readonly passes: Int32Array;
+  readonly newtonSteps: Int32Array;
+  readonly objectives: Float64Array;
+  readonly converged: boolean[];
+}
+
+export function logSolve(log: SolveLog, i: number, r: CdResult): void {
+  log.gaps[i] = r.gap;
+  log.passes[i] = r.passes;
+  log.newtonSteps[i] = r.newtonSteps;
+  log.objectives[i] = r.objective;
+  log.converged[i] = r.converged;
+}
+
 export function validateMatrix(X: ArrayLike<number>, n: number, p: number, name: string): void {
   if (!Number.isInteger(n) || !Number.isInteger(p) || n < 1 || p < 1) {
     throw new UsageError(`${name}: shape ${n} x ${p} is not a positive integer shape`);

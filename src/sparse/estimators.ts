@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { CenteredDesign, type CdMode } from './design.js';
+import { CenteredDesign, logSolve, type CdMode } from './design.js';
 import { asDesign, asTargets, type DesignInput, type TargetInput } from './input.js';
 import type { CdOptions } from './lasso.js';
 
@@ -94,11 +94,7 @@ export function elasticNet(X: DesignInput, Y: TargetInput, options: ElasticNetOp
     const r = design.solve(state, { ...o, rng });
     fit.coef.set(state.w, t * p);
     fit.intercept[t] = design.intercept(state);
-    fit.gaps[t] = r.gap;
-    fit.passes[t] = r.passes;
-    fit.newtonSteps[t] = r.newtonSteps;
-    fit.objectives[t] = r.objective;
-    fit.converged.push(r.converged);
+    logSolve(fit, t, r);
   });
   return fit;
 }

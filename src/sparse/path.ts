@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { CenteredDesign, type CdMode } from './design.js';
+import { CenteredDesign, logSolve, type CdMode } from './design.js';
+import { countNonzeros } from './vec.js';
 import { asDesign, asTargets, type DesignInput, type TargetInput } from './input.js';
 import { alphaMax, geometricGrid, type CdOptions } from './lasso.js';
 
@@ -128,14 +129,8 @@ export function enetPath(
       const r = design.solve(t, cd);
       path.coefs.set(t.w, i * p);
       path.intercepts[i] = design.intercept(t);
-      path.gaps[i] = r.gap;
-      path.passes[i] = r.passes;
-      path.newtonSteps[i] = r.newtonSteps;
-      path.objectives[i] = r.objective;
-      path.converged.push(r.converged);
-      let nz = 0;
-      for (let j = 0; j < p; j++) if (t.w[j] !== 0) nz++;
-      path.nonzeros[i] = nz;
+      logSolve(path, i, r);
+      path.nonzeros[i] = countNonzeros(t.w);
       onAlpha?.(ti, i, alphas[i]);
     }
     return path;

@@ -50,3 +50,10 @@ export function dot(a: Float64Array, off: number, v: Float64Array, n: number): n
   for (; k < n; k++) s0 += a[off + k] * v[k];
   return s0 + s1 + s2 + s3;
 }
+
+/** Entries of a that are not zero. */
+export function countNonzeros(a: Float64Array): number {
+  let k = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) k++;
+  return k;
+}
