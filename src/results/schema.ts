@@ -44,6 +44,13 @@ export const backendSchema = z.object({
   warnings: z.array(z.string()),
 });
 
+const heatmapsSchema = z.object({
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  scale: z.string(),
+  items: z.array(z.object({ testIndex: z.number().int(), group: z.string(), kind: z.string(), image: z.string(), mask: z.string(), heat: z.string() })),
+});
+
 export const resultSchema = z.object({
   dataset: z.string(),
   runner: z.string(),
@@ -51,7 +58,10 @@ export const resultSchema = z.object({
   repeat: z.number().int().nonnegative(),
   seed: z.number().int(),
   split: z.object({ train: z.number().int(), test: z.number().int(), seed: z.number().int() }),
+  /** Test accuracy, or what metricName says (a detector's image AUROC). */
   accuracy: z.number().min(0).max(1),
+  metricName: z.string().optional(),
+  heatmaps: heatmapsSchema.optional(),
   curve: z.array(curvePointSchema),
   metrics: z.record(z.string(), z.number()),
   config: z.record(z.string(), z.union([scalar, z.array(scalar)])),

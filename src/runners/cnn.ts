@@ -9,6 +9,7 @@ import type { CurvePoint, Runner } from './types.js';
 export const cnnRunner: Runner = {
   name: 'cnn',
   family: 'deep',
+  task: 'classification',
   description: 'small CNN in TensorFlow.js: conv8-pool-conv16-pool-dense10, Adam 1e-3, batch 64',
   async prepare(hooks) {
     return selectBackend(hooks.backend);

@@ -34,6 +34,7 @@ export const DICTIONARY_RUNNER = {
 export const dictionaryRunner: Runner = {
   name: 'dictionary',
   family: 'sparse',
+  task: 'classification',
   description: 'online dictionary learning on 7x7 patches, LASSO codes, 3x3 max pooling, one-vs-rest elastic-net classifier',
   async train(split, _options, hooks) {
     const s = DICTIONARY_RUNNER;

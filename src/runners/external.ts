@@ -62,6 +62,7 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
   return {
     name: spec.name,
     family: spec.family,
+    task: 'classification',
     description: `external command: ${spec.command}`,
     async train(split, options, hooks) {
       const dir = hooks.untimed(() => {

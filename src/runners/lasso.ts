@@ -7,6 +7,7 @@ import type { Runner } from './types.js';
 export const lassoRunner: Runner = {
   name: 'lasso',
   family: 'sparse',
+  task: 'classification',
   description: 'one-vs-rest LASSO by coordinate descent (covariance updates), warm-started path to a fixed alpha',
   async train(split, options, hooks) {
     const o: LassoClassifierOptions = { ...DEFAULT_LASSO_CLASSIFIER, alpha: options.alpha ?? DEFAULT_LASSO_CLASSIFIER.alpha };

@@ -2,6 +2,7 @@ import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
 import type { ChildUsage } from '../meter/child.js';
 import type { CnnArch } from '../deep/cnn.js';
+import type { Heatmaps } from '../detect/evaluate.js';
 
 /** One point of a learning curve: test metric after `seconds` of training (evaluation excluded). */
 export interface CurvePoint {
@@ -15,8 +16,12 @@ export interface CurvePoint {
 export type Scalar = number | string | boolean | null;
 
 export interface RunnerOutput {
-  /** Test accuracy of the final model. */
+  /** The final model's quality: test accuracy, or for a detector image-level AUROC (see metricName). */
   readonly accuracy: number;
+  /** What `accuracy` and the curve's metric hold when it is not test accuracy. */
+  readonly metricName?: string;
+  /** Detectors: heat maps of a few test images, for the report's plots. */
+  readonly heatmaps?: Heatmaps;
   readonly curve: readonly CurvePoint[];
   /** Runner-specific figures (nonzeros, passes, parameters, ...). */
   readonly metrics: Readonly<Record<string, number>>;
@@ -48,10 +53,13 @@ export interface RunnerOptions {
 }
 
 export type Family = 'deep' | 'sparse';
+/** Classification runners train on labelled images; detection runners on defect-free ones only. */
+export type Task = 'classification' | 'detection';
 
 export interface Runner {
   readonly name: string;
   readonly family: Family;
+  readonly task: Task;
   readonly description: string;
   /** Heavy set-up that is not training (backend start-up): done before the meter starts. */
   prepare?(hooks: Pick<RunnerHooks, 'backend'>): Promise<BackendInfo | undefined>;

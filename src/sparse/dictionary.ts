@@ -132,8 +132,77 @@ function start(X: Float64Array, n: number, P: number, options: Partial<Dictionar
 /**
  * Online dictionary learning (Mairal et al. 2009, 2010): for each seeded mini-batch, LASSO
  * codes against the current atoms, the running statistics A and B updated with Mairal's
- * forgetting factor, then one block-coordinate pass over the atoms.
+ * forgetting factor, then one block-coordinate pass over the atoms. Runs in as many
+ * slices as the caller likes (`run`), so several learners can advance in turn and be
+ * evaluated between slices.
  */
+export class OnlineDictionaryLearner {
+  readonly D: Float64Array;
+  readonly atoms: number;
+  readonly trace: { iteration: number; objective: number }[] = [];
+  resampled = 0;
+  readonly options: DictionaryOptions;
+  private readonly rng: Rng;
+  /** Counted in run() only, so that learners advanced in turn do not count each other. */
+  private ownFlops: number;
+  private readonly A: Float64Array;
+  private readonly B: Float64Array;
+  private readonly batch: Float64Array;
+  private readonly codes: Float64Array;
+  private readonly bs: number;
+  private t = 0;
+
+  constructor(
+    private readonly X: Float64Array,
+    private readonly n: number,
+    private readonly P: number,
+    options: Partial<DictionaryOptions> = {},
+  ) {
+    const s = start(X, n, P, options);
+    [this.options, this.rng, this.D, this.atoms] = [s.o, s.rng, s.D, s.K];
+    this.ownFlops = flops.value - s.flopsAtStart;
+    this.A = new Float64Array(s.K * s.K);
+    this.B = new Float64Array(s.K * P);
+    this.bs = Math.min(this.options.batchSize, n);
+    this.batch = new Float64Array(this.bs * P);
+    this.codes = new Float64Array(this.bs * s.K);
+  }
+
+  /** Mini-batches done so far. */
+  get iterations(): number {
+    return this.t;
+  }
+
+  /** `count` more mini-batches; `onIteration` sees each batch's objective before its update. */
+  run(count: number, onIteration?: (iteration: number, objective: number) => void): void {
+    const { A, B, batch, codes, bs, P, X, n, rng, D } = this;
+    const K = this.atoms;
+    const before = flops.value;
+    for (let done = 0; done < count; done++) {
+      const t = ++this.t;
+      for (let i = 0; i < bs; i++) {
+        const src = rng.nextInt(n) * P;
+        batch.set(X.subarray(src, src + P), i * P);
+      }
+      codes.fill(0);
+      const r = lassoCodes(D, K, P, batch, bs, { alpha: this.options.alpha, tol: this.options.tol, maxIter: DEFAULT_CODE.maxIter }, codes, atomGram(D, K, P));
+      this.trace.push({ iteration: t, objective: r.objective });
+      onIteration?.(t, r.objective);
+      // Mairal et al. 2010, section 3.4.2: past batches weigh less while the atoms are young
+      const theta = t < bs ? t * bs : bs * bs + t - bs;
+      const keep = (theta + 1 - bs) / (theta + 1);
+      accumulate(A, B, codes, batch, bs, K, P, t === 1 ? 1 : keep);
+      this.resampled += updateAtoms(D, A, B, K, P, batch, bs, rng);
+    }
+    this.ownFlops += flops.value - before;
+  }
+
+  result(): DictionaryFit {
+    return { D: this.D, atoms: this.atoms, features: this.P, trace: this.trace, resampled: this.resampled, flops: this.ownFlops };
+  }
+}
+
+/** Online dictionary learning for `options.iterations` mini-batches (see OnlineDictionaryLearner). */
 export function onlineDictionary(
   X: Float64Array,
   n: number,
@@ -141,30 +210,9 @@ export function onlineDictionary(
   options: Partial<DictionaryOptions> = {},
   onIteration?: (iteration: number, objective: number) => void,
 ): DictionaryFit {
-  const { o, flopsAtStart, rng, K, D } = start(X, n, P, options);
-  const A = new Float64Array(K * K);
-  const B = new Float64Array(K * P);
-  const bs = Math.min(o.batchSize, n);
-  const batch = new Float64Array(bs * P);
-  const codes = new Float64Array(bs * K);
-  const trace: { iteration: number; objective: number }[] = [];
-  let resampled = 0;
-  for (let t = 1; t <= o.iterations; t++) {
-    for (let i = 0; i < bs; i++) {
-      const src = rng.nextInt(n) * P;
-      batch.set(X.subarray(src, src + P), i * P);
-    }
-    codes.fill(0);
-    const r = lassoCodes(D, K, P, batch, bs, { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter }, codes, atomGram(D, K, P));
-    trace.push({ iteration: t, objective: r.objective });
-    onIteration?.(t, r.objective);
-    // Mairal et al. 2010, section 3.4.2: past batches weigh less while the atoms are young
-    const theta = t < bs ? t * bs : bs * bs + t - bs;
-    const keep = (theta + 1 - bs) / (theta + 1);
-    accumulate(A, B, codes, batch, bs, K, P, t === 1 ? 1 : keep);
-    resampled += updateAtoms(D, A, B, K, P, batch, bs, rng);
-  }
-  return { D, atoms: K, features: P, trace, resampled, flops: flops.value - flopsAtStart };
+  const learner = new OnlineDictionaryLearner(X, n, P, options);
+  learner.run(learner.options.iterations, onIteration);
+  return learner.result();
 }
 
 /**

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { datasetEntry, loadDataset } from '../datasets/registry.js';
-import { stratifiedSplit } from '../datasets/split.js';
+import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
 import type { CnnArch } from '../deep/cnn.js';
@@ -78,6 +78,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
   // every external runs on each dataset of the suite, with its CNN's epochs
   const withExternals = [...suite.entries];
   for (const dataset of new Set(suite.entries.map((e) => e.dataset))) {
+    if (datasetEntry(dataset).task !== 'classification') continue; // external runners are classifiers
     const like = suite.entries.find((e) => e.dataset === dataset && e.epochs !== undefined) ?? suite.entries.find((e) => e.dataset === dataset);
     if (!like) continue;
     for (const x of externals) withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, testSize: like.testSize, epochs: like.epochs });
@@ -85,7 +86,14 @@ export function planRun(o: RunOptions): PlannedCell[] {
   const entries = withExternals.filter(
     (e) => (!o.datasets || o.datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)),
   );
-  if (entries.length === 0) throw new UsageError(`--dataset/--runner: nothing of suite "${suite.name}" is selected`);
+  if (entries.length === 0) {
+    const mismatch = (o.runners ?? []).map((r) => resolveRunner(r, externals)).find((r) => (o.datasets ?? []).some((d) => datasetEntry(d).task !== r.task));
+    throw new UsageError(
+      mismatch
+        ? `--runner ${mismatch.name} is a ${mismatch.task} runner; --dataset ${o.datasets?.join(',')} needs ${o.datasets?.map((d) => datasetEntry(d).task).join('/')} runners`
+        : `--dataset/--runner: nothing of suite "${suite.name}" is selected`,
+    );
+  }
   for (const e of entries) {
     const available = datasetEntry(e.dataset).available();
     if (!available.ok) throw new UsageError(`--dataset ${e.dataset}: ${available.reason}`);
@@ -93,7 +101,8 @@ export function planRun(o: RunOptions): PlannedCell[] {
   const cells: PlannedCell[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
     // every runner of one repeat shares one seed, hence one split
-    for (const e of entries) cells.push({ ...e, epochs: o.epochs ?? e.epochs, repeat, seed: o.seed + repeat });
+    // --epochs sets the CNN's epochs; detectors keep their own (an autoencoder needs ~100)
+    for (const e of entries) cells.push({ ...e, epochs: e.epochs === undefined ? undefined : (o.epochs ?? e.epochs), repeat, seed: o.seed + repeat });
   }
   if (!o.shard) return cells;
   const { index, count } = o.shard;
@@ -200,7 +209,7 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
     const key = `${cell.dataset}/${cell.trainSize}/${cell.testSize}/${cell.seed}`;
     let split = splits.get(key);
     if (!split) {
-      split = stratifiedSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, testSize: cell.testSize, seed: cell.seed });
+      split = makeSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, testSize: cell.testSize, seed: cell.seed });
       splits.set(key, split);
     }
     const runner = resolveRunner(cell.runner, o.externals);
@@ -223,6 +232,8 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
       seed: cell.seed,
       split: { train: split.yTrain.length, test: split.yTest.length, seed: split.seed },
       accuracy: out.accuracy,
+      ...(out.metricName ? { metricName: out.metricName } : {}),
+      ...(out.heatmaps ? { heatmaps: { ...out.heatmaps, items: [...out.heatmaps.items] } } : {}),
       curve: [...out.curve],
       metrics: { ...out.metrics },
       config: { ...out.config } as ResultEntry['config'],

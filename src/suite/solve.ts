@@ -1,5 +1,5 @@
 import { datasetEntry, loadDataset } from '../datasets/registry.js';
-import { stratifiedSplit } from '../datasets/split.js';
+import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import { UsageError } from '../errors.js';
 import { elasticNet, type ElasticNetOptions } from '../sparse/estimators.js';
@@ -20,7 +20,7 @@ function trainingSplit(d: SolveData): Split {
   const e = datasetEntry(d.dataset);
   const available = e.available();
   if (!available.ok) throw new UsageError(`--dataset ${d.dataset}: ${available.reason}`);
-  return stratifiedSplit(loadDataset(d.dataset), {
+  return makeSplit(loadDataset(d.dataset), {
     trainSize: d.trainSize ?? e.trainSize,
     testSize: d.testSize ?? e.testSize,
     seed: d.seed,

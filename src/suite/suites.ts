@@ -24,26 +24,31 @@ const runnersOn = (dataset: string, trainSize: number, testSize: number, epochs:
   { dataset, runner: 'lasso', trainSize, testSize },
   { dataset, runner: 'dictionary', trainSize, testSize },
 ];
+/** Detection on the generated defects: 50 defect-free training images per texture, as in the claim; 100 test images per texture. */
+const defects: SuiteEntry[] = [
+  { dataset: 'defects', runner: 'autoencoder', trainSize: 150, testSize: 300 },
+  { dataset: 'defects', runner: 'sparse-detector', trainSize: 150, testSize: 300 },
+];
 const mnist = (trainSize: number, testSize: number, epochs: number): SuiteEntry[] => runnersOn('mnist', trainSize, testSize, epochs);
 
 const SUITES: Record<SuiteName, Suite> = {
   quick: {
     name: 'quick',
-    description: 'CI smoke run: 2,000/500 MNIST digits, CNN 1 epoch, LASSO, dictionary',
+    description: 'CI smoke run: 2,000/500 MNIST digits, CNN 1 epoch, LASSO, dictionary; defects with both detectors',
     repeats: 1,
-    entries: mnist(2000, 500, 1),
+    entries: [...mnist(2000, 500, 1), ...defects],
   },
   default: {
     name: 'default',
-    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO, dictionary, 3 repeats (seeds seed..seed+2)',
+    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO, dictionary; defects with both detectors; 3 repeats (seeds seed..seed+2)',
     repeats: 3,
-    entries: mnist(8000, 2000, 3),
+    entries: [...mnist(8000, 2000, 3), ...defects],
   },
   full: {
     name: 'full',
-    description: '8,000/2,000 MNIST digits and Fashion-MNIST images, CNN 10 epochs, LASSO, dictionary, 5 repeats',
+    description: '8,000/2,000 MNIST digits and Fashion-MNIST images, CNN 10 epochs, LASSO, dictionary; defects with both detectors; 5 repeats',
     repeats: 5,
-    entries: [...mnist(8000, 2000, 10), ...runnersOn('fashion-mnist', 8000, 2000, 10)],
+    entries: [...mnist(8000, 2000, 10), ...runnersOn('fashion-mnist', 8000, 2000, 10), ...defects],
   },
 };
 

@@ -1,0 +1,110 @@
+import type { Split } from '../datasets/types.js';
+import { auroc, gridOf, heatMap, quantile, type PatchGeometry } from './scoring.js';
+
+/** How every detector is scored: 8x8 patches every 2 pixels, image score = their 99th percentile. */
+export const SCORING = { k: 8, stride: 2, quantile: 0.99 } as const;
+
+/** Patch scores of `n` images (n x rows x cols on the SCORING grid) from the model of `group`. */
+export type PatchScorer = (group: number, images: Float32Array, n: number) => Float64Array;
+
+export interface HeatmapItem {
+  readonly testIndex: number;
+  readonly group: string;
+  readonly kind: string;
+  /** base64 of height x width bytes: the image, the true mask (0/255) and the heat map. */
+  readonly image: string;
+  readonly mask: string;
+  readonly heat: string;
+}
+
+export interface Heatmaps {
+  readonly height: number;
+  readonly width: number;
+  /** How heat bytes map to scores. */
+  readonly scale: string;
+  readonly items: readonly HeatmapItem[];
+}
+
+export interface DetectionEvaluation {
+  /** Image-level AUROC averaged over the groups (one model per group, as per MVTec category). */
+  readonly imageAuroc: number;
+  readonly pixelAuroc: number;
+  /** Per group: image and pixel AUROC; per defect kind: image AUROC of that kind against the good images, averaged over groups. */
+  readonly byGroup: Readonly<Record<string, { imageAuroc: number; pixelAuroc: number }>>;
+  readonly byKind: Readonly<Record<string, number>>;
+  readonly heatmaps: Heatmaps;
+}
+
+const mean = (xs: readonly number[]): number => {
+  const finite = xs.filter(Number.isFinite);
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+};
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/**
+ * Scores every test image with its group's model and measures image- and pixel-level
+ * AUROC per group, then averages over groups. Heat maps of one test image per defect kind
+ * (the first in the seeded test order) and one defect-free image are kept for the report,
+ * scaled so that 128 is the 99th percentile of the group's defect-free pixels.
+ */
+export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionEvaluation {
+  const det = split.detection;
+  if (!det) throw new Error(`evaluateDetection: ${split.dataset} is not a detection split`);
+  const g: PatchGeometry = { height: split.height, width: split.width, k: SCORING.k, stride: SCORING.stride };
+  const { rows, cols } = gridOf(g);
+  const pixels = split.height * split.width;
+  const perImage = rows * cols;
+  const byGroup: Record<string, { imageAuroc: number; pixelAuroc: number }> = {};
+  const kindAurocs: number[][] = det.kindNames.map(() => []);
+  const wanted = new Map<number, number>(); // test index -> slot, first image of each label
+  for (let i = 0; i < split.yTest.length && wanted.size < det.kindNames.length + 1; i++) {
+    if (![...wanted.keys()].some((j) => split.yTest[j] === split.yTest[i])) wanted.set(i, wanted.size);
+  }
+  const items: HeatmapItem[] = [];
+  det.groupNames.forEach((name, group) => {
+    const members = [...split.yTest.keys()].filter((i) => det.groupTest[i] === group);
+    if (members.length === 0) return;
+    const images = new Float32Array(members.length * pixels);
+    members.forEach((src, r) => images.set(split.XTest.subarray(src * pixels, (src + 1) * pixels), r * pixels));
+    const scores = scorer(group, images, members.length);
+    const heat = new Float64Array(members.length * pixels);
+    const imageScores = members.map((_, r) => {
+      const own = scores.subarray(r * perImage, (r + 1) * perImage);
+      heatMap(own, g, heat.subarray(r * pixels, (r + 1) * pixels));
+      return quantile(own, SCORING.quantile);
+    });
+    const defective = members.map((i) => (split.yTest[i] > 0 ? 1 : 0));
+    const masks = new Uint8Array(members.length * pixels);
+    members.forEach((src, r) => masks.set(det.maskTest.subarray(src * pixels, (src + 1) * pixels), r * pixels));
+    byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: auroc(heat, masks) };
+    det.kindNames.forEach((_, k) => {
+      const sel = members.map((_, r) => r).filter((r) => split.yTest[members[r]] === 0 || split.yTest[members[r]] === k + 1);
+      kindAurocs[k].push(auroc(sel.map((r) => imageScores[r]), sel.map((r) => defective[r])));
+    });
+    const goodHeat = members.flatMap((_, r) => (defective[r] ? [] : [...heat.subarray(r * pixels, (r + 1) * pixels)]));
+    const reference = quantile(goodHeat, 0.99);
+    members.forEach((src, r) => {
+      if (!wanted.has(src)) return;
+      const bytes = new Uint8Array(pixels);
+      for (let p = 0; p < pixels; p++) bytes[p] = Math.min(255, Math.round((128 * heat[r * pixels + p]) / reference));
+      const image = Uint8Array.from(split.XTest.subarray(src * pixels, (src + 1) * pixels), (v) => Math.round(v * 255));
+      const mask = Uint8Array.from(det.maskTest.subarray(src * pixels, (src + 1) * pixels), (v) => v * 255);
+      const label = split.yTest[src];
+      items.push({ testIndex: src, group: name, kind: label === 0 ? 'none' : det.kindNames[label - 1], image: b64(image), mask: b64(mask), heat: b64(bytes) });
+    });
+  });
+  items.sort((a, b) => (wanted.get(a.testIndex) ?? 0) - (wanted.get(b.testIndex) ?? 0));
+  return {
+    imageAuroc: mean(Object.values(byGroup).map((x) => x.imageAuroc)),
+    pixelAuroc: mean(Object.values(byGroup).map((x) => x.pixelAuroc)),
+    byGroup,
+    byKind: Object.fromEntries(det.kindNames.map((k, i) => [k, mean(kindAurocs[i])])),
+    heatmaps: {
+      height: split.height,
+      width: split.width,
+      scale: "128 = the 99th percentile of the group's defect-free test pixels, 255 = twice it or more",
+      items,
+    },
+  };
+}

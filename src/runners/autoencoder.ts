@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs';
+import { adam } from '../deep/adam.js';
+import { autoencoderFlopsPerSample, autoencoderStep, buildAutoencoder, DEFAULT_AUTOENCODER, reconstructionErrors, type AutoencoderConfig } from '../deep/autoencoder.js';
+import { selectBackend } from '../deep/backend.js';
+import { trainableVariables } from '../deep/cnn.js';
+import { SCORING } from '../detect/evaluate.js';
+import { gridOf, windowMeans } from '../detect/scoring.js';
+import { pfsDays } from '../meter/flops.js';
+import type { Rng } from '../util/rng.js';
+import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
+import type { Runner } from './types.js';
+
+/** One texture's autoencoder: trained on random crops of its defect-free images, scored on whole images. */
+function autoencoderModel(images: Float32Array, n: number, side: number, cfg: AutoencoderConfig, rng: Rng): GroupModel {
+  const model = buildAutoencoder(cfg, rng.fork());
+  const optimizer = adam(cfg.learningRate);
+  const variables = trainableVariables(model);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const c = cfg.crop;
+  const batch = new Float32Array(cfg.batchSize * c * c);
+  const noisy = new Float32Array(cfg.batchSize * c * c);
+  const geometry = { height: side, width: side, k: SCORING.k, stride: SCORING.stride };
+  const perImage = gridOf(geometry).rows * gridOf(geometry).cols;
+  return {
+    train(units) {
+      for (let epoch = 0; epoch < units; epoch++) {
+        rng.shuffle(order);
+        for (let from = 0; from < n; from += cfg.batchSize) {
+          const b = Math.min(cfg.batchSize, n - from);
+          for (let r = 0; r < b; r++) {
+            const src = order[from + r] * side * side;
+            const [oy, ox] = [rng.nextInt(side - c + 1), rng.nextInt(side - c + 1)];
+            for (let y = 0; y < c; y++) batch.set(images.subarray(src + (oy + y) * side + ox, src + (oy + y) * side + ox + c), (r * c + y) * c);
+          }
+          const xs = tf.tensor4d(batch.subarray(0, b * c * c), [b, c, c, 1]);
+          if (cfg.noise > 0) {
+            for (let i = 0; i < b * c * c; i++) noisy[i] = batch[i] + cfg.noise * rng.nextNormal();
+            const inputs = tf.tensor4d(noisy.subarray(0, b * c * c), [b, c, c, 1]);
+            autoencoderStep(model, optimizer, inputs, xs, variables);
+            inputs.dispose();
+          } else autoencoderStep(model, optimizer, xs, xs, variables);
+          xs.dispose();
+        }
+      }
+    },
+    scores(X, m) {
+      const err = reconstructionErrors(model, X, m, side);
+      const out = new Float64Array(m * perImage);
+      const sat = new Float64Array((side + 1) * (side + 1));
+      for (let i = 0; i < m; i++) windowMeans(err.subarray(i * side * side, (i + 1) * side * side), geometry, out.subarray(i * perImage, (i + 1) * perImage), sat);
+      return out;
+    },
+    dispose() {
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+export const autoencoderRunner: Runner = {
+  name: 'autoencoder',
+  family: 'deep',
+  task: 'detection',
+  description: 'per texture, a denoising convolutional autoencoder in TensorFlow.js (conv32-conv16, mirrored), Adam 3e-3, 120 epochs of 32x32 crops; anomaly = squared reconstruction error',
+  async prepare(hooks) {
+    return selectBackend(hooks.backend);
+  },
+  async train(split, options, hooks) {
+    const backend = await selectBackend(hooks.backend);
+    const cfg: AutoencoderConfig = { ...DEFAULT_AUTOENCODER, epochs: options.epochs ?? DEFAULT_AUTOENCODER.epochs };
+    const groups = split.detection?.groupNames.length ?? 1;
+    const { curve, evaluation } = trainDetector(
+      split,
+      { units: cfg.epochs, evaluations: 4, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
+      hooks,
+      'autoencoder',
+    );
+    const trainingFlops = autoencoderFlopsPerSample(cfg) * split.yTrain.length * cfg.epochs;
+    const out = detectionOutput(curve, evaluation);
+    return {
+      ...out,
+      curve,
+      metrics: { ...out.metrics, flops: trainingFlops, pfsDays: pfsDays(trainingFlops), trainSamples: split.yTrain.length, steps: Math.ceil(split.yTrain.length / groups / cfg.batchSize) * cfg.epochs * groups },
+      config: { ...cfg, filters: [...cfg.filters], optimizer: 'adam', loss: 'mean squared error', ...SCORING_CONFIG, seed: hooks.seed },
+      backend,
+    };
+  },
+};

@@ -1,0 +1,78 @@
+import type { Split } from '../datasets/types.js';
+import { evaluateDetection, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
+import { flops } from '../sparse/flops.js';
+import { Rng } from '../util/rng.js';
+import type { CurvePoint, RunnerHooks, RunnerOutput } from './types.js';
+
+/** One texture's model inside a detector. */
+export interface GroupModel {
+  /** Advances training by `units` (mini-batches, epochs). */
+  train(units: number): void;
+  /** Patch scores of n images on the SCORING grid (n x rows x cols). */
+  scores(images: Float32Array, n: number): Float64Array;
+  dispose?(): void;
+}
+
+export interface DetectorPlan {
+  /** Training units per group model. */
+  readonly units: number;
+  /** Learning-curve points, evenly spaced over the units. */
+  readonly evaluations: number;
+  readonly unit: string;
+  /** Builds a group's model from its defect-free training images (inside the measured window). */
+  make(group: number, images: Float32Array, n: number, rng: Rng): GroupModel;
+}
+
+export const IMAGE_AUROC = 'image AUROC (mean over textures)';
+
+/**
+ * Trains one model per group (texture) of a detection split, all advanced in turn, so
+ * that the learning curve after each slice measures the whole detector: image AUROC
+ * averaged over the groups, evaluated outside the measured window.
+ */
+export function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHooks, label: string): { curve: CurvePoint[]; evaluation: DetectionEvaluation; evaluationFlops: number } {
+  const det = split.detection;
+  if (!det) throw new Error(`${label}: ${split.dataset} is not a detection dataset`);
+  const rng = new Rng(hooks.seed);
+  const pixels = split.height * split.width;
+  const models = det.groupNames.map((_, group) => {
+    const members = [...det.groupTrain.keys()].filter((i) => det.groupTrain[i] === group);
+    const images = new Float32Array(members.length * pixels);
+    members.forEach((src, r) => images.set(split.XTrain.subarray(src * pixels, (src + 1) * pixels), r * pixels));
+    return plan.make(group, images, members.length, rng.fork());
+  });
+  try {
+    const curve: CurvePoint[] = [];
+    let evaluation: DetectionEvaluation | undefined;
+    let done = 0;
+    let evaluationFlops = 0;
+    for (let e = 1; e <= plan.evaluations; e++) {
+      const until = Math.round((plan.units * e) / plan.evaluations);
+      for (; done < until; done++) {
+        for (const m of models) m.train(1);
+        hooks.progress(done + 1, plan.units, `${label} ${plan.unit} ${done + 1}/${plan.units}`);
+      }
+      const before = flops.value;
+      evaluation = hooks.untimed(() => evaluateDetection(split, (group, images, n) => models[group].scores(images, n)));
+      evaluationFlops += flops.value - before;
+      curve.push({ ...hooks.elapsed(), metric: evaluation.imageAuroc, step: done });
+    }
+    if (!evaluation) throw new Error(`${label}: no evaluation (evaluations must be >= 1)`);
+    return { curve, evaluation, evaluationFlops };
+  } finally {
+    for (const m of models) m.dispose?.();
+  }
+}
+
+/** The figures every detector reports, from its final evaluation. */
+export function detectionOutput(curve: CurvePoint[], evaluation: DetectionEvaluation): Pick<RunnerOutput, 'accuracy' | 'metricName' | 'heatmaps'> & { metrics: Record<string, number> } {
+  const metrics: Record<string, number> = { imageAuroc: evaluation.imageAuroc, pixelAuroc: evaluation.pixelAuroc };
+  for (const [group, a] of Object.entries(evaluation.byGroup)) {
+    metrics[`imageAuroc.${group}`] = a.imageAuroc;
+    metrics[`pixelAuroc.${group}`] = a.pixelAuroc;
+  }
+  for (const [kind, a] of Object.entries(evaluation.byKind)) metrics[`imageAuroc.${kind}`] = a;
+  return { accuracy: curve[curve.length - 1].metric, metricName: IMAGE_AUROC, heatmaps: evaluation.heatmaps, metrics };
+}
+
+export const SCORING_CONFIG = { scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: SCORING.quantile } as const;
