@@ -67,7 +67,7 @@ export function buildProgram(): Command {
     .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
     .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1))
     .option('--seed <n>', 'seed for split, initialisation and shuffling', integer('--seed', 0), DEFAULT_SEED)
-    .option('--epochs <n>', 'CNN epochs (default: the suite\'s)', integer('--epochs', 1))
+    .option('--epochs <n>', 'CNN epochs (default: the suite\'s; detectors keep their own)', integer('--epochs', 1))
     .addOption(new Option('--cnn-arch <arch>', 'CNN size: default (8/16 filters) or large (32/64 filters, dense 128), for tfjs and the torch peer').choices(['default', 'large']).default('default'))
     .option('--cmd <command>', 'also run this training command as a runner; {split} is the exported split directory, {epochs} and {seed} are filled in; it prints a JSON line {"accuracy": ...}')
     .option('--external-name <name>', 'name of the --cmd runner in tables and records', 'external')
@@ -324,7 +324,7 @@ export function buildProgram(): Command {
     });
   datasets
     .command('export')
-    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json')
+    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json; detection datasets add mask_test.u8, group_train.u8, group_test.u8')
     .requiredOption('--dataset <name>', 'dataset to export')
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <n>', 'split seed', integer('--seed', 0), DEFAULT_SEED)

@@ -179,7 +179,7 @@ function plant(kind: DefectKind, img: Float64Array, mask: Uint8Array, size: numb
     // a dark, textureless opening with a bright rim where the material is torn
     const radius = 3 + 3 * r.nextFloat();
     const inside = disc(radius, 1);
-    const rim = (x: number, y: number): number => 1 - Math.abs(Math.hypot(x - cx, y - cy) - radius - 0.8);
+    const rim = (x: number, y: number): number => 1 - Math.abs(Math.hypot(x - cx, y - cy) - radius - 0.5);
     apply((x, y) => Math.max(inside(x, y), rim(x, y)), (v, a, x, y) => (inside(x, y) >= a ? v * (1 - a) + 0.08 * a : v + 0.25 * a));
   } else {
     // stain: an irregular blob that darkens the material multiplicatively, texture kept,

@@ -19,6 +19,8 @@ export interface ExportMeta {
   readonly byteOrder: 'little-endian';
   readonly layout: 'row-major';
   readonly files: readonly ExportedFile[];
+  /** Detection datasets: label 0 is defect-free, label c > 0 is kindNames[c - 1]; groups index groupNames. */
+  readonly detection?: { readonly groupNames: readonly string[]; readonly kindNames: readonly string[] };
 }
 
 /**
@@ -37,6 +39,14 @@ export function exportSplit(split: Split, outDir: string): ExportMeta {
     ['index_train.u32', 'uint32', [nTrain], split.trainIndex],
     ['index_test.u32', 'uint32', [nTest], split.testIndex],
   ];
+  const det = split.detection;
+  if (det) {
+    arrays.push(
+      ['mask_test.u8', 'uint8', [nTest, split.height * split.width], det.maskTest],
+      ['group_train.u8', 'uint8', [nTrain], det.groupTrain],
+      ['group_test.u8', 'uint8', [nTest], det.groupTest],
+    );
+  }
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
     throw new Error('export: big-endian hosts are not supported');
   }
@@ -54,6 +64,7 @@ export function exportSplit(split: Split, outDir: string): ExportMeta {
     byteOrder: 'little-endian',
     layout: 'row-major',
     files,
+    ...(det ? { detection: { groupNames: [...det.groupNames], kindNames: [...det.kindNames] } } : {}),
   };
   writeFileAtomic(join(outDir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
   return meta;

@@ -2,6 +2,7 @@ import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { joulesToAccuracy, secondsToAccuracy } from './accuracy-target.js';
 import { bootstrapMedian, bootstrapRatio, type Interval } from './bootstrap.js';
 import { sig } from './format.js';
+import { atTarget, metricLabel } from './metric.js';
 
 /** The claim under test: sparse trains 4-5x faster, on about 1% of the energy, as accurately. */
 export const CLAIM = {
@@ -63,6 +64,8 @@ function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], s
   const accDeep = bootstrapMedian(deep.map((r) => r.accuracy), 11);
   const accSparse = bootstrapMedian(sparse.map((r) => r.accuracy), 12);
   const target = targetOverride ?? Math.min(accDeep.value, accSparse.value) - 0.01;
+  const label = metricLabel([...deep, ...sparse]);
+  const goal = atTarget(label, target, sig);
   const tta = (rs: ResultEntry[]): number[] | undefined => {
     const xs = rs.map((r) => secondsToAccuracy(r.curve, target));
     return xs.every((x) => x !== undefined && x > 0) ? (xs as number[]) : undefined;
@@ -74,13 +77,13 @@ function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], s
   const [dT, sT] = [tta(deep), tta(sparse)];
   const byTarget = dT !== undefined && sT !== undefined;
   const speed = byTarget
-    ? { ...bootstrapRatio(dT, sT, 21), basis: `time to ${sig(target * 100)}% accuracy` }
+    ? { ...bootstrapRatio(dT, sT, 21), basis: `time to ${goal}` }
     : { ...bootstrapRatio(deep.map((r) => r.measurement.seconds), sparse.map((r) => r.measurement.seconds), 21), basis: 'training time' };
   const [dE, sE] = [eta(deep), eta(sparse)];
   const estimated = [...deep, ...sparse].some((r) => r.energy.method.startsWith('estimated:'));
   const energy = {
     ...(dE !== undefined && sE !== undefined
-      ? { ...bootstrapRatio(sE, dE, 22), basis: `energy to ${sig(target * 100)}% accuracy` }
+      ? { ...bootstrapRatio(sE, dE, 22), basis: `energy to ${goal}` }
       : { ...bootstrapRatio(sparse.map((r) => r.energy.joules), deep.map((r) => r.energy.joules), 22), basis: 'training energy' }),
     estimated,
   };
@@ -89,7 +92,7 @@ function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], s
   const deepEntry = deep[0];
   const findings: Finding[] = [];
   const caveats: string[] = [];
-  if (!byTarget) caveats.push(`a learning curve never reached ${sig(target * 100)}%: compared on training time instead`);
+  if (!byTarget) caveats.push(`a learning curve never reached ${goal}: compared on training time instead`);
   if (repeats < 2) findings.push({ holds: undefined, reason: 'one repeat: no interval, run with --repeats 3 or more' });
   // speed
   const fast = `${deepEntry.runner} / ${sparse[0].runner} ${sig(speed.value)}x [${sig(speed.low)}, ${sig(speed.high)}] on ${speed.basis}`;
@@ -107,9 +110,9 @@ function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], s
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
   // accuracy
   if (gapPoints <= CLAIM.accuracyPoints) {
-    findings.push({ holds: true, reason: `comparable accuracy: ${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points` });
+    findings.push({ holds: true, reason: `comparable ${label}: ${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points` });
   }
-  else findings.push({ holds: false, reason: `not comparable accuracy: DL ahead by ${sig(gapPoints)} points (${sig(accDeep.value * 100)}% against ${sig(accSparse.value * 100)}%)` });
+  else findings.push({ holds: false, reason: `not comparable ${label}: DL ahead by ${sig(gapPoints)} points (${sig(accDeep.value * 100)} against ${sig(accSparse.value * 100)})` });
   const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';
   const ordered = [...findings.filter((f) => f.holds === false), ...findings.filter((f) => f.holds === undefined), ...findings.filter((f) => f.holds === true)];
   return {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { bootstrapMedian } from './bootstrap.js';
+import { heatmapFigure } from './heatmaps.js';
+import { metricLabel } from './metric.js';
 
 export interface Plot {
   readonly name: string;
@@ -21,6 +23,7 @@ export function paretoFront<T extends { energy: number; accuracy: number }>(poin
 }
 
 function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; title: string; spec: TopLevelSpec }[] {
+  const metric = metricLabel(rs);
   const points = rs.map((r) => ({ runner: r.runner, family: r.family, repeat: r.repeat, energy: r.energy.joules, accuracy: r.accuracy, method: r.energy.method }));
   const front = paretoFront(points);
   const runners = [...new Set(rs.map((r) => r.runner))].sort();
@@ -39,12 +42,12 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
   const common = { width: 420, height: 260, background: 'white', config: { font: 'DejaVu Sans' } } as const;
   const curve = (x: 'seconds' | 'joules', label: string): TopLevelSpec => ({
     ...common,
-    title: `${dataset}: test accuracy against training ${label}`,
+    title: `${dataset}: ${metric} against training ${label}`,
     data: { values: curves },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: x, type: 'quantitative', title: `training ${label}` },
-      y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
+      y: { field: 'accuracy', type: 'quantitative', title: metric, scale: { zero: false } },
       color: { field: 'runner', type: 'nominal' },
       detail: { field: 'repeat', type: 'nominal' },
     },
@@ -52,10 +55,10 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
   return [
     {
       name: `${dataset}-accuracy-energy`,
-      title: 'Accuracy against energy, each run a point, Pareto front dashed',
+      title: `${metric} against energy, each run a point, Pareto front dashed`,
       spec: {
         ...common,
-        title: `${dataset}: accuracy against training energy (Pareto front dashed)`,
+        title: `${dataset}: ${metric} against training energy (Pareto front dashed)`,
         layer: [
           {
             data: { values: front },
@@ -67,7 +70,7 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
             mark: { type: 'point', filled: true, size: 80 },
             encoding: {
               x: { field: 'energy', type: 'quantitative', title: 'training energy (J, log)', scale: { type: 'log' } },
-              y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
+              y: { field: 'accuracy', type: 'quantitative', title: metric, scale: { zero: false } },
               color: { field: 'runner', type: 'nominal' },
               shape: { field: 'family', type: 'nominal' },
             },
@@ -117,6 +120,18 @@ export async function writePlots(record: RunRecord, dir: string): Promise<Plot[]
       writeFileAtomic(join(dir, `${p.name}.svg`), svg);
       writeFileAtomic(join(dir, `${p.name}.png`), png);
       plots.push({ name: p.name, title: p.title, svg: `${p.name}.svg`, png: `${p.name}.png` });
+    }
+    // heat maps of the first repeat of every detector of the dataset
+    const detectors = [...new Set(record.results.map((r) => r.runner))].sort().flatMap((runner) => {
+      const r = record.results.find((x) => x.dataset === dataset && x.runner === runner && x.heatmaps);
+      return r?.heatmaps ? [{ runner, heatmaps: r.heatmaps }] : [];
+    });
+    const figure = heatmapFigure(dataset, detectors);
+    if (figure) {
+      const name = `${dataset}-heatmaps`;
+      writeFileAtomic(join(dir, `${name}.svg`), figure.svg);
+      writeFileAtomic(join(dir, `${name}.png`), figure.png);
+      plots.push({ name, title: 'Test images, true defect masks and each detector\'s heat map', svg: `${name}.svg`, png: `${name}.png` });
     }
   }
   return plots;

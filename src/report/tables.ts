@@ -2,6 +2,7 @@ import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { mdTable, pct, sig } from './format.js';
 import { bootstrapMedian, type Interval } from './bootstrap.js';
 import { median } from './stats.js';
+import { metricLabel } from './metric.js';
 
 /** Medians over repeats of one (dataset, runner) cell. */
 export interface CellSummary {
@@ -116,7 +117,7 @@ export function datasetTables(record: RunRecord): string {
     parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
     parts.push(
       mdTable(
-        ['runner', 'family', 'backend', 'repeats', 'test accuracy', 'train seconds', 'CPU seconds', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
+        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
         here.map((c) => [
           c.runner,
           c.family,
@@ -142,6 +143,33 @@ export function datasetTables(record: RunRecord): string {
           `accuracy gap DL - sparse ${sig(r.accuracyGap * 100)} points.`,
       );
     }
+    const detection = detectionTable(record.results.filter((r) => r.dataset === dataset));
+    if (detection) parts.push(detection);
   }
   return parts.join('\n\n');
+}
+
+/**
+ * Detectors' figures beyond the headline: pixel-level AUROC, and image AUROC per texture
+ * and per defect kind (medians over repeats), from the `imageAuroc.*` metrics.
+ */
+function detectionTable(rs: readonly ResultEntry[]): string | undefined {
+  const detectors = rs.filter((r) => r.metrics.imageAuroc !== undefined);
+  if (detectors.length === 0) return undefined;
+  const keys = [...new Set(detectors.flatMap((r) => Object.keys(r.metrics).filter((k) => /^(image|pixel)Auroc(\.|$)/.test(k))))];
+  const order = (k: string): number => (k === 'imageAuroc' ? 0 : k === 'pixelAuroc' ? 1 : k.startsWith('pixel') ? 3 : 2);
+  keys.sort((a, b) => order(a) - order(b));
+  const runners = [...new Set(detectors.map((r) => r.runner))];
+  const head = keys.map((k) => k.replace(/^imageAuroc$/, 'image AUROC').replace(/^pixelAuroc$/, 'pixel AUROC').replace(/^imageAuroc\.(.*)$/, 'image $1').replace(/^pixelAuroc\.(.*)$/, 'pixel $1'));
+  return [
+    'Detection (medians over repeats): image AUROC per texture (one model each) and per defect kind against the defect-free images, pixel AUROC of the heat maps against the true masks.',
+    '',
+    mdTable(
+      ['runner', ...head],
+      runners.map((runner) => {
+        const mine = detectors.filter((r) => r.runner === runner);
+        return [runner, ...keys.map((k) => (mine.every((r) => r.metrics[k] !== undefined) ? median(mine.map((r) => r.metrics[k])).toFixed(3) : 'n/a'))];
+      }),
+    ),
+  ].join('\n');
 }
