@@ -70,7 +70,7 @@ describe('claims verdicts', () => {
   it('not reproduced: accuracy not comparable', () => {
     const [c] = claims(run([100, 102, 98], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85], 0.85));
     expect(c.verdict).toBe('not reproduced');
-    expect(c.reasons[0]).toMatch(/not comparable accuracy: DL ahead by 7 points/);
+    expect(c.reasons[0]).toMatch(/not comparable test accuracy: DL ahead by 7 points/);
   });
 
   it('inconclusive: energy estimated, not measured', () => {

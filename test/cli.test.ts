@@ -64,7 +64,7 @@ describe('bad input: one-line error naming the flag or path, exit 2, nothing wri
 describe('sparsebench run --suite quick --json', () => {
   it('writes one record and the tables, which agree, and keeps stdout one JSON document', () => {
     const dir = join(tmp(), 'results');
-    const r = cli(['run', '--suite', 'quick', '--json', '--no-progress', '--peer', 'none', '--results-dir', dir]);
+    const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--json', '--no-progress', '--peer', 'none', '--results-dir', dir]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { recordPath: string; readmePath: string; record: unknown };
     const record = runRecordSchema.parse(out.record);

@@ -1,0 +1,136 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDefects } from '../src/datasets/defects.js';
+import { makeSplit } from '../src/datasets/split.js';
+import type { Split } from '../src/datasets/types.js';
+import { autoencoderFlopsPerSample, DEFAULT_AUTOENCODER } from '../src/deep/autoencoder.js';
+import { convert } from '../src/meter/carbon.js';
+import { compareRecords } from '../src/report/compare.js';
+import { claims } from '../src/report/claims.js';
+import { writeReport } from '../src/report/readme.js';
+import { runRecordSchema, type ResultEntry } from '../src/results/schema.js';
+import { writeRecord } from '../src/results/store.js';
+import { getRunner } from '../src/runners/registry.js';
+import type { RunnerOutput } from '../src/runners/types.js';
+import { planRun } from '../src/suite/run.js';
+import { meteredTrain } from '../src/suite/run.js';
+import { record } from './helpers/records.js';
+
+// 10 defect-free training images and 20 test images per texture: small enough for a test
+let split: Split;
+const outputs = new Map<string, { output: RunnerOutput; seconds: number; entry: ResultEntry }>();
+
+beforeAll(async () => {
+  split = makeSplit(generateDefects(), { trainSize: 30, testSize: 60, seed: 7 });
+  for (const [name, epochs] of [['sparse-detector', undefined], ['autoencoder', 40]] as const) {
+    const runner = getRunner(name);
+    await runner.prepare?.({ backend: 'auto' });
+    const { output, reading } = await meteredTrain(runner, split, { epochs }, 7, 'auto');
+    const entry: ResultEntry = {
+      dataset: 'defects',
+      runner: name,
+      family: runner.family,
+      repeat: 0,
+      seed: 7,
+      split: { train: 30, test: 60, seed: 7 },
+      accuracy: output.accuracy,
+      metricName: output.metricName,
+      heatmaps: output.heatmaps ? { ...output.heatmaps, items: [...output.heatmaps.items] } : undefined,
+      curve: [...output.curve],
+      metrics: { ...output.metrics },
+      config: { ...output.config } as ResultEntry['config'],
+      measurement: { seconds: reading.seconds, cpuSeconds: reading.cpuSeconds, pausedSeconds: reading.pausedSeconds, peakRssBytes: reading.peakRssBytes, calibrationSeconds: 0.1 },
+      energy: reading.energy,
+      converted: convert(reading.energy.joules),
+    };
+    outputs.set(name, { output, seconds: reading.seconds, entry });
+  }
+}, 240_000);
+
+describe('detectors', () => {
+  it('the sparse detector separates defective from defect-free images, trained on 10 good images per texture', () => {
+    const { output } = outputs.get('sparse-detector')!;
+    expect(output.metricName).toMatch(/image AUROC/);
+    expect(output.accuracy).toBeGreaterThan(0.85);
+    expect(output.metrics.pixelAuroc).toBeGreaterThan(0.7);
+    for (const g of ['fabric', 'metal', 'granular']) expect(output.metrics[`imageAuroc.${g}`]).toBeGreaterThan(0.7);
+    expect(output.metrics.imageAuroc).toBe(output.accuracy);
+    expect(output.curve).toHaveLength(2);
+    expect(output.curve[1].seconds).toBeGreaterThan(output.curve[0].seconds);
+    // coding the test images is evaluation, not training: far fewer FLOPs are counted than scoring takes
+    expect(output.metrics.flops).toBeGreaterThan(0);
+  });
+
+  it('the autoencoder learns to reconstruct good texture better than chance separates, and records its backend', () => {
+    const { output } = outputs.get('autoencoder')!;
+    expect(output.backend?.name).toBe('wasm');
+    expect(output.accuracy).toBeGreaterThan(0.6);
+    expect(output.config.epochs).toBe(40);
+    expect(output.config.noise).toBe(DEFAULT_AUTOENCODER.noise);
+    expect(output.curve.map((p) => p.step)).toEqual([10, 20, 30, 40]);
+    expect(output.metrics.flops).toBe(autoencoderFlopsPerSample({ ...DEFAULT_AUTOENCODER, epochs: 40 }) * 30 * 40);
+  });
+
+  it('both keep heat maps of the same test images: one per defect kind and one defect-free', () => {
+    const a = outputs.get('autoencoder')!.output.heatmaps!;
+    const s = outputs.get('sparse-detector')!.output.heatmaps!;
+    expect(a.items.map((x) => x.testIndex)).toEqual(s.items.map((x) => x.testIndex));
+    expect(new Set(s.items.map((x) => x.kind))).toEqual(new Set(['none', 'scratch', 'spot', 'hole', 'stain']));
+    for (const item of s.items) {
+      const heat = Buffer.from(item.heat, 'base64');
+      const mask = Buffer.from(item.mask, 'base64');
+      expect(heat.length).toBe(64 * 64);
+      if (item.kind === 'hole') {
+        // the hole is the hottest place of its image
+        let inside = 0;
+        let outside = 0;
+        let n = 0;
+        for (let p = 0; p < heat.length; p++) {
+          if (mask[p]) {
+            inside += heat[p];
+            n++;
+          } else outside += heat[p];
+        }
+        expect(inside / n).toBeGreaterThan(2 * (outside / (heat.length - n)));
+      }
+    }
+  });
+
+  it('a record of them validates, reports a detection table and heat maps, compares with itself, and has a claims row', async () => {
+    const rec = record('detect', ['autoencoder', 'sparse-detector'].map((r) => outputs.get(r)!.entry));
+    expect(runRecordSchema.safeParse(rec).success).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'sb-detect-'));
+    writeRecord(dir, rec);
+    const { plots } = await writeReport(dir);
+    expect(plots.map((p) => p.name)).toContain('defects-heatmaps');
+    expect(existsSync(join(dir, 'plots', 'defects-heatmaps.png'))).toBe(true);
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme).toMatch(/\| runner \| family \| backend \| repeats \| image AUROC \(mean over textures\)/);
+    expect(readme).toMatch(/\| runner \| image AUROC \| pixel AUROC \| image fabric/);
+    const [claim] = claims(rec);
+    expect(claim.deep).toBe('autoencoder');
+    expect(claim.sparse).toBe('sparse-detector');
+    expect(claim.speed.basis).toMatch(/image AUROC|training time/);
+    expect(compareRecords(rec, rec).regressions).toBe(0);
+  });
+});
+
+describe('planning detection cells', () => {
+  it('refuses a classifier on the defects set, naming both', () => {
+    expect(() => planRun({ suite: 'quick', datasets: ['defects'], runners: ['cnn'], seed: 1, backend: 'auto', resultsDir: tmpdir() })).toThrow(
+      /--runner cnn is a classification runner; --dataset defects needs detection runners/,
+    );
+  });
+
+  it('puts defects in every suite at 50 good images per texture; --epochs leaves the detectors alone; externals skip them', () => {
+    for (const suite of ['quick', 'default', 'full']) {
+      const cells = planRun({ suite, datasets: ['defects'], seed: 1, backend: 'auto', resultsDir: tmpdir(), repeats: 1, epochs: 2 });
+      expect(cells.map((c) => c.runner).sort()).toEqual(['autoencoder', 'sparse-detector']);
+      expect(cells.every((c) => c.trainSize === 150 && c.epochs === undefined)).toBe(true);
+    }
+    const withPeer = planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: tmpdir(), externals: [{ name: 'peer', command: 'true', family: 'deep' }] });
+    expect(withPeer.filter((c) => c.runner === 'peer').map((c) => c.dataset)).toEqual(['mnist']);
+  });
+});
