@@ -12,7 +12,7 @@ import type { CnnArch } from '../src/deep/cnn.js';
 import { median } from '../src/report/stats.js';
 import { cnnRunner } from '../src/runners/cnn.js';
 import { makeExternalRunner } from '../src/runners/external.js';
-import { peerSpec } from '../src/runners/peers.js';
+import { peerSpecs } from '../src/runners/peers.js';
 import type { Runner } from '../src/runners/types.js';
 import { meteredTrain } from '../src/suite/run.js';
 
@@ -27,7 +27,7 @@ const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, se
 const info = await selectBackend(backend);
 const runners: Runner[] = [cnnRunner];
 try {
-  runners.push(makeExternalRunner(peerSpec('torch', arch === 'large' ? '--filters 32,64 --dense 128' : '')));
+  runners.push(makeExternalRunner(peerSpecs('torch', arch === 'large' ? '--filters 32,64 --dense 128' : '')[0]));
 } catch (err) {
   console.log(`PyTorch not measured: ${(err as Error).message}`);
 }

@@ -9,7 +9,7 @@ import { UsageError } from './errors.js';
 import { writeReport } from './report/readme.js';
 import { datasetTables } from './report/tables.js';
 import { validateExternal, type ExternalSpec } from './runners/external.js';
-import { peerSpec } from './runners/peers.js';
+import { peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, runSuite } from './suite/run.js';
 import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
@@ -93,10 +93,10 @@ export function buildProgram(): Command {
       if (opts.cmd !== undefined) externals.push({ name: opts.externalName, command: opts.cmd, family: opts.externalFamily });
       const notes: string[] = [];
       const peerArgs = opts.cnnArch === 'large' ? '--filters 32,64 --dense 128' : '';
-      if (opts.peer === 'torch') externals.push(peerSpec('torch', peerArgs));
+      if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs));
       if (opts.peer === 'auto') {
         try {
-          externals.push(peerSpec('torch', peerArgs));
+          externals.push(...peerSpecs('torch', peerArgs));
         } catch (err) {
           notes.push(`no PyTorch peer (${(err as Error).message.replace(/^--peer torch: /, '')}): deep learning ran on TensorFlow.js only`);
           note(notes[notes.length - 1]);
@@ -198,14 +198,16 @@ export function buildProgram(): Command {
 
   program
     .command('baseline')
-    .description('make a run record the baseline, on purpose (never implicitly)')
+    .description('make a run record the baseline, on purpose (never implicitly); heat maps are left out')
     .requiredOption('--from <file>', 'the run record to adopt')
     .option('--out <file>', 'where the baseline goes', join('results', 'baseline.json'))
     .action((opts) => {
       const record = readRecordOrFail(opts.from, '--from');
       checkWritableDir(dirname(resolve(opts.out)), '--out');
-      writeFileAtomic(opts.out, JSON.stringify(record, null, 2) + '\n');
-      process.stdout.write(`${opts.out}: baseline is now ${record.id} (suite ${record.suite}, ${record.results.length} results)\n`);
+      // compare reads figures only: heat maps (tens of kB per detector) stay in the run record
+      const lean = { ...record, results: record.results.map(({ heatmaps: _, ...r }) => r) };
+      writeFileAtomic(opts.out, JSON.stringify(lean, null, 2) + '\n');
+      process.stdout.write(`${opts.out}: baseline is now ${record.id} (suite ${record.suite}, ${record.results.length} results, heat maps left out)\n`);
     });
 
   program

@@ -14,8 +14,10 @@ import { runRecordSchema, type ResultEntry } from '../src/results/schema.js';
 import { writeRecord } from '../src/results/store.js';
 import { getRunner } from '../src/runners/registry.js';
 import type { RunnerOutput } from '../src/runners/types.js';
-import { planRun } from '../src/suite/run.js';
-import { meteredTrain } from '../src/suite/run.js';
+import { meteredTrain, planRun } from '../src/suite/run.js';
+import { makeExternalRunner } from '../src/runners/external.js';
+import { findPython, peerSpecs } from '../src/runners/peers.js';
+import { UsageError } from '../src/errors.js';
 import { record } from './helpers/records.js';
 
 // 10 defect-free training images and 20 test images per texture: small enough for a test
@@ -124,7 +126,7 @@ describe('planning detection cells', () => {
     );
   });
 
-  it('puts defects in every suite at 50 good images per texture; --epochs leaves the detectors alone; externals skip them', () => {
+  it('puts defects in every suite at 50 good images per texture; --epochs leaves the detectors alone; externals run on datasets of their task', () => {
     for (const suite of ['quick', 'default', 'full']) {
       const cells = planRun({ suite, datasets: ['defects'], seed: 1, backend: 'auto', resultsDir: tmpdir(), repeats: 1, epochs: 2 });
       expect(cells.map((c) => c.runner).sort()).toEqual(['autoencoder', 'sparse-detector']);
@@ -132,5 +134,37 @@ describe('planning detection cells', () => {
     }
     const withPeer = planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: tmpdir(), externals: [{ name: 'peer', command: 'true', family: 'deep' }] });
     expect(withPeer.filter((c) => c.runner === 'peer').map((c) => c.dataset)).toEqual(['mnist']);
+    const withDetector = planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: tmpdir(), externals: [{ name: 'peer-ae', command: '{split}', family: 'deep', task: 'detection' }] });
+    expect(withDetector.filter((c) => c.runner === 'peer-ae').map((c) => `${c.dataset}/${c.trainSize}`)).toEqual(['defects/150']);
   });
+});
+
+describe('external detectors', () => {
+  const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), childUsage() {}, progress() {} });
+  // a stand-in detector: writes errors that are the test images themselves (dark defects score low)
+  const writer = (bytes: string) =>
+    `node -e "const fs=require('fs'),d=process.argv[1],m=JSON.parse(fs.readFileSync(d+'/meta.json'));` +
+    `const x=new Float64Array(fs.readFileSync(d+'/X_test.f64').buffer.slice(0));fs.writeFileSync(d+'/e.f32',Buffer.from(Float32Array.from(x).buffer).subarray(0,${bytes}));` +
+    `console.log(JSON.stringify({curve:[{seconds:1,step:1,errors:'e.f32'}],trainSeconds:1,framework:'stand-in'}))" {split}`;
+
+  it('scores the errors a command writes with our own scoring, and names a file of the wrong size', async () => {
+    const ok = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('x.length*4') });
+    const out = await ok.train(split, {}, hooks());
+    expect(out.metricName).toMatch(/image AUROC/);
+    expect(out.accuracy).toBeGreaterThanOrEqual(0);
+    expect(out.metrics.pixelAuroc).toBeGreaterThan(0);
+    expect(out.heatmaps?.items.length).toBe(5);
+    const short = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('100') });
+    await expect(short.train(split, {}, hooks())).rejects.toThrow(UsageError);
+    await expect(short.train(split, {}, hooks())).rejects.toThrow(/e\.f32 holds 100 bytes, not 60 x 4096 float32 errors/);
+  }, 60_000);
+
+  it('the PyTorch autoencoder peer (where python3-torch is installed) is scored like ours', async (ctx) => {
+    if (!findPython('torch')) ctx.skip();
+    const spec = peerSpecs('torch').find((s) => s.name === 'torch-autoencoder')!;
+    const out = await makeExternalRunner(spec).train(split, { epochs: 12 }, hooks());
+    expect(out.curve.map((p) => p.step)).toEqual([3, 6, 9, 12]);
+    expect(out.config.framework).toMatch(/^pytorch/);
+    expect(out.accuracy).toBeGreaterThan(0.5);
+  }, 120_000);
 });

@@ -1,11 +1,25 @@
 import type { Split } from '../datasets/types.js';
-import { auroc, gridOf, heatMap, quantile, type PatchGeometry } from './scoring.js';
+import { auroc, gridOf, heatMap, quantile, windowMeans, type PatchGeometry } from './scoring.js';
 
 /** How every detector is scored: 8x8 patches every 2 pixels, image score = their 99th percentile. */
 export const SCORING = { k: 8, stride: 2, quantile: 0.99 } as const;
 
-/** Patch scores of `n` images (n x rows x cols on the SCORING grid) from the model of `group`. */
-export type PatchScorer = (group: number, images: Float32Array, n: number) => Float64Array;
+/**
+ * Patch scores of `n` images (n x rows x cols on the SCORING grid) from the model of `group`;
+ * `members` are the images' indices in the test set.
+ */
+export type PatchScorer = (group: number, images: Float32Array, n: number, members: readonly number[]) => Float64Array;
+
+/** Patch scores from per-pixel squared errors (n images): each patch's mean error. */
+export function errorScores(errors: Float32Array, n: number, height: number, width: number): Float64Array {
+  const g: PatchGeometry = { height, width, k: SCORING.k, stride: SCORING.stride };
+  const { rows, cols } = gridOf(g);
+  const pixels = height * width;
+  const out = new Float64Array(n * rows * cols);
+  const sat = new Float64Array((height + 1) * (width + 1));
+  for (let i = 0; i < n; i++) windowMeans(errors.subarray(i * pixels, (i + 1) * pixels), g, out.subarray(i * rows * cols, (i + 1) * rows * cols), sat);
+  return out;
+}
 
 export interface HeatmapItem {
   readonly testIndex: number;
@@ -67,7 +81,7 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
     if (members.length === 0) return;
     const images = new Float32Array(members.length * pixels);
     members.forEach((src, r) => images.set(split.XTest.subarray(src * pixels, (src + 1) * pixels), r * pixels));
-    const scores = scorer(group, images, members.length);
+    const scores = scorer(group, images, members.length, members);
     const heat = new Float64Array(members.length * pixels);
     const imageScores = members.map((_, r) => {
       const own = scores.subarray(r * perImage, (r + 1) * perImage);

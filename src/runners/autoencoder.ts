@@ -3,8 +3,7 @@ import { adam } from '../deep/adam.js';
 import { autoencoderFlopsPerSample, autoencoderStep, buildAutoencoder, DEFAULT_AUTOENCODER, reconstructionErrors, type AutoencoderConfig } from '../deep/autoencoder.js';
 import { selectBackend } from '../deep/backend.js';
 import { trainableVariables } from '../deep/cnn.js';
-import { SCORING } from '../detect/evaluate.js';
-import { gridOf, windowMeans } from '../detect/scoring.js';
+import { errorScores } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
@@ -19,8 +18,6 @@ function autoencoderModel(images: Float32Array, n: number, side: number, cfg: Au
   const c = cfg.crop;
   const batch = new Float32Array(cfg.batchSize * c * c);
   const noisy = new Float32Array(cfg.batchSize * c * c);
-  const geometry = { height: side, width: side, k: SCORING.k, stride: SCORING.stride };
-  const perImage = gridOf(geometry).rows * gridOf(geometry).cols;
   return {
     train(units) {
       for (let epoch = 0; epoch < units; epoch++) {
@@ -43,13 +40,7 @@ function autoencoderModel(images: Float32Array, n: number, side: number, cfg: Au
         }
       }
     },
-    scores(X, m) {
-      const err = reconstructionErrors(model, X, m, side);
-      const out = new Float64Array(m * perImage);
-      const sat = new Float64Array((side + 1) * (side + 1));
-      for (let i = 0; i < m; i++) windowMeans(err.subarray(i * side * side, (i + 1) * side * side), geometry, out.subarray(i * perImage, (i + 1) * perImage), sat);
-      return out;
-    },
+    scores: (X, m) => errorScores(reconstructionErrors(model, X, m, side), m, side, side),
     dispose() {
       optimizer.dispose();
       model.dispose();

@@ -1,17 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { exportSplit } from '../datasets/export.js';
 import { UsageError } from '../errors.js';
-import { runMetered } from '../meter/child.js';
-import type { CurvePoint, Family, Runner, Scalar } from './types.js';
+import { runMetered, type ChildUsage } from '../meter/child.js';
+import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
+import type { Split } from '../datasets/types.js';
+import { detectionOutput } from './detection.js';
+import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
 
 /** A training command run as a runner: `{split}`, `{epochs}` and `{seed}` are filled in. */
 export interface ExternalSpec {
   readonly name: string;
   readonly command: string;
   readonly family: Family;
+  /** classification (default): the command reports its accuracy; detection: it writes per-pixel errors that we score. */
+  readonly task?: Task;
+  /** `{epochs}` when the suite cell sets none (detection cells: the detector's own epoch count). */
+  readonly defaultEpochs?: number;
 }
 
 /** The one JSON line an external trainer prints last on stdout. */
@@ -24,6 +31,15 @@ const reportSchema = z.object({
   threads: z.number().optional(),
   msPerStep: z.number().optional(),
   config: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * A detector's JSON line: at each checkpoint, the file (in the split directory) holding the
+ * per-pixel squared reconstruction errors of the test images, float32 little-endian in test
+ * order; sparsebench scores them exactly as it scores its own detectors.
+ */
+const detectionReportSchema = reportSchema.omit({ accuracy: true, curve: true }).extend({
+  curve: z.array(z.object({ seconds: z.number().nonnegative(), step: z.number(), errors: z.string().regex(/^[\w.-]+$/, 'a file name in the split directory') })).min(1),
 });
 
 export const EXTERNAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -59,10 +75,11 @@ function lastJsonLine(stdout: string): unknown {
  */
 export function makeExternalRunner(spec: ExternalSpec): Runner {
   validateExternal(spec);
+  const task = spec.task ?? 'classification';
   return {
     name: spec.name,
     family: spec.family,
-    task: 'classification',
+    task,
     description: `external command: ${spec.command}`,
     async train(split, options, hooks) {
       const dir = hooks.untimed(() => {
@@ -73,20 +90,17 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
       try {
         const command = spec.command
           .replaceAll('{split}', dir)
-          .replaceAll('{epochs}', String(options.epochs ?? 3))
+          .replaceAll('{epochs}', String(options.epochs ?? spec.defaultEpochs ?? 3))
           .replaceAll('{seed}', String(hooks.seed));
         let lines = 0;
         const run = await runMetered(command, { onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
         if (run.exitCode !== 0) {
           throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${run.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
         }
-        const parsed = reportSchema.safeParse(lastJsonLine(run.stdout));
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw new UsageError(
-            `--cmd (${spec.name}): the last JSON line on stdout must be {"accuracy": 0..1, ...}; ${issue ? `field ${issue.path.join('.') || '(root)'}: ${issue.message}` : 'none found'}`,
-          );
-        }
+        const json = lastJsonLine(run.stdout);
+        if (task === 'detection') return scoreDetector(spec, split, dir, json, run, hooks);
+        const parsed = reportSchema.safeParse(json);
+        if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"accuracy": 0..1, ...}');
         const report = parsed.data;
         const trainSeconds = report.trainSeconds ?? report.curve?.[report.curve.length - 1]?.seconds;
         hooks.childUsage(run, trainSeconds);
@@ -98,28 +112,86 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
           step: p.step ?? i,
         }));
         if (curve.length === 0) curve.push({ seconds: trainSeconds ?? run.wallSeconds, cpuSeconds: run.cpuSeconds, metric: report.accuracy, step: 1 });
-        const config: Record<string, Scalar | readonly Scalar[]> = {
-          command: spec.command,
-          framework: report.framework ?? 'unknown',
-          curveCpuSeconds: 'pro-rated from the process CPU/wall ratio',
-          seed: hooks.seed,
-        };
-        for (const [k, v] of Object.entries(report.config ?? {})) {
-          if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v as Scalar;
-          else if (Array.isArray(v) && v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) config[k] = v as Scalar[];
-        }
-        const metrics: Record<string, number> = {
-          processWallSeconds: run.wallSeconds,
-          processCpuSeconds: run.cpuSeconds,
-          trainSamples: split.yTrain.length,
-        };
-        if (trainSeconds !== undefined) metrics.reportedTrainSeconds = trainSeconds;
-        if (report.msPerStep !== undefined) metrics.msPerStep = report.msPerStep;
-        if (report.threads !== undefined) metrics.threads = report.threads;
-        return { accuracy: report.accuracy, curve, metrics, config };
+        return { accuracy: report.accuracy, curve, metrics: childMetrics(report, run, split, trainSeconds), config: configOf(spec, report, hooks.seed) };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
+}
+
+function badReport(spec: ExternalSpec, issue: z.ZodIssue | undefined, shape: string): UsageError {
+  return new UsageError(`--cmd (${spec.name}): the last JSON line on stdout must be ${shape}; ${issue ? `field ${issue.path.join('.') || '(root)'}: ${issue.message}` : 'none found'}`);
+}
+
+/** Reads the errors a detection command wrote at each checkpoint and scores them (outside the window). */
+function scoreDetector(
+  spec: ExternalSpec,
+  split: Split,
+  dir: string,
+  json: unknown,
+  run: ChildUsage,
+  hooks: RunnerHooks,
+): RunnerOutput {
+  const parsed = detectionReportSchema.safeParse(json);
+  if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"curve": [{"seconds", "step", "errors": FILE}], ...}');
+  const report = parsed.data;
+  const trainSeconds = report.trainSeconds ?? report.curve[report.curve.length - 1].seconds;
+  hooks.childUsage(run, trainSeconds);
+  const cpuPerSecond = run.wallSeconds > 0 ? run.cpuSeconds / run.wallSeconds : 1;
+  const pixels = split.height * split.width;
+  const n = split.yTest.length;
+  let evaluation: DetectionEvaluation | undefined;
+  const curve: CurvePoint[] = report.curve.map((p) => {
+    evaluation = hooks.untimed(() => {
+      const file = join(dir, p.errors);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new UsageError(`--cmd (${spec.name}): ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      }
+      if (bytes.length !== n * pixels * 4) throw new UsageError(`--cmd (${spec.name}): ${p.errors} holds ${bytes.length} bytes, not ${n} x ${pixels} float32 errors`);
+      const errors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      const scores = errorScores(errors, n, split.height, split.width);
+      const perImage = scores.length / n;
+      return evaluateDetection(split, (_group, _images, m, members) => {
+        const out = new Float64Array(m * perImage);
+        members.forEach((t, r) => out.set(scores.subarray(t * perImage, (t + 1) * perImage), r * perImage));
+        return out;
+      });
+    });
+    return { seconds: p.seconds, cpuSeconds: p.seconds * cpuPerSecond, metric: evaluation.imageAuroc, step: p.step };
+  });
+  const out = detectionOutput(curve, evaluation!);
+  return {
+    ...out,
+    curve,
+    metrics: { ...out.metrics, ...childMetrics(report, run, split, trainSeconds) },
+    config: configOf(spec, report, hooks.seed),
+  };
+}
+
+type CommonReport = Pick<z.infer<typeof reportSchema>, 'framework' | 'config' | 'msPerStep' | 'threads'>;
+
+function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Record<string, Scalar | readonly Scalar[]> {
+  const config: Record<string, Scalar | readonly Scalar[]> = {
+    command: spec.command,
+    framework: report.framework ?? 'unknown',
+    curveCpuSeconds: 'pro-rated from the process CPU/wall ratio',
+    seed,
+  };
+  for (const [k, v] of Object.entries(report.config ?? {})) {
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v as Scalar;
+    else if (Array.isArray(v) && v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) config[k] = v as Scalar[];
+  }
+  return config;
+}
+
+function childMetrics(report: CommonReport, run: { wallSeconds: number; cpuSeconds: number }, split: Split, trainSeconds: number | undefined): Record<string, number> {
+  const metrics: Record<string, number> = { processWallSeconds: run.wallSeconds, processCpuSeconds: run.cpuSeconds, trainSamples: split.yTrain.length };
+  if (trainSeconds !== undefined) metrics.reportedTrainSeconds = trainSeconds;
+  if (report.msPerStep !== undefined) metrics.msPerStep = report.msPerStep;
+  if (report.threads !== undefined) metrics.threads = report.threads;
+  return metrics;
 }

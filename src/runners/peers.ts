@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_AUTOENCODER } from '../deep/autoencoder.js';
 import type { ExternalSpec } from './external.js';
 
 /** A script in the package's bench/peers/. */
@@ -19,16 +20,24 @@ export function findPython(module: string): string | undefined {
 export const PEERS = ['torch'] as const;
 export type PeerName = (typeof PEERS)[number];
 
-/** Built-in peers: the default CNN in PyTorch, as an external runner. */
-export function peerSpec(name: string, cnnArgs = ''): ExternalSpec {
+/**
+ * Built-in peers, as external runners: the default CNN in PyTorch for classification, and
+ * the detectors' autoencoder in PyTorch (`torch-autoencoder`) for detection.
+ */
+export function peerSpecs(name: string, cnnArgs = ''): ExternalSpec[] {
   if (name !== 'torch') throw new UsageError(`--peer: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
   const script = peerScript('torch_cnn.py');
   if (!existsSync(script)) throw new UsageError(`--peer torch: ${script} is missing`);
   const python = findPython('torch');
   if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
-  return {
-    name: 'torch',
-    family: 'deep',
-    command: `${python} ${script} {split} --epochs {epochs} --seed {seed}${cnnArgs ? ` ${cnnArgs}` : ''}`,
-  };
+  return [
+    { name: 'torch', family: 'deep', command: `${python} ${script} {split} --epochs {epochs} --seed {seed}${cnnArgs ? ` ${cnnArgs}` : ''}` },
+    {
+      name: 'torch-autoencoder',
+      family: 'deep',
+      task: 'detection',
+      defaultEpochs: DEFAULT_AUTOENCODER.epochs,
+      command: `${python} ${peerScript('torch_autoencoder.py')} {split} --epochs {epochs} --seed {seed}`,
+    },
+  ];
 }

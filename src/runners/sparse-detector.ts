@@ -1,6 +1,8 @@
 import { SCORING } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
-import { atomGram, lassoCodes } from '../sparse/coding.js';
+import { gridOf } from '../detect/scoring.js';
+import { atomGram, DEFAULT_CODE, lassoCodes } from '../sparse/coding.js';
+import { axpy, dot } from '../sparse/vec.js';
 import { OnlineDictionaryLearner } from '../sparse/dictionary.js';
 import { flops } from '../sparse/flops.js';
 import { extractPatches } from '../sparse/patches.js';
@@ -37,21 +39,22 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
       const D = learner.D;
       const K = s.atoms;
       const G = atomGram(D, K, P);
-      const perImage = (Math.floor((side - k) / SCORING.stride) + 1) ** 2;
+      const { rows, cols } = gridOf({ height: side, width: side, k, stride: SCORING.stride });
+      const perImage = rows * cols;
       const out = new Float64Array(m * perImage);
       const codes = new Float64Array(perImage * K);
+      const residual = new Float64Array(P);
       for (let img = 0; img < m; img++) {
         const xs = extractPatches(X.subarray(img * side * side, (img + 1) * side * side), side, side, k, { stride: SCORING.stride, center: false });
         codes.fill(0);
-        lassoCodes(D, K, P, xs, perImage, { alpha: s.alpha, tol: s.codeTol, maxIter: 200 }, codes, G);
+        lassoCodes(D, K, P, xs, perImage, { alpha: s.alpha, tol: s.codeTol, maxIter: DEFAULT_CODE.maxIter }, codes, G);
         for (let p = 0; p < perImage; p++) {
-          let e = 0;
-          for (let t = 0; t < P; t++) {
-            let r = xs[p * P + t];
-            for (let a = 0; a < K; a++) r -= codes[p * K + a] * D[a * P + t];
-            e += r * r;
+          residual.set(xs.subarray(p * P, (p + 1) * P));
+          for (let a = 0; a < K; a++) {
+            const c = codes[p * K + a];
+            if (c !== 0) axpy(residual, -c, D, a * P, P);
           }
-          out[img * perImage + p] = e / P;
+          out[img * perImage + p] = dot(residual, 0, residual, P) / P;
         }
       }
       return out;

@@ -75,13 +75,15 @@ export function planRun(o: RunOptions): PlannedCell[] {
   if (new Set(externalNames).size !== externalNames.length) throw new UsageError('--external-name: two external runners share a name');
   o.runners?.forEach((r) => resolveRunner(r, externals));
   checkWritableDir(o.resultsDir);
-  // every external runs on each dataset of the suite, with its CNN's epochs
+  // every external runs on each dataset of its task in the suite, with the CNN's epochs (detectors: their own)
   const withExternals = [...suite.entries];
   for (const dataset of new Set(suite.entries.map((e) => e.dataset))) {
-    if (datasetEntry(dataset).task !== 'classification') continue; // external runners are classifiers
     const like = suite.entries.find((e) => e.dataset === dataset && e.epochs !== undefined) ?? suite.entries.find((e) => e.dataset === dataset);
     if (!like) continue;
-    for (const x of externals) withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, testSize: like.testSize, epochs: like.epochs });
+    const task = datasetEntry(dataset).task;
+    for (const x of externals.filter((e) => (e.task ?? 'classification') === task)) {
+      withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, testSize: like.testSize, epochs: like.epochs });
+    }
   }
   const entries = withExternals.filter(
     (e) => (!o.datasets || o.datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)),
@@ -233,7 +235,8 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
       split: { train: split.yTrain.length, test: split.yTest.length, seed: split.seed },
       accuracy: out.accuracy,
       ...(out.metricName ? { metricName: out.metricName } : {}),
-      ...(out.heatmaps ? { heatmaps: { ...out.heatmaps, items: [...out.heatmaps.items] } } : {}),
+      // the report draws the first repeat's heat maps; the others would only swell the record
+      ...(out.heatmaps && cell.repeat === 0 ? { heatmaps: { ...out.heatmaps, items: [...out.heatmaps.items] } } : {}),
       curve: [...out.curve],
       metrics: { ...out.metrics },
       config: { ...out.config } as ResultEntry['config'],

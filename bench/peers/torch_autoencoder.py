@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""The sparsebench defect detector's autoencoder in PyTorch, on a split exported by
+`sparsebench datasets export --dataset defects`.
+
+Per texture (group), a denoising convolutional autoencoder: conv(32, 3x3, stride 2, relu),
+conv(16, 3x3, stride 2) as a linear bottleneck, mirrored by transposed convolutions
+(32, relu; then 1, linear); trained on random 32x32 crops of that texture's defect-free
+images with Gaussian input noise 0.1 against the clean crop, MSE, Adam 3e-3, batch 10. The
+texture models advance one epoch each in turn, as in sparsebench's runner.
+
+It does not score anything itself: at each of 4 evenly spaced checkpoints it writes the
+per-pixel squared reconstruction errors of the test images (float32, little-endian, test
+order) to DIR/errors_<epoch>.f32, and sparsebench scores them with the same code as its own
+detectors. The last line on stdout is one JSON object with the checkpoints (training
+seconds, evaluation excluded) and the settings. Peer benchmark only: the harness never
+needs Python.
+
+usage: torch_autoencoder.py DIR [--epochs 120] [--seed 42] [--threads N]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def load(d):
+    meta = json.load(open(os.path.join(d, "meta.json")))
+    shapes = {f["file"]: f["shape"] for f in meta["files"]}
+    side = meta["image"]["height"]
+    if meta["image"]["width"] != side or meta["image"]["channels"] != 1:
+        raise SystemExit(f"{d}/meta.json: expected square single-channel images")
+    if "detection" not in meta:
+        raise SystemExit(f"{d}/meta.json: not a detection split (no group files)")
+
+    def images(name):
+        x = np.fromfile(os.path.join(d, name), "<f8").reshape(shapes[name])
+        return torch.from_numpy(x.astype(np.float32)).reshape(-1, 1, side, side)
+
+    def groups(name):
+        return np.fromfile(os.path.join(d, name), np.uint8)
+
+    return images("X_train.f64"), groups("group_train.u8"), images("X_test.f64"), groups("group_test.u8"), meta
+
+
+def autoencoder(filters=32, code=16):
+    return nn.Sequential(
+        nn.Conv2d(1, filters, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(filters, code, 3, stride=2, padding=1),
+        nn.ConvTranspose2d(code, filters, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(filters, 1, 3, stride=2, padding=1, output_padding=1),
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--epochs", type=int, default=120)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--crop", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--noise", type=float, default=0.1)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--evaluations", type=int, default=4)
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    g = torch.Generator().manual_seed(a.seed)
+    Xtr, gtr, Xte, gte, meta = load(a.dir)
+    side = Xtr.shape[-1]
+    names = meta["detection"]["groupNames"]
+    models = []
+    for k in range(len(names)):
+        net = autoencoder()
+        models.append((net, torch.optim.Adam(net.parameters(), lr=a.lr), Xtr[torch.from_numpy(gtr == k)]))
+    loss_fn = nn.MSELoss()
+    trained = 0.0
+    steps = 0
+    curve = []
+    done = 0
+    for e in range(1, a.evaluations + 1):
+        until = round(a.epochs * e / a.evaluations)
+        t0 = time.perf_counter()
+        for _ in range(done, until):
+            for net, opt, X in models:
+                order = torch.randperm(len(X), generator=g)
+                for i in range(0, len(X), a.batch):
+                    idx = order[i:i + a.batch]
+                    oy = torch.randint(0, side - a.crop + 1, (len(idx),), generator=g)
+                    ox = torch.randint(0, side - a.crop + 1, (len(idx),), generator=g)
+                    clean = torch.stack([X[j, :, y:y + a.crop, x:x + a.crop] for j, y, x in zip(idx.tolist(), oy.tolist(), ox.tolist())])
+                    noisy = clean + a.noise * torch.randn(clean.shape, generator=g)
+                    opt.zero_grad(set_to_none=True)
+                    loss_fn(net(noisy), clean).backward()
+                    opt.step()
+                    steps += 1
+        trained += time.perf_counter() - t0
+        done = until
+        errors = torch.empty_like(Xte)
+        with torch.no_grad():
+            for k, (net, _, _) in enumerate(models):
+                sel = torch.from_numpy(gte == k)
+                errors[sel] = (net(Xte[sel]) - Xte[sel]) ** 2
+        name = f"errors_{done}.f32"
+        errors.numpy().astype("<f4").tofile(os.path.join(a.dir, name))
+        curve.append({"seconds": trained, "step": done, "errors": name})
+        print(f"epoch {done}/{a.epochs}: {trained:.2f} s", file=sys.stderr)
+    print(json.dumps({
+        "curve": curve,
+        "framework": f"pytorch {torch.__version__}",
+        "threads": torch.get_num_threads(),
+        "steps": steps,
+        "msPerStep": 1000 * trained / steps,
+        "trainSeconds": trained,
+        "config": {"epochs": a.epochs, "batchSize": a.batch, "crop": a.crop, "noise": a.noise, "learningRate": a.lr, "filters": [32], "code": 16, "seed": a.seed},
+    }))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
