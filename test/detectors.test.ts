@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDefects } from '../src/datasets/defects.js';
@@ -81,8 +82,8 @@ describe('detectors', () => {
     expect(a.items.map((x) => x.testIndex)).toEqual(s.items.map((x) => x.testIndex));
     expect(new Set(s.items.map((x) => x.kind))).toEqual(new Set(['none', 'scratch', 'spot', 'hole', 'stain']));
     for (const item of s.items) {
-      const heat = Buffer.from(item.heat, 'base64');
-      const mask = Buffer.from(item.mask, 'base64');
+      const heat = inflateSync(Buffer.from(item.heat, 'base64'));
+      const mask = inflateSync(Buffer.from(item.mask, 'base64'));
       expect(heat.length).toBe(64 * 64);
       if (item.kind === 'hole') {
         // the hole is the hottest place of its image

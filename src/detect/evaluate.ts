@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import type { Split } from '../datasets/types.js';
 import { auroc, gridOf, heatMap, quantile, windowMeans, type PatchGeometry } from './scoring.js';
 
@@ -25,7 +26,7 @@ export interface HeatmapItem {
   readonly testIndex: number;
   readonly group: string;
   readonly kind: string;
-  /** base64 of height x width bytes: the image, the true mask (0/255) and the heat map. */
+  /** height x width bytes each (the image, the true mask as 0/255, the heat map), deflated, in base64. */
   readonly image: string;
   readonly mask: string;
   readonly heat: string;
@@ -36,6 +37,8 @@ export interface Heatmaps {
   readonly width: number;
   /** How heat bytes map to scores. */
   readonly scale: string;
+  /** How the byte planes are stored: deflate then base64 (records of the first day held plain base64). */
+  readonly encoding: 'deflate';
   readonly items: readonly HeatmapItem[];
 }
 
@@ -54,7 +57,7 @@ const mean = (xs: readonly number[]): number => {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
 };
 
-const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const b64 = (bytes: Uint8Array): string => deflateSync(bytes, { level: 9 }).toString('base64');
 
 /**
  * Scores every test image with its group's model and measures image- and pixel-level
@@ -118,6 +121,7 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
       height: split.height,
       width: split.width,
       scale: "128 = the 99th percentile of the group's defect-free test pixels, 255 = twice it or more",
+      encoding: 'deflate',
       items,
     },
   };

@@ -1,4 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
+import { inflateSync } from 'node:zlib';
 import type { ResultEntry } from '../results/schema.js';
 import { encodePng } from './png.js';
 
@@ -30,7 +31,7 @@ export function heatmapFigure(dataset: string, detectors: readonly { runner: str
   const scale = 2;
   const [cw, ch, gap, left, top] = [width * scale, height * scale, 8, 150, 40];
   const columns = ['image', 'true defect mask', ...detectors.map((d) => `${d.runner} heat`)];
-  const W = left + columns.length * (cw + gap);
+  const W = left + columns.length * (cw + gap) + 60; // room for the last column's title
   const H = top + first.items.length * (ch + gap) + 40;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans" font-size="12">`,
@@ -38,7 +39,10 @@ export function heatmapFigure(dataset: string, detectors: readonly { runner: str
     `<text x="${left}" y="16" font-size="14">${escapeXml(`${dataset}: test images and each detector's anomaly heat map`)}</text>`,
     ...columns.map((c, i) => `<text x="${left + i * (cw + gap)}" y="${top - 6}">${escapeXml(c)}</text>`),
   ];
-  const decode = (b64: string): Uint8Array => new Uint8Array(Buffer.from(b64, 'base64'));
+  const decode = (b64: string, encoding = first.encoding): Uint8Array => {
+    const raw = Buffer.from(b64, 'base64');
+    return new Uint8Array(encoding === 'deflate' ? inflateSync(raw) : raw);
+  };
   first.items.forEach((item, row) => {
     const y = top + row * (ch + gap);
     parts.push(`<text x="8" y="${y + ch / 2}">${escapeXml(`${item.group}, ${item.kind === 'none' ? 'defect-free' : item.kind}`)}</text>`);
@@ -47,7 +51,7 @@ export function heatmapFigure(dataset: string, detectors: readonly { runner: str
       cellPng(decode(item.mask), width, height, (v) => [v, v, v]),
       ...detectors.map((d) => {
         const same = d.heatmaps.items.find((x) => x.testIndex === item.testIndex);
-        return same ? cellPng(decode(same.heat), width, height, hot) : undefined;
+        return same ? cellPng(decode(same.heat, d.heatmaps.encoding), width, height, hot) : undefined;
       }),
     ];
     cells.forEach((png, i) => {

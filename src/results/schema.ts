@@ -48,6 +48,8 @@ const heatmapsSchema = z.object({
   height: z.number().int().positive(),
   width: z.number().int().positive(),
   scale: z.string(),
+  /** absent: plain base64 bytes; deflate: deflated, then base64. */
+  encoding: z.literal('deflate').optional(),
   items: z.array(z.object({ testIndex: z.number().int(), group: z.string(), kind: z.string(), image: z.string(), mask: z.string(), heat: z.string() })),
 });
 
