@@ -50,3 +50,10 @@ export { compareRecords, DEFAULT_GATES, type Gates, type Comparison } from './re
 export { claims, CLAIM, type Claim } from './report/claims.js';
 export { mergeShards } from './results/merge.js';
 export { makeExternalRunner, type ExternalSpec } from './runners/external.js';
+export { generateDefects, DEFECTS_DATASET, DEFECT_KINDS, TEXTURE_FAMILIES } from './datasets/defects.js';
+export type { DetectionDataset, DetectionInfo, DetectionSplitInfo } from './datasets/types.js';
+export { auroc, heatMap, windowMeans, quantile } from './detect/scoring.js';
+export { evaluateDetection, errorScores, SCORING, type DetectionEvaluation, type Heatmaps } from './detect/evaluate.js';
+export { buildAutoencoder, DEFAULT_AUTOENCODER, type AutoencoderConfig } from './deep/autoencoder.js';
+export { OnlineDictionaryLearner } from './sparse/dictionary.js';
+export { encodePng } from './report/png.js';

@@ -53,5 +53,5 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
     expect(lasso.metrics.flops).toBeGreaterThan(8000 * 100 * 100);
     expect(lasso.metrics.pfsDays).toBeCloseTo(lasso.metrics.flops / 8.64e19, 25);
     expect(lasso.metrics.nonzeros).toBeLessThan(lasso.metrics.coefficients);
-  });
+  }, 240_000); // ~40 s alone; test files share the 2 cores, so allow for contention
 });
