@@ -106,7 +106,11 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
         'Brackets hold bootstrap 95% intervals of the median over the repeats.',
       '',
     );
-    if (plots.length) lines.push('## Plots', '', ...plots.map((p) => `- ${p.title}: [SVG](plots/${p.svg}), [PNG](plots/${p.png})`), '', `![${plots[0].title}](plots/${plots[0].png})`, '');
+    if (plots.length) {
+      // the first plot, and every detection heat-map figure, shown inline
+      const shown = [plots[0], ...plots.filter((p) => p.name.endsWith('-heatmaps'))];
+      lines.push('## Plots', '', ...plots.map((p) => `- ${p.title}: [SVG](plots/${p.svg}), [PNG](plots/${p.png})`), '', ...shown.flatMap((p) => [`![${p.title}](plots/${p.png})`, '']));
+    }
     lines.push(...contextSection(latest));
   }
   if (records.length > 0) {
