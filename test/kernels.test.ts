@@ -15,6 +15,19 @@ function random(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
 }
 
+/** A random convolution: batch, sides in [minSide, minSide + sides), 1-5 in and 1-6 out channels, a 1-4 x 1-4 filter (drawn in this order, so seeds give the same cases). */
+function convShape(rng: Rng, batches: number, minSide: number, sides: number) {
+  return {
+    b: 1 + rng.nextInt(batches),
+    h: minSide + rng.nextInt(sides),
+    w: minSide + rng.nextInt(sides),
+    ci: 1 + rng.nextInt(5),
+    co: 1 + rng.nextInt(6),
+    kh: 1 + rng.nextInt(4),
+    kw: 1 + rng.nextInt(4),
+  };
+}
+
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -38,13 +51,7 @@ describe('Conv2DBackpropFilter registered for wasm', () => {
   ];
   for (const { pad, stride } of cases) {
     for (let trial = 0; trial < 4; trial++) {
-      const b = 1 + rng.nextInt(4);
-      const h = 5 + rng.nextInt(10);
-      const w = 5 + rng.nextInt(10);
-      const ci = 1 + rng.nextInt(5);
-      const co = 1 + rng.nextInt(6);
-      const kh = 1 + rng.nextInt(4);
-      const kw = 1 + rng.nextInt(4);
+      const { b, h, w, ci, co, kh, kw } = convShape(rng, 4, 5, 10);
       it(`matches cpu: pad ${pad}, stride ${stride}, x [${b},${h},${w},${ci}], filter [${kh},${kw},${ci},${co}]`, async () => {
         const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [kh, kw, ci, co], stride, 1, pad);
         const x = random(rng, b * h * w * ci);
@@ -92,13 +99,7 @@ describe('Conv2DBackpropInput replaced on wasm (forward conv with the flipped fi
   for (const pad of ['valid', 'same'] as const) {
     for (const stride of [1, 2]) {
       for (let trial = 0; trial < 3; trial++) {
-        const b = 1 + rng.nextInt(3);
-        const h = 6 + rng.nextInt(8);
-        const w = 6 + rng.nextInt(8);
-        const ci = 1 + rng.nextInt(5);
-        const co = 1 + rng.nextInt(6);
-        const kh = 1 + rng.nextInt(4);
-        const kw = 1 + rng.nextInt(4);
+        const { b, h, w, ci, co, kh, kw } = convShape(rng, 3, 6, 8);
         it(`matches cpu: pad ${pad}, stride ${stride}${stride > 1 ? ' (built-in fallback)' : ''}, x [${b},${h},${w},${ci}], filter [${kh},${kw},${ci},${co}]`, async () => {
           const info = tf.backend_util.computeConv2DInfo([b, h, w, ci], [kh, kw, ci, co], stride, 1, pad);
           const dy = random(rng, b * info.outHeight * info.outWidth * co);

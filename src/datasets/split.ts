@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
+import { gatherRows } from '../util/rows.js';
 import { featureCount, isDetection, type Dataset, type DetectionDataset, type Split } from './types.js';
 
 export interface SplitOptions {
@@ -79,14 +80,11 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     test.push(...good.slice(nTrain, nTrain + nTest - nBad), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
   }
   const split = assemble(data, rng.shuffle(Uint32Array.from(train)), rng.shuffle(Uint32Array.from(test)), seed);
-  const pixels = data.height * data.width;
-  const maskTest = new Uint8Array(split.testIndex.length * pixels);
-  split.testIndex.forEach((src, r) => maskTest.set(data.detection.masks.subarray(src * pixels, (src + 1) * pixels), r * pixels));
   const d = data.detection;
   return {
     ...split,
     detection: {
-      maskTest,
+      maskTest: gatherRows(d.masks, split.testIndex, data.height * data.width),
       groupTrain: Uint8Array.from(split.trainIndex, (i) => d.groups[i]),
       groupTest: Uint8Array.from(split.testIndex, (i) => d.groups[i]),
       groupNames: d.groupNames,
@@ -146,13 +144,5 @@ function allocate(available: number[], total: number, weights: number[] = availa
 }
 
 function gather(data: Dataset, index: Uint32Array): [Float32Array, Uint8Array] {
-  const f = featureCount(data);
-  const X = new Float32Array(index.length * f);
-  const y = new Uint8Array(index.length);
-  for (let r = 0; r < index.length; r++) {
-    const src = index[r];
-    X.set(data.X.subarray(src * f, (src + 1) * f), r * f);
-    y[r] = data.y[src];
-  }
-  return [X, y];
+  return [gatherRows(data.X, index, featureCount(data)), Uint8Array.from(index, (i) => data.y[i])];
 }

@@ -1,5 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import type { Split } from '../datasets/types.js';
+import { gatherRows } from '../util/rows.js';
 import { auroc, gridOf, heatMap, quantile, windowMeans, type PatchGeometry } from './scoring.js';
 
 /** How every detector is scored: 8x8 patches every 2 pixels, image score = their 99th percentile. */
@@ -11,9 +12,14 @@ export const SCORING = { k: 8, stride: 2, quantile: 0.99 } as const;
  */
 export type PatchScorer = (group: number, images: Float32Array, n: number, members: readonly number[]) => Float64Array;
 
+/** The SCORING patch grid on images of this size. */
+export function scoringGeometry(height: number, width: number): PatchGeometry {
+  return { height, width, k: SCORING.k, stride: SCORING.stride };
+}
+
 /** Patch scores from per-pixel squared errors (n images): each patch's mean error. */
 export function errorScores(errors: Float32Array, n: number, height: number, width: number): Float64Array {
-  const g: PatchGeometry = { height, width, k: SCORING.k, stride: SCORING.stride };
+  const g = scoringGeometry(height, width);
   const { rows, cols } = gridOf(g);
   const pixels = height * width;
   const out = new Float64Array(n * rows * cols);
@@ -68,7 +74,7 @@ const b64 = (bytes: Uint8Array): string => deflateSync(bytes, { level: 9 }).toSt
 export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionEvaluation {
   const det = split.detection;
   if (!det) throw new Error(`evaluateDetection: ${split.dataset} is not a detection split`);
-  const g: PatchGeometry = { height: split.height, width: split.width, k: SCORING.k, stride: SCORING.stride };
+  const g = scoringGeometry(split.height, split.width);
   const { rows, cols } = gridOf(g);
   const pixels = split.height * split.width;
   const perImage = rows * cols;
@@ -82,9 +88,7 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
   det.groupNames.forEach((name, group) => {
     const members = [...split.yTest.keys()].filter((i) => det.groupTest[i] === group);
     if (members.length === 0) return;
-    const images = new Float32Array(members.length * pixels);
-    members.forEach((src, r) => images.set(split.XTest.subarray(src * pixels, (src + 1) * pixels), r * pixels));
-    const scores = scorer(group, images, members.length, members);
+    const scores = scorer(group, gatherRows(split.XTest, members, pixels), members.length, members);
     const heat = new Float64Array(members.length * pixels);
     const imageScores = members.map((_, r) => {
       const own = scores.subarray(r * perImage, (r + 1) * perImage);
@@ -92,9 +96,7 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
       return quantile(own, SCORING.quantile);
     });
     const defective = members.map((i) => (split.yTest[i] > 0 ? 1 : 0));
-    const masks = new Uint8Array(members.length * pixels);
-    members.forEach((src, r) => masks.set(det.maskTest.subarray(src * pixels, (src + 1) * pixels), r * pixels));
-    byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: auroc(heat, masks) };
+    byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: auroc(heat, gatherRows(det.maskTest, members, pixels)) };
     det.kindNames.forEach((_, k) => {
       const sel = members.map((_, r) => r).filter((r) => split.yTest[members[r]] === 0 || split.yTest[members[r]] === k + 1);
       kindAurocs[k].push(auroc(sel.map((r) => imageScores[r]), sel.map((r) => defective[r])));

@@ -2,6 +2,7 @@ import type { Split } from '../datasets/types.js';
 import { evaluateDetection, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
 import { flops } from '../sparse/flops.js';
 import { Rng } from '../util/rng.js';
+import { gatherRows } from '../util/rows.js';
 import type { CurvePoint, RunnerHooks, RunnerOutput } from './types.js';
 
 /** One texture's model inside a detector. */
@@ -37,9 +38,7 @@ export function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHoo
   const pixels = split.height * split.width;
   const models = det.groupNames.map((_, group) => {
     const members = [...det.groupTrain.keys()].filter((i) => det.groupTrain[i] === group);
-    const images = new Float32Array(members.length * pixels);
-    members.forEach((src, r) => images.set(split.XTrain.subarray(src * pixels, (src + 1) * pixels), r * pixels));
-    return plan.make(group, images, members.length, rng.fork());
+    return plan.make(group, gatherRows(split.XTrain, members, pixels), members.length, rng.fork());
   });
   try {
     const curve: CurvePoint[] = [];

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { runMetered, type ChildUsage } from '../meter/child.js';
 import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
 import type { Split } from '../datasets/types.js';
+import { gatherRows } from '../util/rows.js';
 import { detectionOutput } from './detection.js';
 import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
 
@@ -155,11 +156,7 @@ function scoreDetector(
       const errors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const scores = errorScores(errors, n, split.height, split.width);
       const perImage = scores.length / n;
-      return evaluateDetection(split, (_group, _images, m, members) => {
-        const out = new Float64Array(m * perImage);
-        members.forEach((t, r) => out.set(scores.subarray(t * perImage, (t + 1) * perImage), r * perImage));
-        return out;
-      });
+      return evaluateDetection(split, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
     });
     return { seconds: p.seconds, cpuSeconds: p.seconds * cpuPerSecond, metric: evaluation.imageAuroc, step: p.step };
   });

@@ -1,4 +1,4 @@
-import { SCORING } from '../detect/evaluate.js';
+import { SCORING, scoringGeometry } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
 import { gridOf } from '../detect/scoring.js';
 import { atomGram, DEFAULT_CODE, lassoCodes } from '../sparse/coding.js';
@@ -39,7 +39,7 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
       const D = learner.D;
       const K = s.atoms;
       const G = atomGram(D, K, P);
-      const { rows, cols } = gridOf({ height: side, width: side, k, stride: SCORING.stride });
+      const { rows, cols } = gridOf(scoringGeometry(side, side));
       const perImage = rows * cols;
       const out = new Float64Array(m * perImage);
       const codes = new Float64Array(perImage * K);
