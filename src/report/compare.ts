@@ -7,7 +7,9 @@ import { median } from './stats.js';
 export type Gate =
   | { readonly kind: 'absolute'; readonly tolerance: number }
   | { readonly kind: 'ratio'; readonly max: number }
-  | { readonly kind: 'exact' };
+  | { readonly kind: 'exact' }
+  /** Shown, never judged. */
+  | { readonly kind: 'informative' };
 
 export interface MetricDef {
   readonly name: string;
@@ -23,9 +25,16 @@ export interface Gates {
   /** Largest tolerated ratio current/baseline for calibrated time and energy. */
   readonly time: number;
   readonly energy: number;
+  /**
+   * Gate calibrated time and energy across machines (the old design). Off by default: a
+   * calibration workload moves differently from the runners between machines and on one
+   * noisy machine, so these figures are informative; `compare --against` judges time and
+   * energy from paired rounds on one machine instead (report/ab.ts).
+   */
+  readonly crossMachine?: boolean;
 }
 
-export const DEFAULT_GATES: Gates = { accuracy: 0.01, time: 1.5, energy: 1.5 };
+export const DEFAULT_GATES: Gates = { accuracy: 0.01, time: 1.5, energy: 1.5, crossMachine: false };
 
 /** Divides by the calibration time of the machine that trained, when both records have one. */
 function perCalibration(rs: readonly ResultEntry[], f: (r: ResultEntry) => number): number | undefined {
@@ -42,20 +51,21 @@ const exactMetric = (key: string, unit: string): MetricDef => ({
 });
 
 export function metricDefs(g: Gates): MetricDef[] {
+  const timeGate = (max: number): Gate => (g.crossMachine ? { kind: 'ratio', max } : { kind: 'informative' });
   return [
     { name: 'accuracy', unit: 'fraction', better: 'higher', gate: { kind: 'absolute', tolerance: g.accuracy }, value: (rs) => median(rs.map((r) => r.accuracy)) },
     {
       name: 'time / calibration',
       unit: 'calibration units',
       better: 'lower',
-      gate: { kind: 'ratio', max: g.time },
+      gate: timeGate(g.time),
       value: (rs) => perCalibration(rs, (r) => r.measurement.seconds),
     },
     {
       name: 'energy / calibration',
       unit: 'J per calibration second',
       better: 'lower',
-      gate: { kind: 'ratio', max: g.energy },
+      gate: timeGate(g.energy),
       value: (rs) => perCalibration(rs, (r) => r.energy.joules),
     },
     exactMetric('flops', 'FLOP'),
@@ -65,7 +75,7 @@ export function metricDefs(g: Gates): MetricDef[] {
   ];
 }
 
-export type Verdict = 'ok' | 'better' | 'regression' | 'changed' | 'missing' | 'new' | 'not comparable';
+export type Verdict = 'ok' | 'better' | 'regression' | 'changed' | 'missing' | 'new' | 'not comparable' | 'info';
 
 export interface Row {
   readonly cell: string;
@@ -93,14 +103,15 @@ function cells(r: RunRecord): Map<string, ResultEntry[]> {
 
 function gateText(g: Gate, better: MetricDef['better']): string {
   if (g.kind === 'exact') return 'exact';
+  if (g.kind === 'informative') return 'informative';
   if (g.kind === 'absolute') return `${better === 'higher' ? 'drop' : 'rise'} <= ${g.tolerance}`;
   return `x <= ${g.max}`;
 }
 
 /**
- * Compares a run with a baseline, metric by metric: refuses records of different suites or
- * splits (exit 2 material), reports cells and metrics present on one side only, and judges
- * the rest by their own gates.
+ * Compares a run with a baseline, metric by metric, over the seeds both ran: refuses records
+ * of different suites or splits (exit 2 material), reports cells and metrics present on one
+ * side only, and judges the rest by their own gates.
  */
 export function compareRecords(baseline: RunRecord, current: RunRecord, gates: Gates = DEFAULT_GATES): Comparison {
   if (baseline.suite !== current.suite) {
@@ -109,22 +120,33 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, gates: G
   const b = cells(baseline);
   const c = cells(current);
   for (const [key, rs] of c) {
-    const other = b.get(key);
-    if (other && JSON.stringify(other[0].split) !== JSON.stringify(rs[0].split)) {
-      throw new UsageError(`${key}: different splits (baseline ${JSON.stringify(other[0].split)}, current ${JSON.stringify(rs[0].split)})`);
+    for (const x of b.get(key) ?? []) {
+      const same = rs.find((y) => y.seed === x.seed);
+      if (same && JSON.stringify(same.split) !== JSON.stringify(x.split)) {
+        throw new UsageError(`${key}: different splits for seed ${x.seed} (baseline ${JSON.stringify(x.split)}, current ${JSON.stringify(same.split)})`);
+      }
     }
   }
   const notes: string[] = [];
-  if (!baseline.calibration || !current.calibration) notes.push('a record has no calibration: time and energy cannot be normalised and are not judged');
+  if (gates.crossMachine && (!baseline.calibration || !current.calibration)) notes.push('a record has no calibration: time and energy cannot be normalised and are not judged');
   const rows: Row[] = [];
   const defs = metricDefs(gates);
   for (const key of [...new Set([...b.keys(), ...c.keys()])].sort()) {
-    const bs = b.get(key);
-    const cs = c.get(key);
-    if (!bs || !cs) {
-      rows.push({ cell: key, metric: '(runner)', unit: '', better: 'neither', gate: '', verdict: bs ? 'missing' : 'new' });
+    const bAll = b.get(key);
+    const cAll = c.get(key);
+    if (!bAll || !cAll) {
+      rows.push({ cell: key, metric: '(runner)', unit: '', better: 'neither', gate: '', verdict: bAll ? 'missing' : 'new' });
       continue;
     }
+    // seeded runs are compared seed for seed: medians over the seeds both sides ran
+    const seeds = new Set(bAll.map((x) => x.seed).filter((s) => cAll.some((y) => y.seed === s)));
+    if (seeds.size === 0) {
+      rows.push({ cell: key, metric: '(seeds)', unit: '', better: 'neither', gate: '', verdict: 'not comparable' });
+      notes.push(`${key}: no seed in common (baseline ${bAll.map((x) => x.seed).join(', ')}, current ${cAll.map((x) => x.seed).join(', ')})`);
+      continue;
+    }
+    const bs = bAll.filter((x) => seeds.has(x.seed));
+    const cs = cAll.filter((x) => seeds.has(x.seed));
     for (const d of defs) {
       const bv = d.value(bs);
       const cv = d.value(cs);
@@ -149,6 +171,7 @@ function change(d: MetricDef, b: number, c: number): string {
 function judge(d: MetricDef, b: number, c: number): Verdict {
   const g = d.gate;
   if (g.kind === 'exact') return b === c ? 'ok' : 'changed';
+  if (g.kind === 'informative') return 'info';
   if (g.kind === 'absolute') {
     const worse = d.better === 'higher' ? b - c : c - b;
     if (worse > g.tolerance) return 'regression';
