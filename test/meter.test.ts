@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +70,11 @@ describe('convert', () => {
 
 describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
   it('charges measured CPU, DRAM and GPU energy to active time only, with idle and net', async () => {
+    // The RAPL counters are advanced by the test itself, between the meter's own reads, so
+    // the expected joules are exactly what was written, however busy the machine is.
     const root = mkdtempSync(join(tmpdir(), 'sb-rapl-'));
     chmodSync(root, 0o755);
+    const counters = { cpu: join(root, 'intel-rapl:0', 'energy_uj'), dram: join(root, 'intel-rapl:0:0', 'energy_uj') };
     for (const [entry, name] of [
       ['intel-rapl:0', 'package-0'],
       ['intel-rapl:0:0', 'dram'],
@@ -80,45 +82,54 @@ describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
       mkdirSync(join(root, entry));
       writeFileSync(join(root, entry, 'name'), name);
       writeFileSync(join(root, entry, 'energy_uj'), '0');
-      writeFileSync(join(root, entry, 'max_energy_range_uj'), '4000000'); // 4 J: wraps every 0.1 s at 40 W
+      writeFileSync(join(root, entry, 'max_energy_range_uj'), String(1000e6));
     }
-    // 40 W package and 4 W DRAM, steady
-    const writer = spawn(process.execPath, ['test/fixtures/fake-rapl-writer.mjs', root, 'intel-rapl:0=40', 'intel-rapl:0:0=4'], { stdio: 'ignore' });
-    try {
-      await new Promise((r) => setTimeout(r, 200));
-      const sensors = await openSensors({ powercapRoot: root, nvidiaSmi: 'test/fixtures/fake-nvidia-smi.mjs', intervalMs: 50 });
-      expect(sensors.unavailable).toEqual([]);
-      const idle = await measureIdle(sensors, 0.5);
-      expect(idle?.watts.cpu).toBeGreaterThan(30);
-      expect(idle?.watts.cpu).toBeLessThan(50);
-      expect(idle?.watts.gpu).toBeCloseTo(77.26, 0);
-      const meter = new Meter(undefined, sensors, idle);
-      meter.begin();
-      await new Promise((r) => setTimeout(r, 600));
-      meter.pause();
-      await new Promise((r) => setTimeout(r, 400)); // evaluation: not charged
-      meter.resume();
-      await new Promise((r) => setTimeout(r, 600));
-      const m = meter.end();
-      await sensors.close();
-      const e = m.energy;
-      expect(e.method).toBe('measured:rapl+nvidia-smi');
-      expect(e.componentMethods).toEqual({ cpu: 'measured:rapl', dram: 'measured:rapl', gpu: 'measured:nvidia-smi' });
-      // about 1.2 active seconds: 48 J CPU, 4.8 J DRAM, 93 J GPU (the 0.4 s pause excluded)
-      expect(e.components.cpu / m.seconds).toBeGreaterThan(30);
-      expect(e.components.cpu / m.seconds).toBeLessThan(50);
-      expect(e.components.dram / m.seconds).toBeGreaterThan(3);
-      expect(e.components.dram / m.seconds).toBeLessThan(5);
-      expect(e.components.gpu / m.seconds).toBeGreaterThan(60);
-      expect(e.components.gpu / m.seconds).toBeLessThan(78);
-      // the same steady draw as at idle: the training's own (net) energy is about zero
-      expect(Math.abs(e.netJoules as number)).toBeLessThan(0.25 * e.joules);
-      // 20 Hz for 1.2 s: fewer than MLPerf Power's 60 samples
-      expect(e.flags?.[0]).toMatch(/short: \d+ sensor samples/);
-      expect(e.uncertainty.relative).toBeCloseTo(0.05, 6);
-    } finally {
-      writer.kill();
-    }
+    const value = { cpu: 0, dram: 0 };
+    const add = (cpuJ: number, dramJ: number): void => {
+      value.cpu += cpuJ * 1e6;
+      value.dram += dramJ * 1e6;
+      writeFileSync(counters.cpu, `${value.cpu}\n`);
+      writeFileSync(counters.dram, `${value.dram}\n`);
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const sensors = await openSensors({ powercapRoot: root, nvidiaSmi: 'test/fixtures/fake-nvidia-smi.mjs', intervalMs: 50 });
+    expect(sensors.unavailable).toEqual([]);
+    // measureIdle reads the counters when called and when its sleep ends: 20 J CPU, 2 J DRAM between
+    const pending = measureIdle(sensors, 0.5);
+    add(20, 2);
+    const idle = await pending;
+    if (!idle) throw new Error('no idle baseline');
+    expect(idle.watts.cpu * idle.seconds).toBeCloseTo(20, 9);
+    expect(idle.watts.dram * idle.seconds).toBeCloseTo(2, 9);
+    // the replayed H200 idles at 77.26 W, every sample alike
+    expect(idle.watts.gpu).toBeCloseTo(77.26, 0);
+    const meter = new Meter(undefined, sensors, idle);
+    meter.begin();
+    add(24, 2.4);
+    await sleep(600);
+    meter.pause();
+    add(10, 1); // evaluation: not charged
+    await sleep(400);
+    meter.resume();
+    add(24, 2.4);
+    await sleep(600);
+    const m = meter.end();
+    await sensors.close();
+    const e = m.energy;
+    expect(e.method).toBe('measured:rapl+nvidia-smi');
+    expect(e.componentMethods).toEqual({ cpu: 'measured:rapl', dram: 'measured:rapl', gpu: 'measured:nvidia-smi' });
+    // what was written inside the two active segments, the pause's 10 J excluded
+    expect(e.components.cpu).toBeCloseTo(48, 9);
+    expect(e.components.dram).toBeCloseTo(4.8, 9);
+    expect(e.components.gpu / m.seconds).toBeGreaterThan(60);
+    expect(e.components.gpu / m.seconds).toBeLessThan(78);
+    // net = gross - idle watts x active seconds
+    const idleJoules = (idle.watts.cpu + idle.watts.dram + idle.watts.gpu) * m.seconds;
+    expect(e.idleJoules as number).toBeCloseTo(idleJoules, 9);
+    expect(e.netJoules as number).toBeCloseTo(e.joules - idleJoules, 9);
+    // 20 Hz for about 1.2 s: fewer than MLPerf Power's 60 samples
+    expect(e.flags?.[0]).toMatch(/short: \d+ sensor samples/);
+    expect(e.uncertainty.relative).toBeCloseTo(0.05, 6);
   });
 });
 
