@@ -23,6 +23,7 @@ import { mergeShards } from './results/merge.js';
 import { readRecord, readRecords, writeRecord } from './results/store.js';
 import type { RunRecord } from './results/schema.js';
 import { writeFileAtomic } from './util/atomic.js';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { SUITE_NAMES } from './suite/suites.js';
 
@@ -80,6 +81,7 @@ export function buildProgram(): Command {
         .default('auto'),
     )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
+    .option('--threads <n|auto>', 'thread budget of every runner (torch peers and external commands take it; our sparse code and tfjs-wasm use one); auto = every core', threadsSpec, 1)
     .option('--results-dir <dir>', 'where records and tables go', 'results')
     .option('--shard <i/n>', 'run only slice I of N of the suite (a CI matrix); join the records with `merge`', shardSpec)
     .option('--no-sensors', 'do not read RAPL or nvidia-smi: energy is estimated and labelled so')
@@ -122,6 +124,7 @@ export function buildProgram(): Command {
           idleSeconds: opts.idleSeconds,
           conversion: conversionFrom(opts),
           shard: opts.shard,
+          threads: opts.threads,
           backend,
           resultsDir: opts.resultsDir,
           argv: process.argv.slice(2),
@@ -473,6 +476,11 @@ export function buildProgram(): Command {
       }
     });
   return program;
+}
+
+function threadsSpec(value: string): number {
+  if (value.trim() === 'auto') return availableParallelism();
+  return integer('--threads', 1)(value);
 }
 
 function shardSpec(value: string): { index: number; count: number } {

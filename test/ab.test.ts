@@ -64,6 +64,8 @@ describe('paired log-ratio interval', () => {
     expect(i.method).toBe('t-interval on log ratios, 95%, N=5');
     const one = pairedLogRatio([1.3]);
     expect(one).toMatchObject({ low: 1.3, high: 1.3, level: null, method: 'range of 1' });
+    // nothing from fewer than 5 pairs is called a 95% interval
+    expect(pairedLogRatio([1.1, 1.2, 1.0, 1.15])).toMatchObject({ low: 1.0, high: 1.2, level: null, method: 'range of 4' });
     expect(() => pairedLogRatio([1, 0])).toThrow(/positive/);
   });
 
@@ -117,7 +119,7 @@ describe('compare --against: interleaved rounds', () => {
     expect(c.rows.find((r) => r.cell === 'mnist/lasso' && r.metric === 'train seconds')?.verdict).toBe('better');
     const one = judgeRounds([{ round: 0, order: 'AB', seed: 42, base: record('a'), change: record('b', [entry('cnn', 100, 0.92), entry('lasso', 2, 0.85)]) }]);
     expect(one.regressions).toBe(0);
-    expect(one.notes.join(' ')).toMatch(/one round gives no interval/);
+    expect(one.notes.join(' ')).toMatch(/fewer than 5 rounds give no 95% interval/);
     expect(abMarkdown(one)).toMatch(/range of 1/);
   });
 

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { secondsToAccuracy } from '../src/report/accuracy-target.js';
-import { bootstrapMedian, bootstrapRatio } from '../src/report/bootstrap.js';
+import { bootstrapMedian, bootstrapRatio } from './helpers/unpaired-bootstrap.js';
+import { medianInterval, MIN_N_FOR_INTERVAL } from '../src/report/stats.js';
+import { Rng } from '../src/util/rng.js';
 import { claims } from '../src/report/claims.js';
 import { writeReport } from '../src/report/readme.js';
 import type { RunRecord } from '../src/results/schema.js';
 import { writeRecord } from '../src/results/store.js';
 import { entry, record } from './helpers/records.js';
 
-/** Three repeats of a DL and a sparse runner; energies measured unless said otherwise. */
+/** Repeats of a DL and a sparse runner, paired by seed; energies measured unless said otherwise. */
 function run(dlSeconds: number[], sparseSeconds: number[], dlJoules: number[], sparseJoules: number[], sparseAccuracy = 0.91, estimated = false): RunRecord {
   const results = [
     ...dlSeconds.map((s, i) => ({ ...entry('cnn', s, 0.92, i), energy: { ...entry('cnn', s, 0.92, i).energy, joules: dlJoules[i], method: estimated ? 'estimated:tdp-per-core' : 'measured:rapl' } })),
@@ -22,74 +24,194 @@ function run(dlSeconds: number[], sparseSeconds: number[], dlJoules: number[], s
   return record('claims', results);
 }
 
-describe('bootstrap', () => {
-  it('gives the median, a degenerate interval for constant data, and the same draw for the same seed', () => {
-    expect(bootstrapMedian([3, 3, 3])).toEqual({ value: 3, low: 3, high: 3, n: 3 });
-    const i = bootstrapMedian([1, 2, 3, 4, 100]);
-    expect(i.value).toBe(3);
-    expect(i.low).toBeGreaterThanOrEqual(1);
-    expect(i.high).toBeLessThanOrEqual(100);
-    expect(i.low).toBeLessThan(3);
-    expect(i.high).toBeGreaterThan(3);
-    expect(bootstrapMedian([1, 2, 3, 4, 100])).toEqual(i);
-    const r = bootstrapRatio([10, 10, 10], [2, 2, 2]);
-    expect([r.value, r.low, r.high]).toEqual([5, 5, 5]);
+const five = (xs: number[]): number[] => [...xs, xs[0] * 1.01, xs[1] * 0.99].slice(0, 5);
+
+describe('intervals', () => {
+  it('the median\'s order-statistic interval: the range below 6 values, binomial coverage from 6 on', () => {
+    expect(medianInterval([3, 1, 2])).toMatchObject({ value: 2, low: 1, high: 3, level: null, method: 'range of 3' });
+    expect(medianInterval([5, 1, 4, 2, 3])).toMatchObject({ level: null, method: 'range of 5' });
+    // N = 6: [x(1), x(6)] covers the median with 1 - 2/64 = 96.9%
+    const six = medianInterval([6, 1, 5, 2, 4, 3]);
+    expect(six).toMatchObject({ value: 3.5, low: 1, high: 6, n: 6 });
+    expect(six.level).toBeCloseTo(1 - 2 / 64, 12);
+    // N = 10: [x(2), x(9)] covers with 1 - 2 * 11/1024 = 97.9%
+    const ten = medianInterval([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect([ten.low, ten.high]).toEqual([2, 9]);
+    expect(ten.level).toBeCloseTo(1 - (2 * 11) / 1024, 12);
+    expect(ten.method).toBe('order-statistic interval of the median, 97%, N=10');
   });
 });
 
 describe('time to accuracy', () => {
   it('interpolates linearly to the first crossing, and is undefined when never reached', () => {
     const curve = [
-      { seconds: 0, metric: 0.1 },
-      { seconds: 2, metric: 0.7 },
-      { seconds: 4, metric: 0.9 },
-      { seconds: 6, metric: 0.95 },
+      { seconds: 0, cpuSeconds: 0, metric: 0.1 },
+      { seconds: 2, cpuSeconds: 4, metric: 0.7 },
+      { seconds: 4, cpuSeconds: 8, metric: 0.9 },
+      { seconds: 6, cpuSeconds: 12, metric: 0.95 },
     ];
     expect(secondsToAccuracy(curve, 0.8)).toBeCloseTo(3, 12);
+    expect(secondsToAccuracy(curve, 0.8, 'cpuSeconds')).toBeCloseTo(6, 12);
     expect(secondsToAccuracy(curve, 0.9)).toBe(4);
     expect(secondsToAccuracy(curve, 0.05)).toBe(0);
     expect(secondsToAccuracy(curve, 0.99)).toBeUndefined();
   });
 });
 
-describe('claims verdicts', () => {
-  it('reproduced: >= 4x faster, ~1% of the measured energy, comparable accuracy', () => {
-    const [c] = claims(run([100, 102, 98], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85]));
+describe('claims verdicts (paired by seed)', () => {
+  it('reproduced: >= 4x faster, ~1% of the measured energy, comparable accuracy, over 5 pairs', () => {
+    const [c] = claims(run([100, 102, 98, 101, 99], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85])));
     expect(c.verdict).toBe('reproduced');
-    expect(c.speed.value).toBe(5);
-    expect(c.energy.value).toBeCloseTo(0.009, 6);
+    expect(c.pairs).toBe(5);
+    expect(c.seeds).toEqual([42, 43, 44, 45, 46]);
+    expect(c.speed.value).toBeCloseTo(5, 1);
+    expect(c.speed.method).toBe('t-interval on log ratios, 95%, N=5');
+    expect(c.energy.value).toBeCloseTo(0.009, 3);
     expect(c.reasons.join('\n')).toMatch(/at least 4x faster/);
   });
 
   it('not reproduced: only 2x faster, and the reason says so', () => {
-    const [c] = claims(run([40, 41, 39], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85]));
+    const [c] = claims(run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85])));
     expect(c.verdict).toBe('not reproduced');
-    expect(c.reasons[0]).toMatch(/not 4x faster: cnn \/ lasso 2x/);
+    expect(c.reasons[0]).toMatch(/not 4x faster: cnn \/ lasso 2x \[.*\] \(t-interval on log ratios, 95%, N=5\)/);
   });
 
   it('not reproduced: accuracy not comparable', () => {
-    const [c] = claims(run([100, 102, 98], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85], 0.85));
+    const [c] = claims(run([100, 102, 98, 101, 99], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]), 0.85));
     expect(c.verdict).toBe('not reproduced');
     expect(c.reasons[0]).toMatch(/not comparable test accuracy: DL ahead by 7 points/);
   });
 
   it('inconclusive: energy estimated, not measured', () => {
-    const [c] = claims(run([100, 102, 98], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85], 0.91, true));
+    const [c] = claims(run([100, 102, 98, 101, 99], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]), 0.91, true));
     expect(c.verdict).toBe('inconclusive');
     expect(c.reasons[0]).toMatch(/energy estimated, not measured/);
   });
 
   it('inconclusive: the interval spans the claim', () => {
-    const [c] = claims(run([60, 100, 140], [20, 20, 20], [10000, 10100, 9900], [90, 95, 85]));
+    const [c] = claims(run([60, 100, 140, 80, 120], [20, 20, 20, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85])));
     expect(c.verdict).toBe('inconclusive');
     expect(c.reasons[0]).toMatch(/the interval spans 4x/);
+  });
+
+  it('inconclusive with fewer than 5 pairs: the range of N, never called 95%', () => {
+    const [c] = claims(run([40, 41, 39], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85]));
+    expect(c.verdict).toBe('inconclusive');
+    expect(c.speed.method).toBe('range of 3');
+    expect(c.speed.level).toBeNull();
+    expect(c.reasons[0]).toMatch(/3 paired repeats: fewer than 5, so the brackets hold the range of 3, no 95% interval/);
+  });
+
+  it('pairs by seed: a seed run on one side only is left out', () => {
+    const r = run([40, 41, 39, 40, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]).concat([9000]), five([90, 95, 85]));
+    const [c] = claims(r);
+    expect(c.pairs).toBe(5);
+    expect(c.seeds).not.toContain(47);
+  });
+
+  it('judges on CPU time when the sides used different core counts, and flags a runner over its thread budget', () => {
+    const r = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
+    for (const e of r.results) {
+      e.measurement.threads = 1;
+      // the DL side spins two threads: twice the CPU of its wall time; sparse one
+      if (e.runner === 'cnn') e.measurement.cpuSeconds = e.measurement.seconds * 2;
+      e.curve = e.curve.map((p) => ({ ...p, cpuSeconds: e.measurement.cpuSeconds }));
+    }
+    const [c] = claims(r);
+    expect(c.judgedOn).toBe('CPU time');
+    expect(c.speedWall.value).toBeCloseTo(2, 1);
+    expect(c.speedCpu.value).toBeCloseTo(4, 1);
+    expect(c.speed).toBe(c.speedCpu);
+    expect(c.reasons.join('\n')).toMatch(/cnn used 2 cores on a budget of 1 thread/);
+    expect(c.reasons.join('\n')).toMatch(/judged on CPU time \(wall time 2/);
+  });
+
+  it('compares at a common accuracy, and falls back to training time, saying so in the basis, when a repeat never reaches it', () => {
+    const r = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
+    for (const e of r.results) e.curve = [{ seconds: 0, cpuSeconds: 0, metric: 0.1, step: 0 }, { seconds: e.measurement.seconds, cpuSeconds: e.measurement.cpuSeconds, metric: e.accuracy, step: 1 }];
+    const [reached] = claims(r);
+    expect(reached.speedWall.basis).toMatch(/^wall time to 90% accuracy/);
+    // one DL repeat ends below the target
+    r.results[2].curve = r.results[2].curve.map((p) => ({ ...p, metric: 0.5 }));
+    const [censored] = claims(r, 0.9);
+    expect(censored.speedWall.basis).toBe('wall time training');
+    expect(censored.reasons.join('\n')).toMatch(/never reached 90% accuracy: compared on training time and energy instead/);
+  });
+
+  it('holds each sparse runner against the fastest deep-learning runner; a TensorFlow.js-only DL side is no verdict on speed', () => {
+    const r = run([40, 41, 39, 40, 40], [2, 2.1, 1.9, 2, 2], five([10000, 10100, 9900]), five([90, 95, 85]));
+    const slowDl = r.results.filter((e) => e.runner === 'cnn').map((e) => ({ ...e, runner: 'slow-cnn', measurement: { ...e.measurement, seconds: e.measurement.seconds * 3 } }));
+    const both: RunRecord = { ...r, results: [...r.results, ...slowDl] };
+    const [c] = claims(both);
+    expect(c.deep).toBe('cnn');
+    expect(c.deepRunners).toEqual(['cnn', 'slow-cnn']);
+    const tfjs: RunRecord = { ...r, results: r.results.map((e) => (e.runner === 'cnn' ? { ...e, backend: { requested: 'auto', name: 'wasm', tfjsVersion: '4.22.0', reason: 'r', customKernels: [], warnings: [] } } : e)) };
+    const [t] = claims(tfjs);
+    expect(t.verdict).toBe('inconclusive');
+    expect(t.reasons.join('\n')).toMatch(/TensorFlow.js \(wasm\).*add --peer torch/);
+    // tfjs-node (backend tensorflow) is native, but still not PyTorch: the same caveat, naming it
+    const native: RunRecord = { ...tfjs, results: tfjs.results.map((e) => (e.backend ? { ...e, backend: { ...e.backend, name: 'tensorflow' as const } } : e)) };
+    expect(claims(native)[0].reasons.join('\n')).toMatch(/TensorFlow.js \(tensorflow\)/);
+  });
+});
+
+describe('coverage of the speed interval (seeded simulations of paired repeats)', () => {
+  /**
+   * True ratio 3x; each seed draws a shared drift (the split and the machine's state, which
+   * both sides feel: log sd 0.3) and each run its own log-normal noise (log sd 0.1).
+   */
+  function simulated(rng: Rng, n: number): { dl: number[]; sp: number[] } {
+    const dl: number[] = [];
+    const sp: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const drift = Math.exp(0.3 * rng.nextNormal());
+      dl.push(30 * drift * Math.exp(0.1 * rng.nextNormal()));
+      sp.push(10 * drift * Math.exp(0.1 * rng.nextNormal()));
+    }
+    return { dl, sp };
+  }
+
+  it('the paired t-interval at the default N covers the true ratio in at least 93% of 1,000 runs', () => {
+    const rng = new Rng(2024);
+    let covered = 0;
+    for (let s = 0; s < 1000; s++) {
+      const { dl, sp } = simulated(rng, MIN_N_FOR_INTERVAL);
+      const [c] = claims(run(dl, sp, dl, sp));
+      if (c.speedWall.low <= 3 && 3 <= c.speedWall.high) covered++;
+    }
+    expect(covered).toBeGreaterThanOrEqual(930);
+  });
+
+  it('the old percentile bootstrap fails it: at the old 3 repeats its "95%" interval of a median is the range, which covers 75%', () => {
+    const rng = new Rng(2025);
+    let covered = 0;
+    for (let s = 0; s < 1000; s++) {
+      // the true median of 10 x log-normal noise is 10
+      const xs = [0, 1, 2].map(() => 10 * Math.exp(0.1 * rng.nextNormal()));
+      const old = bootstrapMedian(xs, s);
+      if (old.low <= 10 && 10 <= old.high) covered++;
+    }
+    expect(covered).toBeLessThan(930);
+    expect(covered).toBeGreaterThan(700);
+  });
+
+  it('and resampling the two sides apart ignores the pairing: with a shared per-seed drift its ratio interval is wider than the paired one', () => {
+    const rng = new Rng(2024);
+    let wider = 0;
+    for (let s = 0; s < 200; s++) {
+      const { dl, sp } = simulated(rng, MIN_N_FOR_INTERVAL);
+      const old = bootstrapRatio(dl, sp, s);
+      const [c] = claims(run(dl, sp, dl, sp));
+      if (old.high / old.low > c.speedWall.high / c.speedWall.low) wider++;
+    }
+    expect(wider).toBeGreaterThan(180);
   });
 });
 
 describe('report', () => {
   it('is idempotent: the same records give byte-identical README, summary and plots', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-report-'));
-    writeRecord(dir, run([100, 102, 98], [20, 21, 19], [10000, 10100, 9900], [90, 95, 85]));
+    writeRecord(dir, run([100, 102, 98, 101, 99], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85])));
     const first = await writeReport(dir);
     const files = ['README.md', 'summary.json', ...readdirSync(join(dir, 'plots')).map((f) => join('plots', f))];
     const before = files.map((f) => readFileSync(join(dir, f)));
@@ -98,7 +220,7 @@ describe('report', () => {
     expect(first.plots.map((p) => p.name)).toEqual(['mnist-accuracy-energy', 'mnist-time-energy', 'mnist-curves-seconds', 'mnist-curves-joules']);
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     expect(readme.indexOf('## Does this run reproduce the claim?')).toBeLessThan(readme.indexOf('## Latest run'));
-    expect(readme).toMatch(/\| mnist \| lasso vs cnn \| 5x \[/);
+    expect(readme).toMatch(/\| mnist \| lasso vs cnn \| 5 \(seeds 42, 43, 44, 45, 46\) \| 5x \[.*\] \(t 95%, N=5\)/);
     expect(readme).toMatch(/\*\*reproduced\*\*/);
     expect(readme).toMatch(/New York <-> San Francisco \(1,984 lbs\)/);
     expect(files.filter((f) => f.endsWith('.png'))).toHaveLength(4);

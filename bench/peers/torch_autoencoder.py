@@ -69,7 +69,9 @@ def main():
     ap.add_argument("--evaluations", type=int, default=4)
     a = ap.parse_args()
     if a.threads > 0:
+        # both pools: intra-op (one operator's loops) and inter-op (independent operators)
         torch.set_num_threads(a.threads)
+        torch.set_num_interop_threads(a.threads)
     torch.manual_seed(a.seed)
     g = torch.Generator().manual_seed(a.seed)
     Xtr, gtr, Xte, gte, meta = load(a.dir)

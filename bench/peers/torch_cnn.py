@@ -68,7 +68,9 @@ def main():
     ap.add_argument("--dense", type=int, default=0)
     a = ap.parse_args()
     if a.threads > 0:
+        # both pools: intra-op (one operator's loops) and inter-op (independent operators)
         torch.set_num_threads(a.threads)
+        torch.set_num_interop_threads(a.threads)
     torch.manual_seed(a.seed)
     Xtr, ytr, Xte, yte, meta = load(a.dir)
     f1, f2 = (int(v) for v in a.filters.split(","))

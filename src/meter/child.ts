@@ -54,7 +54,7 @@ function treeRss(root: number): number {
  */
 export function runMetered(
   command: string | readonly string[],
-  opts: { cwd?: string; sampleMs?: number; onStderr?: (line: string) => void; echo?: 'stdout' | 'stderr' } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; sampleMs?: number; onStderr?: (line: string) => void; echo?: 'stdout' | 'stderr' } = {},
 ): Promise<ChildResult> {
   if (process.platform !== 'linux') {
     return Promise.reject(new Error('metering an external command needs Linux /proc (CPU time of the child)'));
@@ -65,7 +65,7 @@ export function runMetered(
   const script = `${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('sh', ['-c', script, ...argv], { cwd: opts.cwd, stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', script, ...argv], { cwd: opts.cwd, env: opts.env, stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let stat = '';

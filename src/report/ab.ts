@@ -2,7 +2,7 @@ import type { ResultEntry, RunRecord } from '../results/schema.js';
 import type { Comparison } from './compare.js';
 import { mdTable, sig } from './format.js';
 import { pairedLogRatio, type PairedRatio } from './paired.js';
-import { median } from './stats.js';
+import { median, MIN_N_FOR_INTERVAL } from './stats.js';
 
 /**
  * Same-machine A/B: the base (A) and the change (B) run the same cells on the same seeds in
@@ -121,7 +121,7 @@ export function judgeRounds(rounds: readonly AbRound[], gates: AbGates = DEFAULT
       rows.push({ cell, metric: m.name, unit: m.unit, base: median(a), change: median(b), interval, gate, method, verdict });
     }
   }
-  if (rounds.length < 2) notes.push('one round gives no interval: time and energy are shown, not judged; run 5 rounds or more');
+  if (rounds.length < MIN_N_FOR_INTERVAL) notes.push(`fewer than ${MIN_N_FOR_INTERVAL} rounds give no 95% interval (the brackets hold the range): time and energy are shown, not judged; run ${MIN_N_FOR_INTERVAL} rounds or more`);
   if (rows.some((r) => r.method?.startsWith('estimated'))) {
     notes.push('energy is estimated here (charged per CPU second), so its ratio restates the CPU-time ratio');
   }
@@ -140,7 +140,7 @@ const fmt = (v: number | undefined): string => (v === undefined ? '-' : sig(v, 4
 
 function intervalText(i: PairedRatio | undefined): string {
   if (!i) return '';
-  return `x${sig(i.ratio)} [${sig(i.low)}, ${sig(i.high)}]`;
+  return `x${sig(i.value)} [${sig(i.low)}, ${sig(i.high)}]`;
 }
 
 /** The A/B table: medians of each side, the paired ratio with its interval, its noise, the gate and the verdict. */

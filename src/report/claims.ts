@@ -1,8 +1,9 @@
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { joulesToAccuracy, secondsToAccuracy } from './accuracy-target.js';
-import { bootstrapMedian, bootstrapRatio, type Interval } from './bootstrap.js';
 import { sig } from './format.js';
 import { atTarget, metricLabel } from './metric.js';
+import { pairedDifference, pairedLogRatio } from './paired.js';
+import { median, medianInterval, MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
 
 /** The claim under test: sparse trains 4-5x faster, on about 1% of the energy, as accurately. */
 export const CLAIM = {
@@ -14,19 +15,39 @@ export const CLAIM = {
   accuracyPoints: 2,
 } as const;
 
+/**
+ * Sides that used core counts this far apart (ratio of CPU seconds per wall second) are
+ * judged on CPU time: on wall time, the one that used more cores would be credited for
+ * hardware, not for its method.
+ */
+export const CORES_APART = 1.2;
+/** A runner is flagged when it used more cores than its thread budget by this factor. */
+export const OVER_BUDGET = 1.1;
+
 export type Verdict = 'reproduced' | 'not reproduced' | 'inconclusive';
 type Finding = { readonly holds: boolean | undefined; readonly reason: string };
+
+export type Figure = Interval & { readonly basis: string };
 
 export interface Claim {
   readonly dataset: string;
   readonly deep: string;
   readonly deepRunners: readonly string[];
   readonly sparse: string;
+  /** Repeats paired by seed (one split each): the N of every interval below. */
+  readonly pairs: number;
+  readonly seeds: readonly number[];
   /** Accuracy both runners must reach for time- and energy-to-accuracy. */
   readonly target: number;
-  readonly speed: Interval & { readonly basis: string };
-  readonly energy: Interval & { readonly basis: string; readonly estimated: boolean };
-  readonly accuracy: { readonly deep: Interval; readonly sparse: Interval; readonly gapPoints: number };
+  /** The speed ratio DL/sparse the verdict judged: on CPU time when the sides used different core counts, else wall time. */
+  readonly speed: Figure;
+  readonly speedWall: Figure;
+  readonly speedCpu: Figure;
+  readonly judgedOn: 'wall time' | 'CPU time';
+  /** Median cores used (CPU seconds / wall seconds over the training window). */
+  readonly cores: { readonly deep: number; readonly sparse: number };
+  readonly energy: Figure & { readonly estimated: boolean };
+  readonly accuracy: { readonly deep: Interval; readonly sparse: Interval; readonly gapPoints: number; readonly gap: Interval };
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
 }
@@ -37,82 +58,106 @@ function group(record: RunRecord): Map<string, ResultEntry[]> {
   return m;
 }
 
-const medianOf = (xs: number[]): number => bootstrapMedian(xs).value;
+const cores = (r: ResultEntry): number => (r.measurement.seconds > 0 ? r.measurement.cpuSeconds / r.measurement.seconds : 1);
 
 /**
- * Per dataset and sparse runner, against the fastest deep-learning runner: the speed
- * ratio (time to a common accuracy when both curves reach it, else training time), the
- * energy share, the accuracy gap, each with its bootstrap interval over the repeats, and
- * a verdict with its reasons in words.
+ * Per dataset and sparse runner, against the fastest deep-learning runner: the speed ratio
+ * (time to a common accuracy when every repeat of both reaches it, else training time) on
+ * wall and on CPU time, the energy share and the accuracy gap, each computed per seed (the
+ * two runners of a seed share its split) with an interval honest for the number of pairs,
+ * and a verdict with its reasons in words.
  */
 export function claims(record: RunRecord, targetOverride?: number): Claim[] {
   const groups = group(record);
   const out: Claim[] = [];
   for (const dataset of [...new Set(record.results.map((r) => r.dataset))].sort()) {
     const here = [...groups.entries()].filter(([k]) => k.startsWith(`${dataset}\u0000`)).map(([, rs]) => rs);
-    const deeps = here.filter((rs) => rs[0].family === 'deep').sort((a, b) => medianOf(a.map((r) => r.measurement.seconds)) - medianOf(b.map((r) => r.measurement.seconds)));
+    const deeps = here.filter((rs) => rs[0].family === 'deep').sort((a, b) => median(a.map((r) => r.measurement.seconds)) - median(b.map((r) => r.measurement.seconds)));
     if (deeps.length === 0) continue;
     const deep = deeps[0];
     for (const sparse of here.filter((rs) => rs[0].family === 'sparse')) {
-      out.push(claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride));
+      const claim = claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride);
+      if (claim) out.push(claim);
     }
   }
   return out;
 }
 
-function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], sparse: ResultEntry[], targetOverride?: number): Claim {
-  const accDeep = bootstrapMedian(deep.map((r) => r.accuracy), 11);
-  const accSparse = bootstrapMedian(sparse.map((r) => r.accuracy), 12);
+/** Entries of the two runners with the same seed, in seed order. */
+function pairsBySeed(deep: readonly ResultEntry[], sparse: readonly ResultEntry[]): { d: ResultEntry; s: ResultEntry }[] {
+  const pairs: { d: ResultEntry; s: ResultEntry }[] = [];
+  for (const d of [...deep].sort((a, b) => a.seed - b.seed)) {
+    const s = sparse.find((x) => x.seed === d.seed);
+    if (s) pairs.push({ d, s });
+  }
+  return pairs;
+}
+
+const ratioText = (f: Interval, pct = false): string => {
+  const v = (x: number): string => (pct ? `${sig(x * 100)}%` : `${sig(x)}x`);
+  return `${v(f.value)} [${v(f.low)}, ${v(f.high)}] (${f.method})`;
+};
+
+function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[], sparseAll: ResultEntry[], targetOverride?: number): Claim | undefined {
+  const pairs = pairsBySeed(deepAll, sparseAll);
+  if (pairs.length === 0) return undefined;
+  const deep = pairs.map((p) => p.d);
+  const sparse = pairs.map((p) => p.s);
+  const accDeep = medianInterval(deep.map((r) => r.accuracy));
+  const accSparse = medianInterval(sparse.map((r) => r.accuracy));
   const target = targetOverride ?? Math.min(accDeep.value, accSparse.value) - 0.01;
   const label = metricLabel([...deep, ...sparse]);
   const goal = atTarget(label, target, sig);
-  const tta = (rs: ResultEntry[]): number[] | undefined => {
-    const xs = rs.map((r) => secondsToAccuracy(r.curve, target));
-    return xs.every((x) => x !== undefined && x > 0) ? (xs as number[]) : undefined;
-  };
-  const eta = (rs: ResultEntry[]): number[] | undefined => {
-    const xs = rs.map((r) => joulesToAccuracy(r, target));
-    return xs.every((x) => x !== undefined && x > 0) ? (xs as number[]) : undefined;
-  };
-  const [dT, sT] = [tta(deep), tta(sparse)];
-  const byTarget = dT !== undefined && sT !== undefined;
-  const speed = byTarget
-    ? { ...bootstrapRatio(dT, sT, 21), basis: `time to ${goal}` }
-    : { ...bootstrapRatio(deep.map((r) => r.measurement.seconds), sparse.map((r) => r.measurement.seconds), 21), basis: 'training time' };
-  const [dE, sE] = [eta(deep), eta(sparse)];
+  // per seed: time (wall, CPU) and energy to the target, measured on that seed's own curve
+  const reached = pairs.every((p) => [p.d, p.s].every((r) => (secondsToAccuracy(r.curve, target) ?? 0) > 0 && (joulesToAccuracy(r, target) ?? 0) > 0));
+  const basis = reached ? `to ${goal}` : 'training';
+  const wall = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target) as number) : r.measurement.seconds);
+  const cpu = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target, 'cpuSeconds') as number) : r.measurement.cpuSeconds);
+  const joules = (r: ResultEntry): number => (reached ? (joulesToAccuracy(r, target) as number) : r.energy.joules);
+  const speedWall: Figure = { ...pairedLogRatio(pairs.map((p) => wall(p.d) / wall(p.s))), basis: `wall time ${basis}` };
+  const cpuOk = pairs.every((p) => cpu(p.d) > 0 && cpu(p.s) > 0);
+  const speedCpu: Figure = cpuOk ? { ...pairedLogRatio(pairs.map((p) => cpu(p.d) / cpu(p.s))), basis: `CPU time ${basis}` } : { ...speedWall, basis: `${speedWall.basis} (no CPU time recorded)` };
+  const coreUse = { deep: median(deep.map(cores)), sparse: median(sparse.map(cores)) };
+  const apart = Math.max(coreUse.deep, coreUse.sparse) / Math.max(1e-9, Math.min(coreUse.deep, coreUse.sparse)) > CORES_APART;
+  const judgedOn = apart && cpuOk ? 'CPU time' : 'wall time';
+  const speed = judgedOn === 'CPU time' ? speedCpu : speedWall;
   const estimated = [...deep, ...sparse].some((r) => r.energy.method.startsWith('estimated:'));
-  const energy = {
-    ...(dE !== undefined && sE !== undefined
-      ? { ...bootstrapRatio(sE, dE, 22), basis: `energy to ${goal}` }
-      : { ...bootstrapRatio(sparse.map((r) => r.energy.joules), deep.map((r) => r.energy.joules), 22), basis: 'training energy' }),
-    estimated,
-  };
-  const gapPoints = (accDeep.value - accSparse.value) * 100;
-  const repeats = Math.min(deep.length, sparse.length);
+  const energy = { ...pairedLogRatio(pairs.map((p) => joules(p.s) / joules(p.d))), basis: `energy ${basis}`, estimated };
+  const gap = pairedDifference(pairs.map((p) => (p.d.accuracy - p.s.accuracy) * 100));
+  const gapPoints = gap.value;
+  const n = pairs.length;
+  const judged = n >= MIN_N_FOR_INTERVAL;
   const deepEntry = deep[0];
   const findings: Finding[] = [];
   const caveats: string[] = [];
-  if (!byTarget) caveats.push(`a learning curve never reached ${goal}: compared on training time instead`);
-  if (repeats < 2) findings.push({ holds: undefined, reason: 'one repeat: no interval, run with --repeats 3 or more' });
+  if (!reached) caveats.push(`a learning curve of some repeat never reached ${goal}: compared on training time and energy instead`);
+  if (!judged) {
+    findings.push({ holds: undefined, reason: `${n} paired repeat${n === 1 ? '' : 's'}: fewer than ${MIN_N_FOR_INTERVAL}, so the brackets hold the range of ${n}, no 95% interval, and speed and energy are not judged; run with --repeats ${MIN_N_FOR_INTERVAL} or more` });
+  }
+  for (const [who, c] of [[deepEntry, coreUse.deep], [sparse[0], coreUse.sparse]] as const) {
+    const budget = who.measurement.threads;
+    if (budget !== undefined && c > budget * OVER_BUDGET) caveats.push(`${who.runner} used ${sig(c)} cores on a budget of ${budget} thread${budget === 1 ? '' : 's'} (--threads)`);
+  }
+  if (apart) caveats.push(`the sides used different core counts (${deepEntry.runner} ${sig(coreUse.deep)}, ${sparse[0].runner} ${sig(coreUse.sparse)}): judged on CPU time (wall time ${ratioText(speedWall)})`);
   // speed
-  const fast = `${deepEntry.runner} / ${sparse[0].runner} ${sig(speed.value)}x [${sig(speed.low)}, ${sig(speed.high)}] on ${speed.basis}`;
+  const fast = `${deepEntry.runner} / ${sparse[0].runner} ${ratioText(speed)} on ${speed.basis}`;
+  const speedHolds = (holds: boolean | undefined): boolean | undefined => (judged ? holds : undefined);
   if (deepEntry.backend?.name === 'cpu') findings.push({ holds: undefined, reason: 'deep learning ran on the pure-JS cpu backend, far from full speed' });
   else if (deepEntry.backend && speed.low >= CLAIM.speed) {
     findings.push({ holds: undefined, reason: `${fast}, but the fastest deep-learning runner is TensorFlow.js (${deepEntry.backend.name}), several times slower than a native framework on this CPU: add --peer torch` });
-  } else if (speed.low >= CLAIM.speed) findings.push({ holds: true, reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}` });
-  else if (speed.high < CLAIM.speed) findings.push({ holds: false, reason: `sparse is not ${CLAIM.speed}x faster: ${fast}` });
+  } else if (speed.low >= CLAIM.speed) findings.push({ holds: speedHolds(true), reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}` });
+  else if (speed.high < CLAIM.speed) findings.push({ holds: speedHolds(false), reason: `sparse is not ${CLAIM.speed}x faster: ${fast}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.speed}x: ${fast}` });
   // energy
-  const share = `sparse/DL ${sig(energy.value * 100)}% [${sig(energy.low * 100)}%, ${sig(energy.high * 100)}%] on ${energy.basis}`;
+  const share = `sparse/DL ${ratioText(energy, true)} on ${energy.basis}`;
   if (estimated) findings.push({ holds: undefined, reason: `energy estimated, not measured (${share}; an estimate charged per CPU second restates the time ratio)` });
-  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: true, reason: `about 1% of the energy or less: ${share}` });
-  else if (energy.low > CLAIM.energyShare) findings.push({ holds: false, reason: `not about 1% of the energy: ${share}` });
+  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: speedHolds(true), reason: `about 1% of the energy or less: ${share}` });
+  else if (energy.low > CLAIM.energyShare) findings.push({ holds: speedHolds(false), reason: `not about 1% of the energy: ${share}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
-  // accuracy
-  if (gapPoints <= CLAIM.accuracyPoints) {
-    findings.push({ holds: true, reason: `comparable ${label}: ${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points` });
-  }
-  else findings.push({ holds: false, reason: `not comparable ${label}: DL ahead by ${sig(gapPoints)} points (${sig(accDeep.value * 100)} against ${sig(accSparse.value * 100)})` });
+  // accuracy: the mean paired gap against the 2-point margin
+  const gapText = `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points [${sig(gap.low)}, ${sig(gap.high)}] (${gap.method})`;
+  if (gapPoints <= CLAIM.accuracyPoints) findings.push({ holds: true, reason: `comparable ${label}: ${gapText}` });
+  else findings.push({ holds: false, reason: `not comparable ${label}: ${gapText} (${sig(accDeep.value * 100)} against ${sig(accSparse.value * 100)})` });
   const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';
   const ordered = [...findings.filter((f) => f.holds === false), ...findings.filter((f) => f.holds === undefined), ...findings.filter((f) => f.holds === true)];
   return {
@@ -120,10 +165,16 @@ function claimFor(dataset: string, deep: ResultEntry[], deepRunners: string[], s
     deep: deepEntry.runner,
     deepRunners,
     sparse: sparse[0].runner,
+    pairs: n,
+    seeds: pairs.map((p) => p.d.seed),
     target,
     speed,
+    speedWall,
+    speedCpu,
+    judgedOn,
+    cores: coreUse,
     energy,
-    accuracy: { deep: accDeep, sparse: accSparse, gapPoints },
+    accuracy: { deep: accDeep, sparse: accSparse, gapPoints, gap },
     verdict,
     reasons: [...ordered.map((f) => f.reason), ...caveats],
   };

@@ -4,7 +4,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { join } from 'node:path';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { bootstrapMedian } from './bootstrap.js';
+import { medianInterval } from './stats.js';
 import { heatmapFigure } from './heatmaps.js';
 import { metricLabel } from './metric.js';
 
@@ -27,15 +27,20 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
   const points = rs.map((r) => ({ runner: r.runner, family: r.family, repeat: r.repeat, energy: r.energy.joules, accuracy: r.accuracy, method: r.energy.method }));
   const front = paretoFront(points);
   const runners = [...new Set(rs.map((r) => r.runner))].sort();
+  // every energy axis says how its joules were obtained
+  const methods = [...new Set(rs.map((r) => r.energy.method))].sort().join(', ');
+  const intervals = new Set<string>();
   const bars = runners.flatMap((runner) => {
     const mine = rs.filter((r) => r.runner === runner);
-    const t = bootstrapMedian(mine.map((r) => r.measurement.seconds), 31);
-    const e = bootstrapMedian(mine.map((r) => r.energy.joules), 32);
+    const t = medianInterval(mine.map((r) => r.measurement.seconds));
+    const e = medianInterval(mine.map((r) => r.energy.joules));
+    intervals.add(t.method.replace(/, N=\d+$/, ''));
     return [
       { runner, quantity: 'training seconds', value: t.value, low: t.low, high: t.high },
-      { runner, quantity: 'energy (J)', value: e.value, low: e.low, high: e.high },
+      { runner, quantity: `energy (J, ${methods})`, value: e.value, low: e.low, high: e.high },
     ];
   });
+  const bracket = [...intervals].join('; ');
   const curves = rs.flatMap((r) =>
     r.curve.map((p) => ({ runner: r.runner, repeat: r.repeat, seconds: p.seconds, joules: r.measurement.seconds > 0 ? (r.energy.joules * p.seconds) / r.measurement.seconds : 0, accuracy: p.metric })),
   );
@@ -69,7 +74,7 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
             data: { values: points },
             mark: { type: 'point', filled: true, size: 80 },
             encoding: {
-              x: { field: 'energy', type: 'quantitative', title: 'training energy (J, log)', scale: { type: 'log' } },
+              x: { field: 'energy', type: 'quantitative', title: `training energy (J, log; ${methods})`, scale: { type: 'log' } },
               y: { field: 'accuracy', type: 'quantitative', title: metric, scale: { zero: false } },
               color: { field: 'runner', type: 'nominal' },
               shape: { field: 'family', type: 'nominal' },
@@ -80,11 +85,11 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
     },
     {
       name: `${dataset}-time-energy`,
-      title: 'Training time and energy, medians with bootstrap 95% intervals',
+      title: `Training time and energy, medians (bars: ${bracket})`,
       spec: {
         background: 'white',
         config: { font: 'DejaVu Sans' },
-        title: `${dataset}: training time and energy (median, 95% interval)`,
+        title: `${dataset}: training time and energy (median; bars: ${bracket})`,
         data: { values: bars },
         facet: { column: { field: 'quantity', type: 'nominal', title: null } },
         resolve: { scale: { y: 'independent' } },
@@ -99,7 +104,7 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
       },
     },
     { name: `${dataset}-curves-seconds`, title: 'Learning curves against training seconds', spec: curve('seconds', 'seconds') },
-    { name: `${dataset}-curves-joules`, title: 'Learning curves against training energy (pro-rated)', spec: curve('joules', 'energy (J)') },
+    { name: `${dataset}-curves-joules`, title: 'Learning curves against training energy (pro-rated)', spec: curve('joules', `energy (J, pro-rated; ${methods})`) },
   ];
 }
 

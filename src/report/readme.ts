@@ -3,7 +3,8 @@ import { readRecords, type RecordProblem } from '../results/store.js';
 import type { RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { mdTable, sig } from './format.js';
-import { claims, CLAIM, type Claim } from './claims.js';
+import { claims, CLAIM, CORES_APART, type Claim } from './claims.js';
+import { MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
 import { contextSection } from './context.js';
 import { writePlots, type Plot } from './plots.js';
 import { datasetTables, summarise } from './tables.js';
@@ -57,26 +58,39 @@ function estimateNote(r: RunRecord): string[] {
   return notes;
 }
 
+/** "t 95%, N=5", "range of 3", "order statistics 97%, N=6": the method of an interval, short enough for a table cell. */
+function shortMethod(i: Interval): string {
+  if (i.level === null) return i.method;
+  const kind = i.method.startsWith('t-interval') ? 't' : i.method.startsWith('order-statistic') ? 'order statistics' : i.method;
+  return `${kind} ${Math.floor(i.level * 100)}%, N=${i.n}`;
+}
+
 /** The claims table and each verdict's reasons: what a reader wants first. */
 function claimsSection(cs: readonly Claim[]): string[] {
   if (cs.length === 0) return ['## Does this run reproduce the claim?', '', 'No dataset had both a deep-learning and a sparse runner.', ''];
-  const interval = (v: { value: number; low: number; high: number; n: number }, f: (x: number) => string): string =>
-    v.n > 1 ? `${f(v.value)} [${f(v.low)}, ${f(v.high)}]` : `${f(v.value)} (1 repeat)`;
+  const interval = (v: Interval, f: (x: number) => string): string =>
+    v.n > 1 ? `${f(v.value)} [${f(v.low)}, ${f(v.high)}] (${shortMethod(v)})` : `${f(v.value)} (1 repeat)`;
   return [
     '## Does this run reproduce the claim?',
     '',
     `The claim: sparse modeling trains ${CLAIM.speed}-5x faster than deep learning, on about 1% of its energy, with comparable accuracy. ` +
-      'Each sparse runner is held against the fastest deep-learning runner of the run; medians over the repeats with bootstrap 95% intervals; ' +
-      `times and energies to a common accuracy where both learning curves reach it.`,
+      'Each sparse runner is held against the fastest deep-learning runner of the run. Repeats are paired: the two runners of one seed share its split, ' +
+      'so every figure is computed per seed (a ratio, or an accuracy difference) and summarised with an interval for the number of pairs N: ' +
+      `a Student-t 95% interval on the log ratios (on the differences for accuracy) from ${MIN_N_FOR_INTERVAL} pairs on, below that the range of N, which is no 95% interval and decides nothing. ` +
+      'Times and energies to a common accuracy where every repeat of both reaches it (the basis is named in each cell). ' +
+      `Speed is judged on CPU time when the two sides used core counts more than ${CORES_APART}x apart, else on wall time; both are shown.`,
     '',
     mdTable(
-      ['dataset', 'sparse vs fastest DL', 'speed DL/sparse (claim >= 4x)', 'energy sparse/DL (claim ~1%)', 'accuracy (or AUROC) DL - sparse', 'verdict'],
+      ['dataset', 'sparse vs fastest DL', 'pairs', 'speed DL/sparse, wall (claim >= 4x)', 'speed DL/sparse, CPU', 'judged on', 'energy sparse/DL (claim ~1%)', 'accuracy (or AUROC) DL - sparse, points', 'verdict'],
       cs.map((c) => [
         c.dataset,
         `${c.sparse} vs ${c.deep}`,
-        `${interval(c.speed, (x) => `${sig(x)}x`)} (${c.speed.basis})`,
-        `${interval(c.energy, (x) => `${sig(x * 100)}%`)}${c.energy.estimated ? ', estimated' : ''}`,
-        `${sig(c.accuracy.gapPoints)} points`,
+        `${c.pairs} (seeds ${c.seeds.join(', ')})`,
+        `${interval(c.speedWall, (x) => `${sig(x)}x`)}, ${c.speedWall.basis}`,
+        `${interval(c.speedCpu, (x) => `${sig(x)}x`)}, ${c.speedCpu.basis}`,
+        `${c.judgedOn} (cores used: ${c.deep} ${sig(c.cores.deep, 2)}, ${c.sparse} ${sig(c.cores.sparse, 2)})`,
+        `${interval(c.energy, (x) => `${sig(x * 100)}%`)}, ${c.energy.basis}${c.energy.estimated ? ', **estimated**' : ', measured'}`,
+        interval(c.accuracy.gap, (x) => sig(x)),
         `**${c.verdict}**`,
       ]),
     ),
@@ -103,7 +117,7 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
       'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points. ' +
-        'Brackets hold bootstrap 95% intervals of the median over the repeats.',
+        'Per-runner tables: medians over the repeats, brackets as each table\'s caption says (an order-statistic interval of the median from 6 repeats on, else the range).',
       '',
     );
     if (plots.length) {

@@ -1,7 +1,6 @@
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { mdTable, pct, sig } from './format.js';
-import { bootstrapMedian, type Interval } from './bootstrap.js';
-import { median } from './stats.js';
+import { median, medianInterval, type Interval } from './stats.js';
 import { metricLabel } from './metric.js';
 
 /** Medians over repeats of one (dataset, runner) cell. */
@@ -19,7 +18,10 @@ export interface CellSummary {
   readonly co2eKg: number;
   readonly energyMethod: string;
   readonly peakRssBytes: number;
-  /** Bootstrap 95% intervals of the medians over repeats. */
+  /** CPU seconds per wall second over the training window (median), and the thread budget it was given. */
+  readonly coresUsed: number;
+  readonly threads?: number;
+  /** Intervals of the medians over repeats, each naming its method and N (see stats.medianInterval). */
   readonly intervals: { readonly accuracy: Interval; readonly seconds: Interval; readonly joules: Interval };
   /** Counted (sparse) or analytic (CNN) floating-point operations of training; NaN if unknown. */
   readonly flops: number;
@@ -67,10 +69,12 @@ export function summarise(record: RunRecord): CellSummary[] {
       co2eKg: m((r) => r.converted.co2eKg),
       energyMethod: [...new Set(rs.map((r) => r.energy.method))].join(', '),
       peakRssBytes: Math.max(...rs.map((r) => r.measurement.peakRssBytes)),
+      coresUsed: m((r) => (r.measurement.seconds > 0 ? r.measurement.cpuSeconds / r.measurement.seconds : NaN)),
+      threads: first.measurement.threads,
       intervals: {
-        accuracy: bootstrapMedian(rs.map((r) => r.accuracy), 1),
-        seconds: bootstrapMedian(rs.map((r) => r.measurement.seconds), 2),
-        joules: bootstrapMedian(rs.map((r) => r.energy.joules), 3),
+        accuracy: medianInterval(rs.map((r) => r.accuracy)),
+        seconds: medianInterval(rs.map((r) => r.measurement.seconds)),
+        joules: medianInterval(rs.map((r) => r.energy.joules)),
       },
       flops: m((r) => r.metrics.flops ?? NaN),
       train: first.split.train,
@@ -102,9 +106,15 @@ export function ratios(cells: readonly CellSummary[]): Ratios[] {
   return out;
 }
 
-/** "median [low, high]" when there are repeats to draw an interval from. */
+/** "median [low, high]" when there are repeats to draw an interval from; the table's caption names the method. */
 function withInterval(i: Interval, f: (v: number) => string): string {
   return i.n > 1 ? `${f(i.value)} [${f(i.low)}, ${f(i.high)}]` : f(i.value);
+}
+
+/** What the brackets of a per-runner table are, in words, for its caption. */
+export function bracketsCaption(cells: readonly CellSummary[]): string {
+  const methods = [...new Set(cells.filter((c) => c.repeats > 1).map((c) => c.intervals.seconds.method))];
+  return methods.length ? `Medians over the repeats; brackets: ${methods.join('; ')}.` : 'One repeat per runner: no brackets.';
 }
 
 /** The per-dataset tables of one run, in Markdown. */
@@ -117,7 +127,7 @@ export function datasetTables(record: RunRecord): string {
     parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
     parts.push(
       mdTable(
-        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
+        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
         here.map((c) => [
           c.runner,
           c.family,
@@ -126,6 +136,7 @@ export function datasetTables(record: RunRecord): string {
           withInterval(c.intervals.accuracy, (v) => v.toFixed(4)),
           withInterval(c.intervals.seconds, sig),
           sig(c.cpuSeconds),
+          `${Number.isFinite(c.coresUsed) ? sig(c.coresUsed, 2) : 'n/a'}${c.threads !== undefined ? ` (${c.threads})` : ''}`,
           withInterval(c.intervals.joules, sig),
           sig(c.kwhWithPue),
           sig(c.co2eKg * 1000),
@@ -135,11 +146,13 @@ export function datasetTables(record: RunRecord): string {
         ]),
       ),
     );
+    parts.push(bracketsCaption(here));
     for (const r of rs.filter((x) => x.dataset === dataset)) {
       parts.push(
-        `Ratios (${r.deep} vs ${r.sparse}${r.deepRunners.length > 1 ? `; ${r.deep} is the fastest deep-learning runner of ${r.deepRunners.join(', ')}` : ''}): ` +
-          `DL/sparse training time **${sig(r.timeDlOverSparse)}x**; ` +
-          `sparse/DL energy **${pct(r.energySparseOverDl)}** (${r.energyMethods.join(', ')}); ` +
+        `Ratios of medians (${r.deep} vs ${r.sparse}${r.deepRunners.length > 1 ? `; ${r.deep} is the fastest deep-learning runner of ${r.deepRunners.join(', ')}` : ''}), ` +
+          'plain whole-training figures for orientation (the claims table judges paired per-seed ratios, to a common accuracy where reached): ' +
+          `DL/sparse training time ${sig(r.timeDlOverSparse)}x; ` +
+          `sparse/DL energy ${pct(r.energySparseOverDl)} (${r.energyMethods.join(', ')}); ` +
           `accuracy gap DL - sparse ${sig(r.accuracyGap * 100)} points.`,
       );
     }

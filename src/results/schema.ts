@@ -76,6 +76,8 @@ export const resultSchema = z.object({
     note: z.string().optional(),
     /** The run's calibration time on the machine that trained this (shards may differ). */
     calibrationSeconds: z.number().positive().optional(),
+    /** The thread budget the runner was given (--threads); cores used = cpuSeconds / seconds. */
+    threads: z.number().int().positive().optional(),
   }),
   energy: energySchema,
   converted: z.object({ kwh: z.number(), kwhWithPue: z.number(), co2eKg: z.number(), costUsd: z.number() }),

@@ -83,6 +83,7 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
     task,
     description: `external command: ${spec.command}`,
     async train(split, options, hooks) {
+      const threads = options.threads ?? 1;
       const dir = hooks.untimed(() => {
         const d = mkdtempSync(join(tmpdir(), 'sparsebench-split-'));
         exportSplit(split, d);
@@ -92,9 +93,10 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         const command = spec.command
           .replaceAll('{split}', dir)
           .replaceAll('{epochs}', String(options.epochs ?? spec.defaultEpochs ?? 3))
-          .replaceAll('{seed}', String(hooks.seed));
+          .replaceAll('{seed}', String(hooks.seed))
+          .replaceAll('{threads}', String(threads));
         let lines = 0;
-        const run = await runMetered(command, { onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
+        const run = await runMetered(command, { env: threadEnv(threads), onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
         if (run.exitCode !== 0) {
           throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${run.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
         }
@@ -119,6 +121,15 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
       }
     },
   };
+}
+
+/**
+ * The budget as the usual native thread pools read it, so that a trainer that does not
+ * take {threads} (numpy, scikit-learn, torch's own pools) still keeps to it.
+ */
+function threadEnv(threads: number): NodeJS.ProcessEnv {
+  const n = String(threads);
+  return { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, NUMEXPR_NUM_THREADS: n, VECLIB_MAXIMUM_THREADS: n };
 }
 
 function badReport(spec: ExternalSpec, issue: z.ZodIssue | undefined, shape: string): UsageError {

@@ -31,13 +31,13 @@ export function peerSpecs(name: string, cnnArgs = ''): ExternalSpec[] {
   const python = findPython('torch');
   if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
   return [
-    { name: 'torch', family: 'deep', command: `${python} ${script} {split} --epochs {epochs} --seed {seed}${cnnArgs ? ` ${cnnArgs}` : ''}` },
+    { name: 'torch', family: 'deep', command: `${python} ${script} {split} --epochs {epochs} --seed {seed} --threads {threads}${cnnArgs ? ` ${cnnArgs}` : ''}` },
     {
       name: 'torch-autoencoder',
       family: 'deep',
       task: 'detection',
       defaultEpochs: DEFAULT_AUTOENCODER.epochs,
-      command: `${python} ${peerScript('torch_autoencoder.py')} {split} --epochs {epochs} --seed {seed}`,
+      command: `${python} ${peerScript('torch_autoencoder.py')} {split} --epochs {epochs} --seed {seed} --threads {threads}`,
     },
   ];
 }

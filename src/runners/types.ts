@@ -50,6 +50,11 @@ export interface RunnerOptions {
   readonly alpha?: number;
   /** CNN size: default (8/16 filters) or large (32/64 filters, dense 128). */
   readonly arch?: CnnArch;
+  /**
+   * The thread budget of the comparison (default 1): external runners get it as {threads}
+   * and in OMP/MKL/OpenBLAS variables; our TypeScript kernels and tfjs-wasm use one thread.
+   */
+  readonly threads?: number;
 }
 
 export type Family = 'deep' | 'sparse';

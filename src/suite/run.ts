@@ -39,6 +39,8 @@ export interface RunOptions {
   readonly sensors?: boolean | SensorOptions;
   /** Seconds of idle sampling before the suite, when a sensor is present (default 5). */
   readonly idleSeconds?: number;
+  /** One thread budget for every runner of the comparison (default 1; see RunnerOptions.threads). */
+  readonly threads?: number;
   /** Run only slice index (1-based) of count of the planned cells, for a CI matrix. */
   readonly shard?: { readonly index: number; readonly count: number };
 }
@@ -62,6 +64,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
   }
   const repeats = o.repeats ?? suite.repeats;
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) throw new UsageError(`--threads must be a positive integer or auto, got ${o.threads}`);
   if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats must be a positive integer, got ${repeats}`);
   if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) {
     throw new UsageError(`--epochs must be a positive integer, got ${o.epochs}`);
@@ -219,7 +222,7 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
     const { output: out, reading: m } = await meteredTrain(
       runner,
       split,
-      { epochs: cell.epochs, arch: o.arch },
+      { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1 },
       cell.seed,
       o.backend,
       (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
@@ -248,6 +251,7 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
         peakRssBytes: m.peakRssBytes,
         ...(m.note ? { note: m.note } : {}),
         calibrationSeconds: calibration.seconds,
+        threads: o.threads ?? 1,
       },
       energy: { ...m.energy },
       converted: convert(m.energy.joules, conversion),
