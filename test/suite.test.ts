@@ -55,3 +55,23 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
     expect(lasso.metrics.nonzeros).toBeLessThan(lasso.metrics.coefficients);
   }, 240_000); // ~40 s alone; test files share the 2 cores, so allow for contention
 });
+
+describe('repeats', () => {
+  it('the default suite repeats every claim cell 5 times, and the tfjs runners twice beside a PyTorch peer of their task', () => {
+    const peer = [
+      { name: 'torch', family: 'deep' as const, command: 'true {split}' },
+      { name: 'torch-autoencoder', family: 'deep' as const, task: 'detection' as const, command: 'true {split}' },
+    ];
+    const cells = planRun({ suite: 'default', seed: 42, backend: 'auto', resultsDir: dir(), externals: peer });
+    const count = (runner: string) => cells.filter((c) => c.runner === runner).length;
+    expect(['lasso', 'dictionary', 'sparse-detector', 'torch', 'torch-autoencoder'].map(count)).toEqual([5, 5, 5, 5, 5]);
+    expect(['cnn', 'autoencoder'].map(count)).toEqual([2, 2]);
+    // seed-major: every runner of a seed before the next seed
+    expect(cells.map((c) => c.seed)).toEqual([...cells.map((c) => c.seed)].sort((a, b) => a - b));
+    // without a peer the tfjs runners are the deep-learning side of the claims: 5 repeats
+    const alone = planRun({ suite: 'default', seed: 42, backend: 'auto', resultsDir: dir() });
+    expect(alone.filter((c) => c.runner === 'cnn')).toHaveLength(5);
+    // --repeats is taken as given
+    expect(planRun({ suite: 'default', repeats: 3, seed: 42, backend: 'auto', resultsDir: dir(), externals: peer }).filter((c) => c.runner === 'cnn')).toHaveLength(3);
+  });
+});

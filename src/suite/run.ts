@@ -103,11 +103,22 @@ export function planRun(o: RunOptions): PlannedCell[] {
     const available = datasetEntry(e.dataset).available();
     if (!available.ok) throw new UsageError(`--dataset ${e.dataset}: ${available.reason}`);
   }
+  // beside a native deep-learning peer of the same task, the tfjs runners enter no claim (see Suite.repeatsBesidePeer)
+  const peerTasks = new Set(externals.filter((x) => x.family === 'deep').map((x) => x.task ?? 'classification'));
+  const repeatsOf = (e: SuiteEntry): number => {
+    if (o.repeats !== undefined || suite.repeatsBesidePeer === undefined || externalNames.includes(e.runner)) return repeats;
+    const r = getRunner(e.runner);
+    return r.family === 'deep' && peerTasks.has(r.task) ? Math.min(repeats, suite.repeatsBesidePeer) : repeats;
+  };
   const cells: PlannedCell[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
-    // every runner of one repeat shares one seed, hence one split
+    // every runner of one repeat shares one seed, hence one split, and runs before the next
+    // seed starts, so that drift of the machine hits both sides of a pair alike
     // --epochs sets the CNN's epochs; detectors keep their own (an autoencoder needs ~100)
-    for (const e of entries) cells.push({ ...e, epochs: e.epochs === undefined ? undefined : (o.epochs ?? e.epochs), repeat, seed: o.seed + repeat });
+    for (const e of entries) {
+      if (repeat >= repeatsOf(e)) continue;
+      cells.push({ ...e, epochs: e.epochs === undefined ? undefined : (o.epochs ?? e.epochs), repeat, seed: o.seed + repeat });
+    }
   }
   if (!o.shard) return cells;
   const { index, count } = o.shard;
@@ -270,7 +281,12 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
     argv: [...(o.argv ?? [])],
     environment: collectEnvironment(),
     conversion: { ...conversion },
-    notes: [...(o.notes ?? [])],
+    notes: [
+      ...(o.notes ?? []),
+      ...((o.threads ?? 1) > 1
+        ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads; the sparse runners (TypeScript) and tfjs-wasm run on one, so the claims judge speed on CPU time where the core counts differ`]
+        : []),
+    ],
     sensors: {
       used: [sensors?.rapl ? 'rapl' : '', sensors?.nvidia ? 'nvidia-smi' : ''].filter(Boolean),
       unavailable: [...(sensors?.unavailable ?? ['not read (--no-sensors)'])],
