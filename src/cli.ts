@@ -8,10 +8,11 @@ import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
 import { UsageError } from './errors.js';
 import { writeReport } from './report/readme.js';
 import { datasetTables } from './report/tables.js';
-import { validateExternal, type ExternalSpec } from './runners/external.js';
+import { DEFAULT_EXTERNAL_TIMEOUT, validateExternal, type ExternalSpec } from './runners/external.js';
 import { peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
-import { checkWritableDir, runSuite } from './suite/run.js';
+import { checkWritableDir, RunInterrupted, runSuite } from './suite/run.js';
+import { cleanUpAll, signalGroups } from './util/cleanup.js';
 import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
 import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';
@@ -89,6 +90,8 @@ export function buildProgram(): Command {
     .option('--pue <p>', 'power usage effectiveness of the facility (Strubell et al.: 1.58)', real('--pue', (x) => x >= 1, '>= 1'), 1.58)
     .option('--carbon <g|preset>', `grid g CO2e/kWh, or one of ${Object.keys(INTENSITY_PRESETS).join(', ')}`, 'world')
     .option('--usd-per-kwh <c>', 'electricity price', real('--usd-per-kwh', (x) => x >= 0, '>= 0'), 0.15)
+    .option('--resume [id]', 'continue the newest unfinished run of the same arguments (or the one of that id) from its journal: finished cells are not trained again')
+    .option('--external-timeout <s>', 'stop an external runner or peer (its whole process group) after this many seconds', real('--external-timeout', (x) => x > 0, 'positive'), DEFAULT_EXTERNAL_TIMEOUT)
     .option('--json', 'print the run record as one JSON document on stdout (progress stays on stderr)')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts) => {
@@ -125,6 +128,8 @@ export function buildProgram(): Command {
           conversion: conversionFrom(opts),
           shard: opts.shard,
           threads: opts.threads,
+          resume: opts.resume,
+          externalTimeoutSeconds: opts.externalTimeout,
           backend,
           resultsDir: opts.resultsDir,
           argv: process.argv.slice(2),
@@ -499,10 +504,11 @@ function readRecordOrFail(file: string, flag: string): RunRecord {
 }
 
 function newestRecord(resultsDir: string): string {
-  const { records } = readRecords(resultsDir);
-  const newest = records[records.length - 1];
+  const { records, files } = readRecords(resultsDir);
+  // by file, not by id: a renamed record is still found
+  const newest = files[records.length - 1];
   if (!newest) throw new UsageError(`--current: no records under ${join(resultsDir, 'runs')}; run \`sparsebench run\` first or pass --current`);
-  return join(resultsDir, 'runs', `${newest.id}.json`);
+  return newest;
 }
 
 /** --pue, --carbon and --usd-per-kwh as a Conversion. */
@@ -579,9 +585,28 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sparsebench: error: ${err.message}\n`);
       return 2;
     }
+    if (err instanceof RunInterrupted) {
+      process.stderr.write(`sparsebench: ${err.message}\n`);
+      return 1;
+    }
     process.stderr.write(`sparsebench: internal error: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
   }
 }
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM: forward the signal to every child process group, end them
+ * (SIGKILL after a grace period), remove temporary splits, and exit 128 + the signal's
+ * number. The journal of a run is already on disk up to its last finished cell.
+ */
+function onSignal(signal: NodeJS.Signals, code: number): void {
+  process.once(signal, () => {
+    process.stderr.write(`sparsebench: ${signal}: stopping; finished cells are kept in the run's journal (run the same command with --resume to go on)\n`);
+    signalGroups(signal);
+    void cleanUpAll().finally(() => process.exit(code));
+  });
+}
+onSignal('SIGINT', 130);
+onSignal('SIGTERM', 143);
 
 process.exitCode = await main(process.argv.slice(2));

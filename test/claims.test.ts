@@ -134,7 +134,7 @@ describe('claims verdicts (paired by seed)', () => {
     // one DL repeat ends below the target
     r.results[2].curve = r.results[2].curve.map((p) => ({ ...p, metric: 0.5 }));
     const [censored] = claims(r, 0.9);
-    expect(censored.speedWall.basis).toBe('wall time training');
+    expect(censored.speedWall.basis).toBe('training wall time');
     expect(censored.reasons.join('\n')).toMatch(/never reached 90% accuracy: compared on training time and energy instead/);
   });
 

@@ -126,19 +126,25 @@ describe('external runners (--cmd)', () => {
     expect(x.energy.method).toBe('estimated:tdp-per-core');
   });
 
-  it('a failing command, one without a JSON line, or without {split} is a clear error, exit 2, nothing written', () => {
+  it('a failing command, one without a JSON line, or without {split} is a clear error, exit 2, no record; finished cells stay in the journal', () => {
     for (const [cmd, message] of [
       ['sh -c "echo boom >&2; exit 3" {split}', /--cmd \(external\) exited with 3: boom/],
       ['echo no json here {split}', /--cmd \(external\): the last JSON line on stdout must be/],
       ['echo \'{"accuracy": 7}\' # {split}', /field accuracy/],
-      ['echo hello', /--cmd: the command must read the split from \{split\}/],
     ] as const) {
       const dir = tmp();
-      const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', cmd, '--no-progress', '--results-dir', join(dir, 'results')]);
+      const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--cmd', cmd, '--no-progress', '--results-dir', join(dir, 'results')]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(message);
-      expect(readdirSync(dir)).toEqual([]);
+      expect(r.stderr).toMatch(/the 1 finished cell is kept in .*\.journal: run the same command with --resume/);
+      // the LASSO cell that finished before the failure is kept, in the journal only
+      expect(readdirSync(join(dir, 'results', 'runs')).map((f) => f.replace(/^.*\./, ''))).toEqual(['journal']);
     }
+    const dir = tmp();
+    const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', 'echo hello', '--no-progress', '--results-dir', join(dir, 'results')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--cmd: the command must read the split from \{split\}/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

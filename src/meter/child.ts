@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { trackGroup } from '../util/cleanup.js';
 
 /** What a metered child process used, measured from /proc (Linux). */
 export interface ChildUsage {
@@ -15,7 +16,12 @@ export interface ChildResult extends ChildUsage {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderrTail: string;
+  /** The child ran past timeoutSeconds and its group was killed. */
+  readonly timedOut: boolean;
 }
+
+/** Most bytes of a child's stdout kept (its tail): 16 MiB. */
+const STDOUT_CAP = 16 * 2 ** 20;
 
 const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux ABI Node supports
 const PAGE = 4096;
@@ -54,7 +60,15 @@ function treeRss(root: number): number {
  */
 export function runMetered(
   command: string | readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; sampleMs?: number; onStderr?: (line: string) => void; echo?: 'stdout' | 'stderr' } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    sampleMs?: number;
+    onStderr?: (line: string) => void;
+    echo?: 'stdout' | 'stderr';
+    /** Kill the child's process group after this many seconds (its result then says timedOut). */
+    timeoutSeconds?: number;
+  } = {},
 ): Promise<ChildResult> {
   if (process.platform !== 'linux') {
     return Promise.reject(new Error('metering an external command needs Linux /proc (CPU time of the child)'));
@@ -65,7 +79,29 @@ export function runMetered(
   const script = `${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('sh', ['-c', script, ...argv], { cwd: opts.cwd, env: opts.env, stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+    // its own process group: an interrupted run (or a timeout) ends the whole trainer tree
+    const child = spawn('sh', ['-c', script, ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => {};
+    let timedOut = false;
+    const killer =
+      opts.timeoutSeconds !== undefined && child.pid !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            const pid = child.pid as number;
+            try {
+              process.kill(-pid, 'SIGTERM');
+              setTimeout(() => {
+                try {
+                  process.kill(-pid, 'SIGKILL');
+                } catch {
+                  // gone
+                }
+              }, 2000).unref();
+            } catch {
+              // gone
+            }
+          }, opts.timeoutSeconds * 1000)
+        : undefined;
     let stdout = '';
     let stderr = '';
     let stat = '';
@@ -80,7 +116,8 @@ export function runMetered(
     const echo = opts.echo === 'stdout' ? process.stdout : opts.echo === 'stderr' ? process.stderr : undefined;
     (child.stdout as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => {
       if (echo) echo.write(d);
-      else stdout += d;
+      // the last JSON line is what counts: keep the tail, so a trainer printing gigabytes cannot exhaust memory
+      else stdout = stdout.length + d.length > STDOUT_CAP ? (stdout + d).slice(-STDOUT_CAP) : stdout + d;
     });
     (child.stderr as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => {
       if (echo) process.stderr.write(d);
@@ -95,11 +132,13 @@ export function runMetered(
     });
     child.on('close', (code) => {
       clearInterval(timer);
+      if (killer) clearTimeout(killer);
+      untrack();
       const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
       // after the comm field: state is [0], so utime [11], stime [12], cutime [13], cstime [14]
       const cpuSeconds = fields.length > 14 ? (Number(fields[13]) + Number(fields[14]) + Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : NaN;
-      resolve({ exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, cpuSeconds, peakRssBytes: peak, rssSamples: samples });
+      resolve({ exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, cpuSeconds, peakRssBytes: peak, rssSamples: samples, timedOut });
     });
     sample();
   });

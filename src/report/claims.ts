@@ -110,19 +110,19 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   const goal = atTarget(label, target, sig);
   // per seed: time (wall, CPU) and energy to the target, measured on that seed's own curve
   const reached = pairs.every((p) => [p.d, p.s].every((r) => (secondsToAccuracy(r.curve, target) ?? 0) > 0 && (joulesToAccuracy(r, target) ?? 0) > 0));
-  const basis = reached ? `to ${goal}` : 'training';
+  const basis = (what: string): string => (reached ? `${what} to ${goal}` : `training ${what}`);
   const wall = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target) as number) : r.measurement.seconds);
   const cpu = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target, 'cpuSeconds') as number) : r.measurement.cpuSeconds);
   const joules = (r: ResultEntry): number => (reached ? (joulesToAccuracy(r, target) as number) : r.energy.joules);
-  const speedWall: Figure = { ...pairedLogRatio(pairs.map((p) => wall(p.d) / wall(p.s))), basis: `wall time ${basis}` };
+  const speedWall: Figure = { ...pairedLogRatio(pairs.map((p) => wall(p.d) / wall(p.s))), basis: basis('wall time') };
   const cpuOk = pairs.every((p) => cpu(p.d) > 0 && cpu(p.s) > 0);
-  const speedCpu: Figure = cpuOk ? { ...pairedLogRatio(pairs.map((p) => cpu(p.d) / cpu(p.s))), basis: `CPU time ${basis}` } : { ...speedWall, basis: `${speedWall.basis} (no CPU time recorded)` };
+  const speedCpu: Figure = cpuOk ? { ...pairedLogRatio(pairs.map((p) => cpu(p.d) / cpu(p.s))), basis: basis('CPU time') } : { ...speedWall, basis: `${speedWall.basis} (no CPU time recorded)` };
   const coreUse = { deep: median(deep.map(cores)), sparse: median(sparse.map(cores)) };
   const apart = Math.max(coreUse.deep, coreUse.sparse) / Math.max(1e-9, Math.min(coreUse.deep, coreUse.sparse)) > CORES_APART;
   const judgedOn = apart && cpuOk ? 'CPU time' : 'wall time';
   const speed = judgedOn === 'CPU time' ? speedCpu : speedWall;
   const estimated = [...deep, ...sparse].some((r) => r.energy.method.startsWith('estimated:'));
-  const energy = { ...pairedLogRatio(pairs.map((p) => joules(p.s) / joules(p.d))), basis: `energy ${basis}`, estimated };
+  const energy = { ...pairedLogRatio(pairs.map((p) => joules(p.s) / joules(p.d))), basis: basis('energy'), estimated };
   const gap = pairedDifference(pairs.map((p) => (p.d.accuracy - p.s.accuracy) * 100));
   const gapPoints = gap.value;
   const n = pairs.length;
@@ -155,7 +155,7 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   else if (energy.low > CLAIM.energyShare) findings.push({ holds: speedHolds(false), reason: `not about 1% of the energy: ${share}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
   // accuracy: the mean paired gap against the 2-point margin
-  const gapText = `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points [${sig(gap.low)}, ${sig(gap.high)}] (${gap.method})`;
+  const gapText = `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points (DL - sparse ${sig(gap.value)} [${sig(gap.low)}, ${sig(gap.high)}], ${gap.method})`;
   if (gapPoints <= CLAIM.accuracyPoints) findings.push({ holds: true, reason: `comparable ${label}: ${gapText}` });
   else findings.push({ holds: false, reason: `not comparable ${label}: ${gapText} (${sig(accDeep.value * 100)} against ${sig(accSparse.value * 100)})` });
   const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';

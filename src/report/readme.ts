@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { unfinishedRuns, type UnfinishedRun } from '../results/journal.js';
 import { readRecords, type RecordProblem } from '../results/store.js';
 import type { RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -100,7 +101,7 @@ function claimsSection(cs: readonly Claim[]): string[] {
 }
 
 /** The whole results/README.md, built from the stored records only. */
-export function renderReadme(records: readonly RunRecord[], problems: readonly RecordProblem[], plots: readonly Plot[] = []): string {
+export function renderReadme(records: readonly RunRecord[], problems: readonly RecordProblem[], plots: readonly Plot[] = [], unfinished: readonly UnfinishedRun[] = []): string {
   const lines: string[] = [
     '# sparsebench results',
     '',
@@ -143,6 +144,16 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
       '',
     );
   }
+  if (unfinished.length) {
+    lines.push(
+      '## Unfinished runs',
+      '',
+      'Stopped before their record was written; their finished cells are kept in the journal, and `sparsebench run` with the same arguments and `--resume` trains only the rest.',
+      '',
+      ...unfinished.map((u) => `- \`${u.header.id}\`: incomplete (${u.finished} of ${u.header.cells.length} cells), suite \`${String(u.header.plan.suite)}\`, journal \`runs/${basename(u.path)}\``),
+      '',
+    );
+  }
   if (problems.length) {
     lines.push('## Records skipped', '', ...problems.map((p) => `- ${p.problem}`), '');
   }
@@ -174,10 +185,12 @@ export function summaryJson(latest: RunRecord | undefined): string {
  */
 export async function writeReport(resultsDir: string): Promise<{ path: string; records: number; problems: RecordProblem[]; plots: Plot[] }> {
   const { records, problems } = readRecords(resultsDir);
+  const journals = unfinishedRuns(resultsDir);
+  problems.push(...journals.problems);
   const latest = records[records.length - 1];
   const plots = latest ? await writePlots(latest, join(resultsDir, 'plots')) : [];
   const path = join(resultsDir, 'README.md');
   writeFileAtomic(join(resultsDir, 'summary.json'), summaryJson(latest));
-  writeFileAtomic(path, renderReadme(records, problems, plots));
+  writeFileAtomic(path, renderReadme(records, problems, plots, journals.runs));
   return { path, records: records.length, problems, plots };
 }

@@ -100,7 +100,8 @@ export const environmentSchema = z.object({
 
 export const runRecordSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
-  id: z.string(),
+  /** Also the record's file name: a fixed pattern, so no id can name a path outside runs/. */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'id must be letters, digits, ".", "_" or "-" (it names the record\'s file)'),
   createdAt: z.string(),
   suite: z.string(),
   seed: z.number().int(),

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { runRecordSchema, SCHEMA_VERSION, type RunRecord } from './schema.js';
@@ -42,25 +42,27 @@ export function readRecord(file: string): RunRecord {
  * Reads every record under DIR/runs/, oldest first. A corrupt or foreign file is
  * reported and skipped: one bad file never hides the others.
  */
-export function readRecords(resultsDir: string): { records: RunRecord[]; problems: RecordProblem[] } {
+export function readRecords(resultsDir: string): { records: RunRecord[]; files: string[]; problems: RecordProblem[] } {
   const dir = join(resultsDir, RUNS_DIR);
   let names: string[];
   try {
     names = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
   } catch {
-    return { records: [], problems: [] };
+    return { records: [], files: [], problems: [] };
   }
-  const records: RunRecord[] = [];
+  const found: { record: RunRecord; file: string }[] = [];
   const problems: RecordProblem[] = [];
   for (const name of names.sort()) {
     const file = join(dir, name);
-    if (!statSync(file).isFile()) continue;
     try {
-      records.push(readRecord(file));
+      // a symlink (dangling or not), a directory or a device is named and skipped, like a corrupt file
+      const st = lstatSync(file);
+      if (!st.isFile()) throw new Error(`${file}: not a regular file (${st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'special'})`);
+      found.push({ record: readRecord(file), file });
     } catch (err) {
       problems.push({ file, problem: (err as Error).message });
     }
   }
-  records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  return { records, problems };
+  found.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt) || a.record.id.localeCompare(b.record.id));
+  return { records: found.map((f) => f.record), files: found.map((f) => f.file), problems };
 }

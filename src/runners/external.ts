@@ -8,6 +8,7 @@ import { runMetered, type ChildUsage } from '../meter/child.js';
 import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
 import type { Split } from '../datasets/types.js';
 import { gatherRows } from '../util/rows.js';
+import { trackDir } from '../util/cleanup.js';
 import { detectionOutput } from './detection.js';
 import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
 
@@ -20,6 +21,14 @@ export interface ExternalSpec {
   readonly task?: Task;
   /** `{epochs}` when the suite cell sets none (detection cells: the detector's own epoch count). */
   readonly defaultEpochs?: number;
+}
+
+/** Seconds an external trainer may run before its process group is stopped (--external-timeout). */
+export const DEFAULT_EXTERNAL_TIMEOUT = 3600;
+
+/** One POSIX shell word: single quotes, with each ' written as '\''. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
 /** The one JSON line an external trainer prints last on stdout. */
@@ -84,19 +93,24 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
     description: `external command: ${spec.command}`,
     async train(split, options, hooks) {
       const threads = options.threads ?? 1;
+      const timeoutSeconds = options.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT;
+      let untrackDir = (): void => {};
       const dir = hooks.untimed(() => {
         const d = mkdtempSync(join(tmpdir(), 'sparsebench-split-'));
+        untrackDir = trackDir(d);
         exportSplit(split, d);
         return d;
       });
       try {
+        // the split's path is one shell word whatever $TMPDIR holds (spaces, quotes, ;)
         const command = spec.command
-          .replaceAll('{split}', dir)
+          .replaceAll('{split}', shellQuote(dir))
           .replaceAll('{epochs}', String(options.epochs ?? spec.defaultEpochs ?? 3))
           .replaceAll('{seed}', String(hooks.seed))
           .replaceAll('{threads}', String(threads));
         let lines = 0;
-        const run = await runMetered(command, { env: threadEnv(threads), onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
+        const run = await runMetered(command, { env: threadEnv(threads), timeoutSeconds, onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
+        if (run.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
         if (run.exitCode !== 0) {
           throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${run.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
         }
@@ -118,6 +132,7 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         return { accuracy: report.accuracy, curve, metrics: childMetrics(report, run, split, trainSeconds), config: configOf(spec, report, hooks.seed) };
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        untrackDir();
       }
     },
   };

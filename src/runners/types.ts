@@ -55,6 +55,8 @@ export interface RunnerOptions {
    * and in OMP/MKL/OpenBLAS variables; our TypeScript kernels and tfjs-wasm use one thread.
    */
   readonly threads?: number;
+  /** External runners are stopped after this many seconds (default 3600). */
+  readonly externalTimeoutSeconds?: number;
 }
 
 export type Family = 'deep' | 'sparse';

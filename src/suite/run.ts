@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { datasetEntry, loadDataset } from '../datasets/registry.js';
 import { makeSplit } from '../datasets/split.js';
@@ -12,7 +12,8 @@ import { estimateConstants } from '../meter/model.js';
 import { measureIdle, openSensors, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
 import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
-import { writeRecord } from '../results/store.js';
+import { RUNS_DIR, writeRecord } from '../results/store.js';
+import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
 import { makeExternalRunner, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
@@ -43,6 +44,10 @@ export interface RunOptions {
   readonly threads?: number;
   /** Run only slice index (1-based) of count of the planned cells, for a CI matrix. */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** Continue an unfinished run of the same plan: true = the newest, a string = that id. */
+  readonly resume?: boolean | string;
+  /** External runners are stopped after this many seconds (default 3600). */
+  readonly externalTimeoutSeconds?: number;
 }
 
 /** Progress and notices go here (stderr in the CLI), never to stdout. */
@@ -65,7 +70,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
   }
   const repeats = o.repeats ?? suite.repeats;
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) throw new UsageError(`--threads must be a positive integer or auto, got ${o.threads}`);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`--repeats must be a positive integer, got ${repeats}`);
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > MAX_REPEATS) throw new UsageError(`--repeats must be an integer in [1, ${MAX_REPEATS}], got ${repeats}`);
   if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) {
     throw new UsageError(`--epochs must be a positive integer, got ${o.epochs}`);
   }
@@ -170,6 +175,8 @@ export function resolveRunner(name: string, externals: readonly ExternalSpec[] =
  * even where a write would fail (procfs, read-only mounts).
  */
 export function checkWritableDir(dir: string, flag = '--results-dir'): void {
+  // an empty path would mean the current directory: never what was meant
+  if (dir.trim() === '') throw new UsageError(`${flag}: empty path`);
   const abs = resolve(dir);
   let existing = abs;
   while (!existsSync(existing)) existing = dirname(existing);
@@ -186,32 +193,106 @@ export function checkWritableDir(dir: string, flag = '--results-dir'): void {
   }
 }
 
+/** Most repeats a run may plan: beyond it a typo, not a study (each repeat trains every cell). */
+export const MAX_REPEATS = 1000;
+
+/** The arguments that make a run's plan: a journal is resumed only under the same ones. */
+export function planOf(o: RunOptions): Plan {
+  return {
+    suite: o.suite,
+    datasets: o.datasets ?? null,
+    runners: o.runners ?? null,
+    repeats: o.repeats ?? null,
+    seed: o.seed,
+    epochs: o.epochs ?? null,
+    arch: o.arch ?? 'default',
+    backend: o.backend,
+    threads: o.threads ?? 1,
+    externals: (o.externals ?? []).map((x) => ({ name: x.name, command: x.command, family: x.family, task: x.task ?? 'classification' })),
+    shard: o.shard ?? null,
+    sensors: o.sensors !== false,
+  };
+}
+
+export const cellKey = (c: { dataset: string; runner: string; seed: number; repeat: number }): string => `${c.dataset}/${c.runner}/seed ${c.seed}/repeat ${c.repeat}`;
+
+/** A run that stopped with its finished cells journaled: one line, exit 1, how to go on. */
+export class RunInterrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunInterrupted';
+  }
+}
+
 /**
- * Runs a suite: every planned cell trains inside its own meter window on a split
- * shared by all runners of that repeat; one record is written at the end, atomically.
+ * Runs a suite: every planned cell trains inside its own meter window on a split shared by
+ * all runners of that repeat, and is journaled the moment it finishes; the record is
+ * assembled from the journal at the end, written atomically, and the journal removed.
+ * `resume`: continue the newest unfinished run of the same plan (or the one named).
  */
 export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{ record: RunRecord; path: string }> {
   const cells = planRun(o);
   const conversion = o.conversion ?? DEFAULT_CONVERSION;
+  const plan = planOf(o);
+  const resumed = o.resume === undefined || o.resume === false ? undefined : resumeJournal(o.resultsDir, plan, o.resume === true ? undefined : o.resume);
+  if (o.resume !== undefined && o.resume !== false) {
+    events.notice?.(resumed ? `resuming ${resumed.header.id}: ${resumed.done.size} of ${resumed.header.cells.length} cells already finished` : 'no unfinished run of this plan to resume: starting a new one');
+  }
+  const todo = cells.filter((c) => !resumed?.done.has(cellKey(c)));
   // Start every runner's machinery (the tfjs backend) before any training, so an
   // unavailable --backend fails fast, and say which backend runs and why.
-  for (const name of new Set(cells.map((c) => c.runner))) {
+  for (const name of new Set(todo.map((c) => c.runner))) {
     const prepared: BackendInfo | undefined = await resolveRunner(name, o.externals).prepare?.({ backend: o.backend });
     if (!prepared) continue;
     events.notice?.(`tfjs backend for ${name}: ${prepared.name} (${prepared.reason})`);
     for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
   }
   const sensors = o.sensors === false ? undefined : await openSensors(o.sensors === true || o.sensors === undefined ? {} : o.sensors);
+  const createdAt = new Date();
+  const made = [join(o.resultsDir, RUNS_DIR), o.resultsDir].filter((d) => !existsSync(d));
+  const journal =
+    resumed ??
+    createJournal(o.resultsDir, {
+      kind: 'plan',
+      id: `${createdAt.toISOString().replace(/[:.]/g, '-')}-${o.suite}-${process.pid}`,
+      createdAt: createdAt.toISOString(),
+      plan,
+      cells: cells.map(cellKey),
+    });
   try {
-    return await runCells(o, cells, conversion, events, sensors);
+    return await runCells(o, cells, journal, conversion, events, sensors);
+  } catch (err) {
+    if (journal.done.size === 0 && !resumed) {
+      // nothing finished: leave nothing behind, not even the directories this run made
+      journal.remove();
+      for (const d of made) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // not empty: someone else's files
+        }
+      }
+    }
+    else if (err instanceof UsageError || err instanceof RunInterrupted) {
+      throw new (err instanceof UsageError ? UsageError : RunInterrupted)(
+        `${err.message}; the ${journal.done.size} finished cell${journal.done.size === 1 ? ' is' : 's are'} kept in ${journal.path}: run the same command with --resume to go on`,
+      );
+    }
+    throw err;
   } finally {
     await sensors?.close();
   }
 }
 
-async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Conversion, events: RunEvents, sensors: SensorSet | undefined): Promise<{ record: RunRecord; path: string }> {
+async function runCells(
+  o: RunOptions,
+  cells: PlannedCell[],
+  journal: OpenJournal,
+  conversion: Conversion,
+  events: RunEvents,
+  sensors: SensorSet | undefined,
+): Promise<{ record: RunRecord; path: string }> {
   const splits = new Map<string, Split>();
-  const results: ResultEntry[] = [];
   const calibration = calibrate();
   events.notice?.(`calibration: ${calibration.seconds.toFixed(3)} s (${calibration.workload})`);
   for (const why of sensors?.unavailable ?? ['sensors not read (--no-sensors)']) events.notice?.(`energy: ${why}`);
@@ -222,18 +303,21 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
     idle = await measureIdle(sensors, seconds);
   }
   for (const cell of cells) {
+    if (journal.done.has(cellKey(cell))) continue;
     const key = `${cell.dataset}/${cell.trainSize}/${cell.testSize}/${cell.seed}`;
     let split = splits.get(key);
     if (!split) {
       split = makeSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, testSize: cell.testSize, seed: cell.seed });
       splits.set(key, split);
     }
+    // one split at a time in memory: cells of a seed are adjacent in the plan
+    for (const k of splits.keys()) if (k !== key) splits.delete(k);
     const runner = resolveRunner(cell.runner, o.externals);
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
     const { output: out, reading: m } = await meteredTrain(
       runner,
       split,
-      { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1 },
+      { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, externalTimeoutSeconds: o.externalTimeoutSeconds },
       cell.seed,
       o.backend,
       (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
@@ -267,14 +351,15 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
       energy: { ...m.energy },
       converted: convert(m.energy.joules, conversion),
     };
-    results.push(entry);
+    journal.append(cellKey(cell), entry);
     events.cellDone?.(entry);
   }
-  const createdAt = new Date();
+  // in plan order, whichever process trained each cell
+  const results = cells.map((c) => journal.done.get(cellKey(c)) as ResultEntry);
   const record: RunRecord = {
     schemaVersion: SCHEMA_VERSION,
-    id: `${createdAt.toISOString().replace(/[:.]/g, '-')}-${o.suite}-${process.pid}`,
-    createdAt: createdAt.toISOString(),
+    id: journal.header.id,
+    createdAt: journal.header.createdAt,
     suite: o.suite,
     seed: o.seed,
     repeats: cells.reduce((m, c) => Math.max(m, c.repeat + 1), 0),
@@ -286,6 +371,7 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
       ...((o.threads ?? 1) > 1
         ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads; the sparse runners (TypeScript) and tfjs-wasm run on one, so the claims judge speed on CPU time where the core counts differ`]
         : []),
+      ...(o.resume ? ['resumed from its journal: some cells were trained by an earlier process (each keeps its own calibration)'] : []),
     ],
     sensors: {
       used: [sensors?.rapl ? 'rapl' : '', sensors?.nvidia ? 'nvidia-smi' : ''].filter(Boolean),
@@ -296,6 +382,13 @@ async function runCells(o: RunOptions, cells: PlannedCell[], conversion: Convers
     ...(o.shard ? { shard: { ...o.shard } } : {}),
     results,
   };
-  const path = writeRecord(o.resultsDir, record);
+  let path: string;
+  try {
+    path = writeRecord(o.resultsDir, record);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new RunInterrupted(`cannot write the record under ${o.resultsDir} (${why})`);
+  }
+  journal.remove();
   return { record, path };
 }

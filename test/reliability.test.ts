@@ -1,0 +1,159 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readJournal, unfinishedRuns } from '../src/results/journal.js';
+import { readRecords } from '../src/results/store.js';
+import { runSuite } from '../src/suite/run.js';
+import { record } from './helpers/records.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-rel-'));
+
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', timeout: 120_000, env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('the per-cell journal', () => {
+  it('keeps every finished cell when a later one fails, and --resume trains only what is missing', async () => {
+    const dir = tmp();
+    const results = join(dir, 'results');
+    const flag = join(dir, 'ready');
+    // the same command both times: it fails until the flag file exists
+    const command = `if [ -f '${flag}' ]; then echo '{"accuracy": 0.5}'; else echo not yet >&2; exit 3; fi # {split}`;
+    const o = {
+      suite: 'quick',
+      runners: ['lasso', 'ext'],
+      datasets: ['mnist'],
+      seed: 42,
+      backend: 'auto' as const,
+      resultsDir: results,
+      sensors: false,
+      externals: [{ name: 'ext', family: 'deep' as const, command }],
+    };
+    await expect(runSuite(o)).rejects.toThrow(/exited with 3: not yet; the 1 finished cell is kept in .*\.journal: run the same command with --resume/);
+    const { runs } = unfinishedRuns(results);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].finished).toBe(1);
+    const lasso = [...readJournal(runs[0].path).done.values()][0];
+    expect(lasso.runner).toBe('lasso');
+    expect(readRecords(results).records).toHaveLength(0);
+    writeFileSync(flag, '');
+    const { record: done } = await runSuite({ ...o, resume: true });
+    expect(done.id).toBe(runs[0].header.id);
+    expect(done.results.map((e) => e.runner)).toEqual(['lasso', 'ext']);
+    // the LASSO cell was not trained again: the very measurement of the first process
+    expect(done.results[0]).toEqual(lasso);
+    expect(unfinishedRuns(results).runs).toHaveLength(0);
+    expect(readRecords(results).records).toHaveLength(1);
+  }, 120_000);
+
+  it('refuses to resume a named run under other arguments, naming what differs', async () => {
+    const dir = tmp();
+    const o = { suite: 'quick', runners: ['lasso', 'ext'], datasets: ['mnist'], seed: 42, backend: 'auto' as const, resultsDir: dir, sensors: false, externals: [{ name: 'ext', family: 'deep' as const, command: 'exit 3 # {split}' }] };
+    await expect(runSuite(o)).rejects.toThrow(/--resume/);
+    const id = unfinishedRuns(dir).runs[0].header.id;
+    await expect(runSuite({ ...o, seed: 7, resume: id })).rejects.toThrow(new RegExp(`--resume ${id}: that run had another plan \\(differs in seed\\)`));
+  }, 120_000);
+});
+
+describe('interruptions', () => {
+  it('SIGTERM during an external trainer: its process group ends, no split is left, exit 143, the journal kept', async () => {
+    const dir = tmp();
+    // a TMPDIR with a space, a quote and a ; : the split's path must stay one word and run nothing
+    const odd = join(dir, "tmp dir 'x;touch INJECTED");
+    mkdirSync(odd, { recursive: true });
+    const pidFile = join(dir, 'trainer.pid');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--no-sensors', '--no-progress',
+        '--cmd', `echo $$ > '${pidFile}'; test -f {split}/meta.json && sleep 45`, '--results-dir', join(dir, 'results')],
+      { env: { ...process.env, TMPDIR: odd }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    for (let i = 0; i < 600 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const trainer = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(trainer)).toBe(true);
+    // the split was exported into the odd TMPDIR and read by the trainer (test -f passed: sleep runs)
+    expect(readdirSync(odd).some((f) => f.startsWith('sparsebench-split-'))).toBe(true);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code, stderr).toBe(143);
+    expect(stderr).toMatch(/SIGTERM: stopping; finished cells are kept in the run's journal/);
+    for (let i = 0; i < 50 && alive(trainer); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(trainer)).toBe(false);
+    expect(readdirSync(odd).filter((f) => f.startsWith('sparsebench-split-'))).toEqual([]);
+    expect(existsSync(join(dir, 'INJECTED'))).toBe(false);
+    expect(existsSync(join(odd, 'INJECTED'))).toBe(false);
+    const { runs } = unfinishedRuns(join(dir, 'results'));
+    expect(runs.map((r) => r.finished)).toEqual([1]);
+  }, 120_000);
+
+  it('an external trainer past --external-timeout is stopped with its group, and named', () => {
+    const dir = tmp();
+    const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'ext', '--peer', 'none', '--no-sensors', '--no-progress',
+      '--cmd', 'sleep 30 # {split}', '--external-name', 'ext', '--external-timeout', '1', '--results-dir', join(dir, 'results')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--cmd \(ext\) ran past --external-timeout 1 s and was stopped/);
+  }, 120_000);
+
+  it('a trainer printing more than its output cap still reports its last JSON line', () => {
+    const dir = tmp();
+    // 20 MB of noise (more than the 16 MiB kept), then the report
+    const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'loud', '--peer', 'none', '--no-sensors', '--no-progress', '--external-name', 'loud',
+      '--cmd', `head -c 20000000 /dev/zero | tr '\\0' x; echo; echo '{"accuracy": 0.25}' # {split}`, '--results-dir', join(dir, 'results'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { record: { results: { accuracy: number }[] } }).record.results[0].accuracy).toBe(0.25);
+  }, 120_000);
+});
+
+describe('safe paths and bounds', () => {
+  it('an empty --results-dir or --out is an error naming the flag, not the current directory', () => {
+    for (const args of [['report', '--results-dir', ''], ['run', '--suite', 'quick', '--results-dir', ''], ['datasets', 'export', '--dataset', 'mnist', '--out', '']]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/(--results-dir|--out): empty path/);
+    }
+  });
+
+  it('a record whose id is a path is refused, so merge cannot write outside the results directory', () => {
+    const dir = tmp();
+    const bad = { ...record('x'), id: '../../../escaped', shard: { index: 1, count: 1 } };
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
+    const r = cli(['merge', join(dir, 'bad.json'), '--results-dir', join(dir, 'results')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/field id: id must be letters, digits/);
+    expect(existsSync(join(dir, '..', '..', 'escaped-merged.json'))).toBe(false);
+  });
+
+  it('a dangling symlink or a directory in runs/ is named and skipped; the good records still count', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'runs', 'good.json'), JSON.stringify(record('good')));
+    symlinkSync(join(dir, 'nowhere.json'), join(dir, 'runs', 'dangling.json'));
+    mkdirSync(join(dir, 'runs', 'folder.json'));
+    const { records, problems } = readRecords(dir);
+    expect(records.map((r) => r.id)).toEqual(['good']);
+    expect(problems.map((p) => p.problem).sort()).toEqual([expect.stringMatching(/dangling\.json: not a regular file \(a symbolic link\)/), expect.stringMatching(/folder\.json: not a regular file \(a directory\)/)]);
+    const r = cli(['report', '--results-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/skipped record: .*dangling\.json/);
+  });
+
+  it('--repeats beyond 1000 is refused at once', () => {
+    const r = cli(['run', '--suite', 'quick', '--repeats', '99999999999999999999', '--results-dir', join(tmp(), 'r')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--repeats must be an integer in \[1, 1000\]/);
+  });
+});
