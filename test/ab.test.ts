@@ -130,7 +130,7 @@ describe('compare --against: interleaved rounds', () => {
       return r;
     };
     const rounds = await runRounds({ rounds: 3, seed: 42, base: side, change: side });
-    const pooled = pooledChange(rounds);
+    const pooled = pooledChange(rounds.map((r) => r.change));
     expect(pooled.results.map((e) => `${e.runner}:${e.seed}:${e.repeat}`)).toEqual(['cnn:42:0', 'lasso:42:0', 'cnn:43:1', 'lasso:43:1', 'cnn:44:2', 'lasso:44:2']);
     const baseline: RunRecord = { ...pooled, results: pooled.results.filter((e) => e.seed === 42) };
     expect(compareRecords(baseline, pooled, DEFAULT_GATES).regressions).toBe(0);

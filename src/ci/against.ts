@@ -25,10 +25,9 @@ export interface AgainstOptions {
   readonly log: (m: string) => void;
 }
 
-/** Every change-side result of the rounds in one record, each round's entries marked with their round. */
-export function pooledChange(rounds: readonly AbRound[]): RunRecord {
-  const first = rounds[0].change;
-  return { ...first, repeats: rounds.length, results: rounds.flatMap((r) => r.change.results.map((e) => ({ ...e, repeat: r.round }))) };
+/** The change side's records of every round in one record, each round's entries marked with their round. */
+export function pooledChange(changes: readonly RunRecord[]): RunRecord {
+  return { ...changes[0], repeats: changes.length, results: changes.flatMap((c, round) => c.results.map((e) => ({ ...e, repeat: round }))) };
 }
 
 /**
@@ -76,8 +75,7 @@ export async function compareAgainst(o: AgainstOptions): Promise<AbComparison & 
       o.log(`time and energy not judged: ${fallback}; exact gates only`);
       const changes: RunRecord[] = [];
       for (let r = 0; r < o.rounds; r++) changes.push(await change(o.seed + r, r));
-      const onlyChange = changes.map((c, r) => ({ round: r, order: 'AB' as const, seed: o.seed + r, base: { ...c, results: [] }, change: c }));
-      const exact = o.baseline ? compareRecords(o.baseline, pooledChange(onlyChange), o.exactGates) : undefined;
+      const exact = o.baseline ? compareRecords(o.baseline, pooledChange(changes), o.exactGates) : undefined;
       return {
         baseLabel: o.ref,
         changeLabel: 'this build',
@@ -92,7 +90,7 @@ export async function compareAgainst(o: AgainstOptions): Promise<AbComparison & 
     }
     const labels = { base: `${o.ref} (${prepared?.commit.slice(0, 12)})`, change: o.aa ? `${o.ref} again (A/A)` : 'this build' };
     const judged = judgeRounds(rounds, o.gates, labels);
-    const exact = o.baseline ? compareRecords(o.baseline, pooledChange(rounds), o.exactGates) : undefined;
+    const exact = o.baseline ? compareRecords(o.baseline, pooledChange(rounds.map((r) => r.change)), o.exactGates) : undefined;
     return { ...judged, exact, regressions: judged.regressions + (exact?.regressions ?? 0) };
   } finally {
     prepared?.cleanup();

@@ -1,3 +1,4 @@
+import { byCell } from '../results/cells.js';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import type { Comparison } from './compare.js';
 import { mdTable, sig } from './format.js';
@@ -79,15 +80,6 @@ export interface AbComparison {
   readonly notes: readonly string[];
   /** Deterministic figures of the change side against the committed baseline, when given. */
   readonly exact?: Comparison;
-}
-
-function byCell(r: RunRecord): Map<string, ResultEntry[]> {
-  const m = new Map<string, ResultEntry[]>();
-  for (const x of r.results) {
-    const key = `${x.dataset}/${x.runner}`;
-    m.set(key, [...(m.get(key) ?? []), x]);
-  }
-  return m;
 }
 
 /** A cell's figure in one record: the median of its entries (one per repeat). */

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { byCell } from '../results/cells.js';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { mdTable, sig } from './format.js';
 import { median } from './stats.js';
@@ -95,12 +96,6 @@ export interface Comparison {
   readonly notes: readonly string[];
 }
 
-function cells(r: RunRecord): Map<string, ResultEntry[]> {
-  const m = new Map<string, ResultEntry[]>();
-  for (const x of r.results) m.set(`${x.dataset}/${x.runner}`, [...(m.get(`${x.dataset}/${x.runner}`) ?? []), x]);
-  return m;
-}
-
 function gateText(g: Gate, better: MetricDef['better']): string {
   if (g.kind === 'exact') return 'exact';
   if (g.kind === 'informative') return 'informative';
@@ -117,8 +112,8 @@ export function compareRecords(baseline: RunRecord, current: RunRecord, gates: G
   if (baseline.suite !== current.suite) {
     throw new UsageError(`records from different suites cannot be compared: baseline "${baseline.suite}", current "${current.suite}"`);
   }
-  const b = cells(baseline);
-  const c = cells(current);
+  const b = byCell(baseline);
+  const c = byCell(current);
   for (const [key, rs] of c) {
     for (const x of b.get(key) ?? []) {
       const same = rs.find((y) => y.seed === x.seed);
