@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { trackGroup } from '../util/cleanup.js';
+import { endGroup, trackGroup } from '../util/cleanup.js';
 
 /** What a metered child process used, measured from /proc (Linux). */
 export interface ChildUsage {
@@ -87,19 +87,7 @@ export function runMetered(
       opts.timeoutSeconds !== undefined && child.pid !== undefined
         ? setTimeout(() => {
             timedOut = true;
-            const pid = child.pid as number;
-            try {
-              process.kill(-pid, 'SIGTERM');
-              setTimeout(() => {
-                try {
-                  process.kill(-pid, 'SIGKILL');
-                } catch {
-                  // gone
-                }
-              }, 2000).unref();
-            } catch {
-              // gone
-            }
+            endGroup(child.pid as number);
           }, opts.timeoutSeconds * 1000)
         : undefined;
     let stdout = '';

@@ -30,6 +30,22 @@ export function signalGroups(signal: NodeJS.Signals): void {
   }
 }
 
+/** Ends one process group: SIGTERM now, SIGKILL after `graceMs` if anything of it is left. */
+export function endGroup(pid: number, graceMs = 2000): void {
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return; // gone already
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ended within the grace period
+    }
+  }, graceMs).unref();
+}
+
 /** Terminates every tracked group (SIGTERM, then SIGKILL after `graceMs`) and removes every tracked directory. */
 export async function cleanUpAll(graceMs = 2000): Promise<void> {
   signalGroups('SIGTERM');
