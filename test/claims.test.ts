@@ -138,6 +138,13 @@ describe('claims verdicts (paired by seed)', () => {
     expect(censored.reasons.join('\n')).toMatch(/never reached 90% accuracy: compared on training time and energy instead/);
   });
 
+  it('states the inference cost per 1,000 test items, paired, or that it was not measured', () => {
+    const r = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
+    expect(claims(r)[0].reasons.join('\n')).toMatch(/inference not measured for cnn and lasso/);
+    for (const e of r.results) e.inference = { items: 500, seconds: e.runner === 'cnn' ? 1 : 4, cpuSeconds: 1, joules: 2, method: 'estimated:tdp-per-core' };
+    expect(claims(r)[0].reasons.join('\n')).toMatch(/inference per 1,000 test items: DL\/sparse 0.25x \[0.25x, 0.25x\] \(t-interval on log ratios, 95%, N=5\) on wall time \(8 s for lasso, 2 s for cnn\)/);
+  });
+
   it('holds each sparse runner against the fastest deep-learning runner; a TensorFlow.js-only DL side is no verdict on speed', () => {
     const r = run([40, 41, 39, 40, 40], [2, 2.1, 1.9, 2, 2], five([10000, 10100, 9900]), five([90, 95, 85]));
     const slowDl = r.results.filter((e) => e.runner === 'cnn').map((e) => ({ ...e, runner: 'slow-cnn', measurement: { ...e.measurement, seconds: e.measurement.seconds * 3 } }));

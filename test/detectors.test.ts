@@ -141,7 +141,7 @@ describe('planning detection cells', () => {
 });
 
 describe('external detectors', () => {
-  const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), childUsage() {}, progress() {} });
+  const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), inference: <T>(f: () => T) => f(), childUsage() {}, progress() {} });
   // a stand-in detector: writes errors that are the test images themselves (dark defects score low)
   const writer = (bytes: string) =>
     `node -e "const fs=require('fs'),d=process.argv[1],m=JSON.parse(fs.readFileSync(d+'/meta.json'));` +
@@ -167,5 +167,9 @@ describe('external detectors', () => {
     expect(out.curve.map((p) => p.step)).toEqual([3, 6, 9, 12]);
     expect(out.config.framework).toMatch(/^pytorch/);
     expect(out.accuracy).toBeGreaterThan(0.5);
+    // the peer times its own inference on the test images; its CPU is pro-rated, and says so
+    expect(out.inference?.items).toBe(60);
+    expect(out.inference?.seconds).toBeGreaterThan(0);
+    expect(out.inference?.source).toMatch(/reported by the trainer/);
   }, 120_000);
 });

@@ -48,6 +48,14 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
       expect(r.curve[r.curve.length - 1].seconds).toBeLessThanOrEqual(r.measurement.seconds);
     }
     expect(lasso.metrics.converged).toBe(1);
+    // inference on the 2,000 test digits, each in a window of its own, its energy labelled
+    for (const r of [cnn, lasso, dictionary]) {
+      expect(r.inference?.items).toBe(2000);
+      expect(r.inference?.seconds).toBeGreaterThan(0);
+      expect(r.inference?.method).toMatch(/^(estimated|measured):/);
+    }
+    // coding the test images is inference for the dictionary model: it is not in the training window
+    expect(dictionary.inference!.seconds).toBeGreaterThan(lasso.inference!.seconds);
     // FLOPs: the CNN's analytic count, the solver's counted one (at least its Gram matrix)
     expect(cnn.metrics.flops).toBe((3 * (97344 + 278784 + 8000) - 97344) * 8000 * 3);
     expect(lasso.metrics.flops).toBeGreaterThan(8000 * 100 * 100);

@@ -4,6 +4,7 @@ import { sig } from './format.js';
 import { atTarget, metricLabel } from './metric.js';
 import { pairedDifference, pairedLogRatio } from './paired.js';
 import { median, medianInterval, MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
+import { per1000 } from './tables.js';
 
 /** The claim under test: sparse trains 4-5x faster, on about 1% of the energy, as accurately. */
 export const CLAIM = {
@@ -137,6 +138,15 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   for (const [who, c] of [[deepEntry, coreUse.deep], [sparse[0], coreUse.sparse]] as const) {
     const budget = who.measurement.threads;
     if (budget !== undefined && c > budget * OVER_BUDGET) caveats.push(`${who.runner} used ${sig(c)} cores on a budget of ${budget} thread${budget === 1 ? '' : 's'} (--threads)`);
+  }
+  // inference, on its own window: what a deployed model costs per 1,000 test items
+  const inferencePairs = pairs.filter((p) => p.d.inference && p.s.inference);
+  if (inferencePairs.length === pairs.length) {
+    const inf = pairedLogRatio(inferencePairs.map((p) => per1000(p.d, 'seconds') / per1000(p.s, 'seconds')));
+    caveats.push(`inference per 1,000 test items: DL/sparse ${ratioText(inf)} on wall time (${sig(median(sparse.map((r) => per1000(r, 'seconds'))))} s for ${sparse[0].runner}, ${sig(median(deep.map((r) => per1000(r, 'seconds'))))} s for ${deepEntry.runner})`);
+  } else {
+    const missing = [deepEntry, sparse[0]].filter((r) => !r.inference).map((r) => r.runner);
+    caveats.push(`inference not measured for ${missing.join(' and ')} (its trainer reported no inference timing)`);
   }
   if (apart) caveats.push(`the sides used different core counts (${deepEntry.runner} ${sig(coreUse.deep)}, ${sparse[0].runner} ${sig(coreUse.sparse)}): judged on CPU time (wall time ${ratioText(speedWall)})`);
   // speed

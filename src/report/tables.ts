@@ -21,6 +21,8 @@ export interface CellSummary {
   /** CPU seconds per wall second over the training window (median), and the thread budget it was given. */
   readonly coresUsed: number;
   readonly threads?: number;
+  /** Inference on the test set per 1,000 items (medians), with the energy's method; undefined where not measured. */
+  readonly inference?: { readonly secondsPer1000: number; readonly joulesPer1000: number; readonly method: string };
   /** Intervals of the medians over repeats, each naming its method and N (see stats.medianInterval). */
   readonly intervals: { readonly accuracy: Interval; readonly seconds: Interval; readonly joules: Interval };
   /** Counted (sparse) or analytic (CNN) floating-point operations of training; NaN if unknown. */
@@ -41,6 +43,9 @@ export interface Ratios {
   readonly accuracyGap: number;
   readonly energyMethods: readonly string[];
 }
+
+/** An entry's inference seconds or joules per 1,000 test items. */
+export const per1000 = (r: ResultEntry, what: 'seconds' | 'joules'): number => (r.inference ? (r.inference[what] / r.inference.items) * 1000 : NaN);
 
 export function summarise(record: RunRecord): CellSummary[] {
   const groups = new Map<string, ResultEntry[]>();
@@ -70,6 +75,15 @@ export function summarise(record: RunRecord): CellSummary[] {
       energyMethod: [...new Set(rs.map((r) => r.energy.method))].join(', '),
       peakRssBytes: Math.max(...rs.map((r) => r.measurement.peakRssBytes)),
       coresUsed: m((r) => (r.measurement.seconds > 0 ? r.measurement.cpuSeconds / r.measurement.seconds : NaN)),
+      ...(rs.every((r) => r.inference)
+        ? {
+            inference: {
+              secondsPer1000: m((r) => per1000(r, 'seconds')),
+              joulesPer1000: m((r) => per1000(r, 'joules')),
+              method: [...new Set(rs.map((r) => r.inference?.method ?? ''))].join(', '),
+            },
+          }
+        : {}),
       threads: first.measurement.threads,
       intervals: {
         accuracy: medianInterval(rs.map((r) => r.accuracy)),
@@ -127,7 +141,7 @@ export function datasetTables(record: RunRecord): string {
     parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
     parts.push(
       mdTable(
-        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
+        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'inference s per 1k items (J, method)', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MB'],
         here.map((c) => [
           c.runner,
           c.family,
@@ -137,6 +151,7 @@ export function datasetTables(record: RunRecord): string {
           withInterval(c.intervals.seconds, sig),
           sig(c.cpuSeconds),
           `${Number.isFinite(c.coresUsed) ? sig(c.coresUsed, 2) : 'n/a'}${c.threads !== undefined ? ` (${c.threads})` : ''}`,
+          c.inference ? `${sig(c.inference.secondsPer1000)} (${sig(c.inference.joulesPer1000)} J, ${c.inference.method})` : 'not measured',
           withInterval(c.intervals.joules, sig),
           sig(c.kwhWithPue),
           sig(c.co2eKg * 1000),

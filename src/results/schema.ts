@@ -81,6 +81,10 @@ export const resultSchema = z.object({
   }),
   energy: energySchema,
   converted: z.object({ kwh: z.number(), kwhWithPue: z.number(), co2eKg: z.number(), costUsd: z.number() }),
+  /** Inference of the trained model on `items` test items, in a window of its own (absent: not measured, e.g. external runners). */
+  inference: z
+    .object({ items: z.number().int().positive(), seconds: z.number().nonnegative(), cpuSeconds: z.number().nonnegative(), joules: z.number().nonnegative(), method: z.string() })
+    .optional(),
 });
 
 export const environmentSchema = z.object({

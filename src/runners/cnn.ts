@@ -49,6 +49,8 @@ export const cnnRunner: Runner = {
         }
         curve.push({ ...hooks.elapsed(), metric: evaluate(), step: epoch });
       }
+      // inference: the trained model classifying the test set (batched, as accuracy() predicts)
+      hooks.inference(() => accuracy(model, split.XTest, split.yTest, shape), split.yTest.length);
       const trainingFlops = cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs;
       return {
         accuracy: curve[curve.length - 1].metric,

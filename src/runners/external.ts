@@ -40,6 +40,8 @@ const reportSchema = z.object({
   framework: z.string().optional(),
   threads: z.number().optional(),
   msPerStep: z.number().optional(),
+  /** The trainer's own timing of inference on the test set (after training). */
+  inference: z.object({ seconds: z.number().nonnegative(), items: z.number().int().positive() }).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -129,7 +131,13 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
           step: p.step ?? i,
         }));
         if (curve.length === 0) curve.push({ seconds: trainSeconds ?? run.wallSeconds, cpuSeconds: run.cpuSeconds, metric: report.accuracy, step: 1 });
-        return { accuracy: report.accuracy, curve, metrics: childMetrics(report, run, split, trainSeconds), config: configOf(spec, report, hooks.seed) };
+        return {
+          accuracy: report.accuracy,
+          curve,
+          metrics: childMetrics(report, run, split, trainSeconds),
+          config: configOf(spec, report, hooks.seed),
+          ...reportedInference(report, cpuPerSecond),
+        };
       } finally {
         rmSync(dir, { recursive: true, force: true });
         untrackDir();
@@ -192,7 +200,14 @@ function scoreDetector(
     curve,
     metrics: { ...out.metrics, ...childMetrics(report, run, split, trainSeconds) },
     config: configOf(spec, report, hooks.seed),
+    ...reportedInference(report, cpuPerSecond),
   };
+}
+
+/** Inference as the trainer timed it; its CPU time pro-rated from the process's CPU/wall ratio (no window of ours sees inside the child). */
+function reportedInference(report: { inference?: { seconds: number; items: number } }, cpuPerSecond: number): Pick<RunnerOutput, 'inference'> {
+  const i = report.inference;
+  return i ? { inference: { items: i.items, seconds: i.seconds, cpuSeconds: i.seconds * cpuPerSecond, source: 'reported by the trainer, CPU pro-rated' } } : {};
 }
 
 type CommonReport = Pick<z.infer<typeof reportSchema>, 'framework' | 'config' | 'msPerStep' | 'threads'>;

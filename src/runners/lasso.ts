@@ -1,4 +1,4 @@
-import { DEFAULT_LASSO_CLASSIFIER, type LassoClassifierOptions } from '../sparse/classifier.js';
+import { DEFAULT_LASSO_CLASSIFIER, predict, type LassoClassifierOptions } from '../sparse/classifier.js';
 import { pfsDays } from '../meter/flops.js';
 import { flops } from '../sparse/flops.js';
 import { fitWithCurve } from './linear.js';
@@ -21,6 +21,8 @@ export const lassoRunner: Runner = {
       'lasso',
     );
     const counted = flops.value - flopsAtStart;
+    // inference: the fitted model classifying the test set (its FLOPs are not training's)
+    hooks.inference(() => predict(fit.model, split.XTest), split.yTest.length);
     const final = fit.path[fit.path.length - 1];
     return {
       accuracy: curve[curve.length - 1].metric,

@@ -29,6 +29,8 @@ export interface RunnerOutput {
   readonly config: Readonly<Record<string, Scalar | readonly Scalar[]>>;
   /** Set by deep-learning runners: which tfjs backend ran, and why. */
   readonly backend?: BackendInfo;
+  /** Inference timed by the runner itself (external trainers), where the harness's window cannot see it. */
+  readonly inference?: { readonly items: number; readonly seconds: number; readonly cpuSeconds: number; readonly source: string };
 }
 
 /** What the harness gives a runner besides the data. */
@@ -39,6 +41,12 @@ export interface RunnerHooks {
   elapsed(): { seconds: number; cpuSeconds: number };
   /** Runs work that is not training (evaluation, exporting data) outside the measured window. */
   untimed<T>(fn: () => T): T;
+  /**
+   * Runs inference of the trained model on `items` test items in a measurement window of its
+   * own (outside training): its seconds, CPU seconds and energy become the record's inference
+   * cost. Several calls add up (feature extraction, then prediction).
+   */
+  inference<T>(fn: () => T, items: number): T;
   /** The training ran in a child process: the meter charges what it used (see Meter.attributeChild). */
   childUsage(usage: ChildUsage, trainSeconds?: number): void;
   /** Progress of the training loop; also where the meter samples memory. */

@@ -8,7 +8,7 @@ import type { CnnArch } from '../deep/cnn.js';
 import { UsageError } from '../errors.js';
 import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { Meter, type MeterReading } from '../meter/meter.js';
-import { estimateConstants } from '../meter/model.js';
+import { estimateConstants, estimateEnergy } from '../meter/model.js';
 import { measureIdle, openSensors, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
 import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
@@ -146,22 +146,49 @@ export async function meteredTrain(
   progress?: (done: number, total: number, what: string) => void,
   sensors?: SensorSet,
   idle?: IdleBaseline,
-): Promise<{ output: RunnerOutput; reading: MeterReading }> {
-  const meter = new Meter(estimateConstants(), sensors, idle);
+): Promise<{ output: RunnerOutput; reading: MeterReading; inference?: Inference }> {
+  const constants = estimateConstants();
+  const meter = new Meter(constants, sensors, idle);
+  let inference: Inference | undefined;
   meter.begin();
   const output = await runner.train(split, options, {
     seed,
     backend,
     elapsed: () => meter.elapsed(),
     untimed: (fn) => meter.paused(fn),
+    inference: (fn, items) =>
+      meter.paused(() => {
+        const window = new Meter(constants, sensors, idle);
+        window.begin();
+        const result = fn();
+        const m = window.end();
+        inference = {
+          items,
+          seconds: (inference?.seconds ?? 0) + m.seconds,
+          cpuSeconds: (inference?.cpuSeconds ?? 0) + m.cpuSeconds,
+          joules: (inference?.joules ?? 0) + m.energy.joules,
+          method: m.energy.method,
+        };
+        return result;
+      }),
     childUsage: (usage, trainSeconds) => meter.attributeChild(usage, trainSeconds),
     progress: (done, total, what) => {
       meter.sample();
       progress?.(done, total, what);
     },
   });
-  return { output, reading: meter.end() };
+  const reading = meter.end();
+  if (!inference && output.inference) {
+    // reported by an external trainer: its energy is our estimate for that CPU time, labelled so
+    const i = output.inference;
+    const e = estimateEnergy(i.cpuSeconds, i.seconds, reading.peakRssBytes, constants, 1);
+    inference = { items: i.items, seconds: i.seconds, cpuSeconds: i.cpuSeconds, joules: e.joules, method: `${e.method} (${i.source})` };
+  }
+  return { output, reading, ...(inference ? { inference } : {}) };
 }
+
+/** Inference on the test set, measured in windows of its own (see RunnerHooks.inference). */
+export type Inference = NonNullable<ResultEntry['inference']>;
 
 /** A built-in runner, or one of the external commands by its name. */
 export function resolveRunner(name: string, externals: readonly ExternalSpec[] = []): Runner {
@@ -314,7 +341,7 @@ async function runCells(
     for (const k of splits.keys()) if (k !== key) splits.delete(k);
     const runner = resolveRunner(cell.runner, o.externals);
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
-    const { output: out, reading: m } = await meteredTrain(
+    const { output: out, reading: m, inference } = await meteredTrain(
       runner,
       split,
       { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, externalTimeoutSeconds: o.externalTimeoutSeconds },
@@ -350,6 +377,7 @@ async function runCells(
       },
       energy: { ...m.energy },
       converted: convert(m.energy.joules, conversion),
+      ...(inference ? { inference } : {}),
     };
     journal.append(cellKey(cell), entry);
     events.cellDone?.(entry);
