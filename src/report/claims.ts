@@ -151,18 +151,18 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   if (apart) caveats.push(`the sides used different core counts (${deepEntry.runner} ${sig(coreUse.deep)}, ${sparse[0].runner} ${sig(coreUse.sparse)}): judged on CPU time (wall time ${ratioText(speedWall)})`);
   // speed
   const fast = `${deepEntry.runner} / ${sparse[0].runner} ${ratioText(speed)} on ${speed.basis}`;
-  const speedHolds = (holds: boolean | undefined): boolean | undefined => (judged ? holds : undefined);
+  const whenJudged = (holds: boolean | undefined): boolean | undefined => (judged ? holds : undefined);
   if (deepEntry.backend?.name === 'cpu') findings.push({ holds: undefined, reason: 'deep learning ran on the pure-JS cpu backend, far from full speed' });
   else if (deepEntry.backend && speed.low >= CLAIM.speed) {
     findings.push({ holds: undefined, reason: `${fast}, but the fastest deep-learning runner is TensorFlow.js (${deepEntry.backend.name}), several times slower than a native framework on this CPU: add --peer torch` });
-  } else if (speed.low >= CLAIM.speed) findings.push({ holds: speedHolds(true), reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}` });
-  else if (speed.high < CLAIM.speed) findings.push({ holds: speedHolds(false), reason: `sparse is not ${CLAIM.speed}x faster: ${fast}` });
+  } else if (speed.low >= CLAIM.speed) findings.push({ holds: whenJudged(true), reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}` });
+  else if (speed.high < CLAIM.speed) findings.push({ holds: whenJudged(false), reason: `sparse is not ${CLAIM.speed}x faster: ${fast}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.speed}x: ${fast}` });
   // energy
   const share = `sparse/DL ${ratioText(energy, true)} on ${energy.basis}`;
   if (estimated) findings.push({ holds: undefined, reason: `energy estimated, not measured (${share}; an estimate charged per CPU second restates the time ratio)` });
-  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: speedHolds(true), reason: `about 1% of the energy or less: ${share}` });
-  else if (energy.low > CLAIM.energyShare) findings.push({ holds: speedHolds(false), reason: `not about 1% of the energy: ${share}` });
+  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: whenJudged(true), reason: `about 1% of the energy or less: ${share}` });
+  else if (energy.low > CLAIM.energyShare) findings.push({ holds: whenJudged(false), reason: `not about 1% of the energy: ${share}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
   // accuracy: the mean paired gap against the 2-point margin
   const gapText = `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points (DL - sparse ${sig(gap.value)} [${sig(gap.low)}, ${sig(gap.high)}], ${gap.method})`;
