@@ -92,6 +92,7 @@ export function buildProgram(): Command {
     .option('--usd-per-kwh <c>', 'electricity price', real('--usd-per-kwh', (x) => x >= 0, '>= 0'), 0.15)
     .option('--resume [id]', 'continue the newest unfinished run of the same arguments (or the one of that id) from its journal: finished cells are not trained again')
     .option('--external-timeout <s>', 'stop an external runner or peer (its whole process group) after this many seconds', real('--external-timeout', (x) => x > 0, 'positive'), DEFAULT_EXTERNAL_TIMEOUT)
+    .option('--fail-fast', 'stop at the first failing cell (default: record it as failed with its reason, train the others, exit 1 at the end)')
     .option('--json', 'print the run record as one JSON document on stdout (progress stays on stderr)')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts) => {
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
           threads: opts.threads,
           resume: opts.resume,
           externalTimeoutSeconds: opts.externalTimeout,
+          failFast: opts.failFast,
           backend,
           resultsDir: opts.resultsDir,
           argv: process.argv.slice(2),
@@ -154,6 +156,11 @@ export function buildProgram(): Command {
             barStarted = false;
             note(`${e.dataset}/${e.runner}#${e.repeat}: accuracy ${e.accuracy.toFixed(4)}, ${e.measurement.seconds.toFixed(2)} s, ${e.energy.joules.toFixed(1)} J (${e.energy.method})`);
           },
+          cellFailed: (key, reason) => {
+            bar?.stop();
+            barStarted = false;
+            note(`${key}: FAILED (${reason}); going on with the other cells`);
+          },
         },
       );
       const report = await writeReport(opts.resultsDir);
@@ -162,6 +169,14 @@ export function buildProgram(): Command {
         process.stdout.write(JSON.stringify({ recordPath: path, readmePath: report.path, record }) + '\n');
       } else {
         process.stdout.write(`${datasetTables(record)}\n\nrecord: ${path}\ntables: ${report.path}\n`);
+      }
+      const failed = record.failures ?? [];
+      if (failed.length) {
+        note(
+          `${failed.length} of ${failed.length + record.results.length} cells failed (listed in the record and its README); ` +
+            'the journal is kept: fix the cause and run the same command with --resume to train only those',
+        );
+        process.exitCode = 1;
       }
     });
 

@@ -126,19 +126,27 @@ describe('external runners (--cmd)', () => {
     expect(x.energy.method).toBe('estimated:tdp-per-core');
   });
 
-  it('a failing command, one without a JSON line, or without {split} is a clear error, exit 2, no record; finished cells stay in the journal', () => {
+  it('a failing command, one without a JSON line, or one with a bad field fails its cell, named; the others are recorded; exit 1, the journal kept; no {split}: refused up front', () => {
+    const node = process.execPath;
     for (const [cmd, message] of [
-      ['sh -c "echo boom >&2; exit 3" {split}', /--cmd \(external\) exited with 3: boom/],
+      ['sh -c "echo boom >&2; exit 3" sh {split}', /--cmd \(external\) exited with 3: boom/],
       ['echo no json here {split}', /--cmd \(external\): the last JSON line on stdout must be/],
-      ['echo \'{"accuracy": 7}\' # {split}', /field accuracy/],
+      [`${node} -e "console.log(JSON.stringify({accuracy: 7}))" {split}`, /field accuracy/],
     ] as const) {
       const dir = tmp();
       const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--cmd', cmd, '--no-progress', '--results-dir', join(dir, 'results')]);
-      expect(r.code, r.stderr).toBe(2);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/mnist\/external\/seed 42\/repeat 0: FAILED/);
       expect(r.stderr).toMatch(message);
-      expect(r.stderr).toMatch(/the 1 finished cell is kept in .*\.journal: run the same command with --resume/);
-      // the LASSO cell that finished before the failure is kept, in the journal only
-      expect(readdirSync(join(dir, 'results', 'runs')).map((f) => f.replace(/^.*\./, ''))).toEqual(['journal']);
+      expect(r.stderr).toMatch(/1 of 2 cells failed .* run the same command with --resume/);
+      // the LASSO cell is in the record; the failure is listed there and in the README; the journal stays for --resume
+      const files = readdirSync(join(dir, 'results', 'runs'));
+      expect(files.map((f) => f.replace(/^.*\./, '')).sort()).toEqual(['journal', 'json']);
+      const record = runRecordSchema.parse(JSON.parse(readFileSync(join(dir, 'results', 'runs', files.find((f) => f.endsWith('.json'))!), 'utf8')));
+      expect(record.results.map((e) => e.runner)).toEqual(['lasso']);
+      expect(record.failures?.map((f) => [f.runner, f.seed])).toEqual([['external', 42]]);
+      expect(record.failures?.[0].reason).toMatch(message);
+      expect(readFileSync(join(dir, 'results', 'README.md'), 'utf8')).toMatch(/\*\*FAILED\*\* cell mnist\/external, seed 42, repeat 0/);
     }
     const dir = tmp();
     const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', 'echo hello', '--no-progress', '--results-dir', join(dir, 'results')]);

@@ -25,12 +25,12 @@ const alive = (pid: number): boolean => {
 };
 
 describe('the per-cell journal', () => {
-  it('keeps every finished cell when a later one fails, and --resume trains only what is missing', async () => {
+  it('--fail-fast: keeps every finished cell when a later one fails, and --resume trains only what is missing', async () => {
     const dir = tmp();
     const results = join(dir, 'results');
     const flag = join(dir, 'ready');
-    // the same command both times: it fails until the flag file exists
-    const command = `if [ -f '${flag}' ]; then echo '{"accuracy": 0.5}'; else echo not yet >&2; exit 3; fi # {split}`;
+    // the same command both times: it fails until the flag file exists (a shell on purpose: sh -c, the paths as arguments)
+    const command = `sh -c 'if [ -f "$1" ]; then echo "{\\"accuracy\\": 0.5}"; else echo not yet >&2; exit 3; fi' sh '${flag}' {split}`;
     const o = {
       suite: 'quick',
       runners: ['lasso', 'ext'],
@@ -40,6 +40,7 @@ describe('the per-cell journal', () => {
       resultsDir: results,
       sensors: false,
       externals: [{ name: 'ext', family: 'deep' as const, command }],
+      failFast: true,
     };
     await expect(runSuite(o)).rejects.toThrow(/exited with 3: not yet; the 1 finished cell is kept in .*\.journal: run the same command with --resume/);
     const { runs } = unfinishedRuns(results);
@@ -58,10 +59,46 @@ describe('the per-cell journal', () => {
     expect(readRecords(results).records).toHaveLength(1);
   }, 120_000);
 
+  it('a failing cell is recorded as failed and the others go on; --resume retrains only it, under the same id', async () => {
+    const dir = tmp();
+    const results = join(dir, 'results');
+    const flag = join(dir, 'ready');
+    const command = `sh -c 'if [ -f "$1" ]; then echo "{\\"accuracy\\": 0.5}"; else echo not yet >&2; exit 3; fi' sh '${flag}' {split}`;
+    const o = {
+      suite: 'quick',
+      runners: ['ext', 'lasso'],
+      datasets: ['mnist'],
+      repeats: 2,
+      seed: 42,
+      backend: 'auto' as const,
+      resultsDir: results,
+      sensors: false,
+      externals: [{ name: 'ext', family: 'deep' as const, command }],
+    };
+    const failed: string[] = [];
+    const first = await runSuite(o, { cellFailed: (key) => failed.push(key) });
+    // the external cell of repeat 0 failed, and the run went on: repeat 1's LASSO ran, and its external cell
+    expect(failed).toEqual(['mnist/ext/seed 42/repeat 0', 'mnist/ext/seed 43/repeat 1']);
+    expect(first.record.results.map((e) => `${e.runner}/${e.seed}`)).toEqual(['lasso/42', 'lasso/43']);
+    expect(first.record.failures?.map((f) => `${f.runner}/${f.seed}: ${f.reason}`)).toEqual(['ext/42: --cmd (ext) exited with 3: not yet', 'ext/43: --cmd (ext) exited with 3: not yet']);
+    expect(unfinishedRuns(results).runs.map((r) => [r.finished, r.failed])).toEqual([[2, 2]]);
+    writeFileSync(flag, '');
+    const trained: string[] = [];
+    const second = await runSuite({ ...o, resume: true }, { cellDone: (e) => trained.push(`${e.runner}/${e.seed}`) });
+    expect(trained).toEqual(['ext/42', 'ext/43']);
+    expect(second.record.id).toBe(first.record.id);
+    expect(second.path).toBe(first.path);
+    expect(second.record.failures).toBeUndefined();
+    expect(second.record.results.map((e) => `${e.runner}/${e.seed}`)).toEqual(['lasso/42', 'ext/42', 'lasso/43', 'ext/43']);
+    expect(second.record.results[0]).toEqual(first.record.results[0]);
+    expect(unfinishedRuns(results).runs).toHaveLength(0);
+    expect(readRecords(results).records).toHaveLength(1);
+  }, 120_000);
+
   it('refuses to resume a named run under other arguments, naming what differs', async () => {
     const dir = tmp();
-    const o = { suite: 'quick', runners: ['lasso', 'ext'], datasets: ['mnist'], seed: 42, backend: 'auto' as const, resultsDir: dir, sensors: false, externals: [{ name: 'ext', family: 'deep' as const, command: 'exit 3 # {split}' }] };
-    await expect(runSuite(o)).rejects.toThrow(/--resume/);
+    const o = { suite: 'quick', runners: ['lasso', 'ext'], datasets: ['mnist'], seed: 42, backend: 'auto' as const, resultsDir: dir, sensors: false, externals: [{ name: 'ext', family: 'deep' as const, command: "sh -c 'exit 3' sh {split}" }] };
+    expect((await runSuite(o)).record.failures).toHaveLength(1);
     const id = unfinishedRuns(dir).runs[0].header.id;
     await expect(runSuite({ ...o, seed: 7, resume: id })).rejects.toThrow(new RegExp(`--resume ${id}: that run had another plan \\(differs in seed\\)`));
   }, 120_000);
@@ -77,7 +114,7 @@ describe('interruptions', () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--no-sensors', '--no-progress',
-        '--cmd', `echo $$ > '${pidFile}'; test -f {split}/meta.json && sleep 45`, '--results-dir', join(dir, 'results')],
+        '--cmd', `sh -c 'echo $$ > "$1"; test -f "$2/meta.json" && sleep 45' sh '${pidFile}' {split}`, '--results-dir', join(dir, 'results')],
       { env: { ...process.env, TMPDIR: odd }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -103,7 +140,7 @@ describe('interruptions', () => {
   it('an external trainer past --external-timeout is stopped with its group, and named', () => {
     const dir = tmp();
     const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'ext', '--peer', 'none', '--no-sensors', '--no-progress',
-      '--cmd', 'sleep 30 # {split}', '--external-name', 'ext', '--external-timeout', '1', '--results-dir', join(dir, 'results')]);
+      '--cmd', "sh -c 'sleep 30' sh {split}", '--external-name', 'ext', '--external-timeout', '1', '--results-dir', join(dir, 'results')]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--cmd \(ext\) ran past --external-timeout 1 s and was stopped/);
   }, 120_000);
@@ -112,7 +149,7 @@ describe('interruptions', () => {
     const dir = tmp();
     // 20 MB of noise (more than the 16 MiB kept), then the report
     const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'loud', '--peer', 'none', '--no-sensors', '--no-progress', '--external-name', 'loud',
-      '--cmd', `head -c 20000000 /dev/zero | tr '\\0' x; echo; echo '{"accuracy": 0.25}' # {split}`, '--results-dir', join(dir, 'results'), '--json']);
+      '--cmd', `sh -c "head -c 20000000 /dev/zero | tr '\\0' x; echo; echo '{\\"accuracy\\": 0.25}'" sh {split}`, '--results-dir', join(dir, 'results'), '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { record: { results: { accuracy: number }[] } }).record.results[0].accuracy).toBe(0.25);
   }, 120_000);

@@ -11,8 +11,13 @@ export function pct(x: number, digits = 3): string {
   return `${sig(x * 100, digits)}%`;
 }
 
+/** Text from a record (a trainer's stderr, a hand-edited file) as one inert line of Markdown: no newline, no HTML. */
+export function mdText(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const esc = (s: string): string => mdText(s).replace(/\|/g, '\\|');
   return [
     `| ${header.map(esc).join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,

@@ -3,7 +3,7 @@ import { unfinishedRuns, type UnfinishedRun } from '../results/journal.js';
 import { readRecords, type RecordProblem } from '../results/store.js';
 import type { RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { mdTable, sig } from './format.js';
+import { mdTable, mdText, sig } from './format.js';
 import { claims, CLAIM, CORES_APART, type Claim } from './claims.js';
 import { MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
 import { contextSection } from './context.js';
@@ -33,6 +33,10 @@ function externalNotes(r: RunRecord): string[] {
     if (x.measurement.note && !seen.has(x.runner)) seen.set(x.runner, `\`${x.runner}\`: ${x.measurement.note}`);
   }
   return [...seen.values()];
+}
+
+function failureNotes(r: RunRecord): string[] {
+  return (r.failures ?? []).map((f) => `**FAILED** cell ${f.dataset}/${f.runner}, seed ${f.seed}, repeat ${f.repeat}: ${mdText(f.reason)} (not in the tables; \`run --resume\` with the same arguments retrains it)`);
 }
 
 function estimateNote(r: RunRecord): string[] {
@@ -114,7 +118,7 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
   } else {
     lines.push(...claimsSection(claims(latest)));
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
-    const notes = [...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest)];
+    const notes = [...failureNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
       'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points. ' +
@@ -187,6 +191,9 @@ export async function writeReport(resultsDir: string): Promise<{ path: string; r
   const { records, problems } = readRecords(resultsDir);
   const journals = unfinishedRuns(resultsDir);
   problems.push(...journals.problems);
+  // a run whose cells failed keeps its journal beside its record: the record says so already
+  const recorded = new Set(records.map((r) => r.id));
+  journals.runs = journals.runs.filter((u) => !recorded.has(u.header.id));
   const latest = records[records.length - 1];
   const plots = latest ? await writePlots(latest, join(resultsDir, 'plots')) : [];
   const path = join(resultsDir, 'README.md');

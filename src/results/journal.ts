@@ -7,10 +7,11 @@ import { RUNS_DIR } from './store.js';
 
 /**
  * A run's journal, RESULTS/runs/<id>.journal: one JSON line for the plan, then one per
- * finished cell, each written and fsynced the moment the cell finishes. Whatever ends the
- * run (a kill, a full disk, a failing trainer), every finished cell is on disk; `run
- * --resume` picks the journal up and trains only what is missing; the record is assembled
- * from it atomically at the end, and the journal removed.
+ * finished or failed cell, each written and fsynced the moment the cell ends. Whatever ends
+ * the run (a kill, a full disk, a failing trainer), every finished cell is on disk; `run
+ * --resume` picks the journal up and trains only what is missing or failed; the record is
+ * assembled from it atomically at the end, and the journal removed, unless cells failed:
+ * then it stays beside the record, so that --resume can retrain them under the same id.
  */
 export const JOURNAL_SUFFIX = '.journal';
 
@@ -19,7 +20,12 @@ export const planSchema = z.record(z.string(), z.unknown());
 export type Plan = z.infer<typeof planSchema>;
 
 const headerSchema = z.object({ kind: z.literal('plan'), id: z.string(), createdAt: z.string(), plan: planSchema, cells: z.array(z.string()) });
-const lineSchema = z.union([headerSchema, z.object({ kind: z.literal('cell'), key: z.string(), entry: resultSchema })]);
+const lineSchema = z.union([
+  headerSchema,
+  z.object({ kind: z.literal('cell'), key: z.string(), entry: resultSchema }),
+  /** A cell that failed (its trainer exited non-zero, timed out or printed nonsense): trained again on --resume. */
+  z.object({ kind: z.literal('failed'), key: z.string(), reason: z.string() }),
+]);
 export type JournalHeader = z.infer<typeof headerSchema>;
 
 export interface OpenJournal {
@@ -27,7 +33,10 @@ export interface OpenJournal {
   readonly header: JournalHeader;
   /** Finished cells by key, in the order they finished. */
   readonly done: Map<string, ResultEntry>;
+  /** Cells that failed and have not finished since, with the reason. */
+  readonly failed: Map<string, string>;
   append(key: string, entry: ResultEntry): void;
+  fail(key: string, reason: string): void;
   /** The record is written: the journal is no longer needed. */
   remove(): void;
 }
@@ -42,14 +51,20 @@ function appendLine(path: string, value: unknown): void {
   }
 }
 
-function open(path: string, header: JournalHeader, done: Map<string, ResultEntry>): OpenJournal {
+function open(path: string, header: JournalHeader, done: Map<string, ResultEntry>, failed: Map<string, string>): OpenJournal {
   return {
     path,
     header,
     done,
+    failed,
     append(key, entry) {
       appendLine(path, { kind: 'cell', key, entry });
       done.set(key, entry);
+      failed.delete(key);
+    },
+    fail(key, reason) {
+      appendLine(path, { kind: 'failed', key, reason });
+      failed.set(key, reason);
     },
     remove() {
       rmSync(path, { force: true });
@@ -63,17 +78,18 @@ export function createJournal(resultsDir: string, header: JournalHeader): OpenJo
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${header.id}${JOURNAL_SUFFIX}`);
   appendLine(path, header);
-  return open(path, header, new Map());
+  return open(path, header, new Map(), new Map());
 }
 
 /**
  * Reads a journal. A line cut short by a kill mid-write (the last one) is dropped: its cell
  * did not finish as far as the journal knows, and trains again.
  */
-export function readJournal(path: string): { header: JournalHeader; done: Map<string, ResultEntry> } {
+export function readJournal(path: string): { header: JournalHeader; done: Map<string, ResultEntry>; failed: Map<string, string> } {
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
   let header: JournalHeader | undefined;
   const done = new Map<string, ResultEntry>();
+  const failed = new Map<string, string>();
   lines.forEach((line, i) => {
     let parsed: z.infer<typeof lineSchema>;
     try {
@@ -83,16 +99,22 @@ export function readJournal(path: string): { header: JournalHeader; done: Map<st
       throw new Error(`${path}: line ${i + 1} is not a journal line (${(err as Error).message.split('\n')[0]})`);
     }
     if (parsed.kind === 'plan') header = parsed;
-    else done.set(parsed.key, parsed.entry);
+    else if (parsed.kind === 'failed') {
+      if (!done.has(parsed.key)) failed.set(parsed.key, parsed.reason);
+    } else {
+      done.set(parsed.key, parsed.entry);
+      failed.delete(parsed.key);
+    }
   });
   if (!header) throw new Error(`${path}: no plan line`);
-  return { header, done };
+  return { header, done, failed };
 }
 
 export interface UnfinishedRun {
   readonly path: string;
   readonly header: JournalHeader;
   readonly finished: number;
+  readonly failed: number;
 }
 
 /** Unfinished runs under RESULTS/runs/, newest first; a journal that cannot be read is reported. */
@@ -110,8 +132,8 @@ export function unfinishedRuns(resultsDir: string): { runs: UnfinishedRun[]; pro
     const path = join(dir, name);
     try {
       if (!lstatSync(path).isFile()) throw new Error(`${path}: not a regular file`);
-      const { header, done } = readJournal(path);
-      runs.push({ path, header, finished: done.size });
+      const { header, done, failed } = readJournal(path);
+      runs.push({ path, header, finished: done.size, failed: failed.size });
     } catch (err) {
       problems.push({ file: path, problem: (err as Error).message });
     }
@@ -136,11 +158,11 @@ export function resumeJournal(resultsDir: string, plan: Plan, id?: string): Open
     if (!run) throw new UsageError(`--resume ${id}: no unfinished run of that id under ${join(resultsDir, RUNS_DIR)} (unfinished: ${runs.map((r) => r.header.id).join(', ') || 'none'})`);
     const diff = planDifferences(run.header.plan, plan);
     if (diff.length) throw new UsageError(`--resume ${id}: that run had another plan (differs in ${diff.join(', ')}); run it with its own arguments`);
-    const { header, done } = readJournal(run.path);
-    return open(run.path, header, done);
+    const { header, done, failed } = readJournal(run.path);
+    return open(run.path, header, done, failed);
   }
   const run = runs.find((r) => planDifferences(r.header.plan, plan).length === 0);
   if (!run) return undefined;
-  const { header, done } = readJournal(run.path);
-  return open(run.path, header, done);
+  const { header, done, failed } = readJournal(run.path);
+  return open(run.path, header, done, failed);
 }

@@ -53,9 +53,12 @@ const heatmapsSchema = z.object({
   items: z.array(z.object({ testIndex: z.number().int(), group: z.string(), kind: z.string(), image: z.string(), mask: z.string(), heat: z.string() })),
 });
 
+/** Runner and dataset names reach tables, plots and file names: a fixed pattern (no newline, no HTML). */
+const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-"');
+
 export const resultSchema = z.object({
-  dataset: z.string(),
-  runner: z.string(),
+  dataset: NAME,
+  runner: NAME,
   family: z.enum(['deep', 'sparse']),
   repeat: z.number().int().nonnegative(),
   seed: z.number().int(),
@@ -121,6 +124,10 @@ export const runRecordSchema = z.object({
   /** Set on the records of a sharded run: this record holds slice `index` of `count`. */
   shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
   results: z.array(resultSchema),
+  /** Cells that failed (their trainer exited non-zero, timed out or printed nonsense), with the reason; absent: none failed. */
+  failures: z
+    .array(z.object({ dataset: NAME, runner: NAME, seed: z.number().int(), repeat: z.number().int().nonnegative(), reason: z.string() }))
+    .optional(),
 });
 
 export type RunRecord = z.infer<typeof runRecordSchema>;

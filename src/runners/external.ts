@@ -9,10 +9,15 @@ import { errorScores, evaluateDetection, type DetectionEvaluation } from '../det
 import type { Split } from '../datasets/types.js';
 import { gatherRows } from '../util/rows.js';
 import { trackDir } from '../util/cleanup.js';
+import { splitCommand, substitute } from './argv.js';
 import { detectionOutput } from './detection.js';
 import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
 
-/** A training command run as a runner: `{split}`, `{epochs}` and `{seed}` are filled in. */
+/**
+ * A training command run as a runner: split into arguments by splitCommand (no shell), with
+ * `{split}`, `{epochs}`, `{seed}` and `{threads}` filled into single arguments; the same
+ * values are in its environment as SPARSEBENCH_SPLIT, _EPOCHS, _SEED and _THREADS.
+ */
 export interface ExternalSpec {
   readonly name: string;
   readonly command: string;
@@ -26,8 +31,9 @@ export interface ExternalSpec {
 /** Seconds an external trainer may run before its process group is stopped (--external-timeout). */
 export const DEFAULT_EXTERNAL_TIMEOUT = 3600;
 
-/** One POSIX shell word: single quotes, with each ' written as '\''. */
+/** One word for --cmd (and a POSIX shell): single quotes, with each ' written as '\''. */
 export function shellQuote(s: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
   return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
@@ -58,8 +64,8 @@ export const EXTERNAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 export function validateExternal(spec: ExternalSpec): void {
   if (!EXTERNAL_NAME.test(spec.name)) throw new UsageError(`--external-name: "${spec.name}" must match ${EXTERNAL_NAME}`);
-  if (!spec.command.trim()) throw new UsageError('--cmd: empty command');
-  if (!spec.command.includes('{split}')) {
+  const argv = splitCommand(spec.command);
+  if (!argv.some((a) => a.includes('{split}'))) {
     throw new UsageError('--cmd: the command must read the split from {split} (sparsebench exports it there), so every runner trains on the same data');
   }
 }
@@ -104,14 +110,13 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         return d;
       });
       try {
-        // the split's path is one shell word whatever $TMPDIR holds (spaces, quotes, ;)
-        const command = spec.command
-          .replaceAll('{split}', shellQuote(dir))
-          .replaceAll('{epochs}', String(options.epochs ?? spec.defaultEpochs ?? 3))
-          .replaceAll('{seed}', String(hooks.seed))
-          .replaceAll('{threads}', String(threads));
+        // split into words once, the fields filled into single arguments, no shell: the
+        // split's path stays one argument whatever $TMPDIR holds (spaces, quotes, ;)
+        const fields = { split: dir, epochs: String(options.epochs ?? spec.defaultEpochs ?? 3), seed: String(hooks.seed), threads: String(threads) };
+        const argv = substitute(splitCommand(spec.command), fields);
+        const env = { ...threadEnv(threads), SPARSEBENCH_SPLIT: fields.split, SPARSEBENCH_EPOCHS: fields.epochs, SPARSEBENCH_SEED: fields.seed, SPARSEBENCH_THREADS: fields.threads };
         let lines = 0;
-        const run = await runMetered(command, { env: threadEnv(threads), timeoutSeconds, onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
+        const run = await runMetered(argv, { env, timeoutSeconds, onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
         if (run.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
         if (run.exitCode !== 0) {
           throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${run.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_AUTOENCODER } from '../deep/autoencoder.js';
-import type { ExternalSpec } from './external.js';
+import { shellQuote, type ExternalSpec } from './external.js';
 
 /** A script in the package's bench/peers/. */
 export function peerScript(file: string): string {
@@ -31,13 +31,13 @@ export function peerSpecs(name: string, cnnArgs = ''): ExternalSpec[] {
   const python = findPython('torch');
   if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
   return [
-    { name: 'torch', family: 'deep', command: `${python} ${script} {split} --epochs {epochs} --seed {seed} --threads {threads}${cnnArgs ? ` ${cnnArgs}` : ''}` },
+    { name: 'torch', family: 'deep', command: `${shellQuote(python)} ${shellQuote(script)} {split} --epochs {epochs} --seed {seed} --threads {threads}${cnnArgs ? ` ${cnnArgs}` : ''}` },
     {
       name: 'torch-autoencoder',
       family: 'deep',
       task: 'detection',
       defaultEpochs: DEFAULT_AUTOENCODER.epochs,
-      command: `${python} ${peerScript('torch_autoencoder.py')} {split} --epochs {epochs} --seed {seed} --threads {threads}`,
+      command: `${shellQuote(python)} ${shellQuote(peerScript('torch_autoencoder.py'))} {split} --epochs {epochs} --seed {seed} --threads {threads}`,
     },
   ];
 }

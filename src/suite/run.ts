@@ -48,6 +48,8 @@ export interface RunOptions {
   readonly resume?: boolean | string;
   /** External runners are stopped after this many seconds (default 3600). */
   readonly externalTimeoutSeconds?: number;
+  /** Stop at the first failing cell (default: record it as failed and go on with the others). */
+  readonly failFast?: boolean;
 }
 
 /** Progress and notices go here (stderr in the CLI), never to stdout. */
@@ -55,6 +57,7 @@ export interface RunEvents {
   notice?(message: string): void;
   progress?(label: string, done: number, total: number): void;
   cellDone?(entry: ResultEntry): void;
+  cellFailed?(key: string, reason: string): void;
 }
 
 export interface PlannedCell extends SuiteEntry {
@@ -255,6 +258,8 @@ export class RunInterrupted extends Error {
  * Runs a suite: every planned cell trains inside its own meter window on a split shared by
  * all runners of that repeat, and is journaled the moment it finishes; the record is
  * assembled from the journal at the end, written atomically, and the journal removed.
+ * A cell whose trainer fails is journaled as failed and the run goes on (unless
+ * `failFast`); the record then lists the failures and the journal stays for --resume.
  * `resume`: continue the newest unfinished run of the same plan (or the one named).
  */
 export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{ record: RunRecord; path: string }> {
@@ -341,16 +346,27 @@ async function runCells(
     for (const k of splits.keys()) if (k !== key) splits.delete(k);
     const runner = resolveRunner(cell.runner, o.externals);
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
-    const { output: out, reading: m, inference } = await meteredTrain(
-      runner,
-      split,
-      { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, externalTimeoutSeconds: o.externalTimeoutSeconds },
-      cell.seed,
-      o.backend,
-      (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
-      sensors,
-      idle,
-    );
+    let trained: Awaited<ReturnType<typeof meteredTrain>>;
+    try {
+      trained = await meteredTrain(
+        runner,
+        split,
+        { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, externalTimeoutSeconds: o.externalTimeoutSeconds },
+        cell.seed,
+        o.backend,
+        (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
+        sensors,
+        idle,
+      );
+    } catch (err) {
+      // one failing trainer must not cost the other cells: it is journaled as failed, with why
+      if (o.failFast || !(err instanceof Error) || err instanceof RunInterrupted) throw err;
+      const reason = err instanceof UsageError ? err.message : `${err.name}: ${err.message}`;
+      journal.fail(cellKey(cell), reason);
+      events.cellFailed?.(cellKey(cell), reason);
+      continue;
+    }
+    const { output: out, reading: m, inference } = trained;
     const entry: ResultEntry = {
       dataset: cell.dataset,
       runner: cell.runner,
@@ -383,7 +399,13 @@ async function runCells(
     events.cellDone?.(entry);
   }
   // in plan order, whichever process trained each cell
-  const results = cells.map((c) => journal.done.get(cellKey(c)) as ResultEntry);
+  const results = cells.filter((c) => journal.done.has(cellKey(c))).map((c) => journal.done.get(cellKey(c)) as ResultEntry);
+  const failures = cells
+    .filter((c) => journal.failed.has(cellKey(c)))
+    .map((c) => ({ dataset: c.dataset, runner: c.runner, seed: c.seed, repeat: c.repeat, reason: journal.failed.get(cellKey(c)) as string }));
+  if (results.length === 0) {
+    throw new UsageError(failures.length === 1 ? failures[0].reason : `all ${failures.length} cells failed: ${failures.map((f) => `${cellKey(f)}: ${f.reason}`).join('; ')}`);
+  }
   const record: RunRecord = {
     schemaVersion: SCHEMA_VERSION,
     id: journal.header.id,
@@ -409,6 +431,7 @@ async function runCells(
     calibration,
     ...(o.shard ? { shard: { ...o.shard } } : {}),
     results,
+    ...(failures.length ? { failures } : {}),
   };
   let path: string;
   try {
@@ -417,6 +440,7 @@ async function runCells(
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new RunInterrupted(`cannot write the record under ${o.resultsDir} (${why})`);
   }
-  journal.remove();
+  // with failed cells the journal stays: --resume retrains them and rewrites this record
+  if (failures.length === 0) journal.remove();
   return { record, path };
 }
