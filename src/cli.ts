@@ -330,7 +330,7 @@ export function buildProgram(): Command {
         process.stderr.write(
           `sparsebench: ${report.seconds.toFixed(3)} s, ${report.cpuSeconds.toFixed(3)} s CPU, peak ${sig(report.peakRssBytes / 2 ** 20)} MiB, ` +
             `${sig(e.joules)} J (${e.method}, +/-${sig(e.uncertainty.relative * 100)}%), ${sig(report.converted.kwhWithPue)} kWh x PUE, ` +
-            `${sig(report.converted.co2eKg * 1000)} g CO2e; ${report.sensors.unavailable.join('; ')}\n`,
+            `${sig(report.converted.co2eKg * 1000)} g CO2e; CPU by ${report.attribution}; ${report.sensors.unavailable.join('; ')}\n`,
         );
       }
       process.exitCode = report.exitCode;

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal, unfinishedRuns } from '../src/results/journal.js';
+import { runMetered } from '../src/meter/child.js';
+import { openCpuGroup } from '../src/meter/cgroup.js';
 import { readRecords } from '../src/results/store.js';
 import { runSuite } from '../src/suite/run.js';
 import { record } from './helpers/records.js';
@@ -193,4 +195,55 @@ describe('safe paths and bounds', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--repeats must be an integer in \[1, 1000\]/);
   });
+});
+
+describe('attribution of detached descendants', () => {
+  // a grandchild that leaves the process tree (setsid in a subshell) and burns 1 s of CPU,
+  // while the command waits for it only through a file: no wait status ever includes it
+  const detached = (done: string): string[] => [
+    'sh',
+    '-c',
+    `(setsid sh -c '"$0" -e "const s=process.cpuUsage();for(;;){for(let i=0;i<1e6;i++);if(process.cpuUsage(s).user>1e6)break}"; touch "$1"' '${process.execPath}' '${done}' &); ` +
+      `while [ ! -f '${done}' ]; do sleep 0.05; done`,
+  ];
+
+  it('a cgroup of its own counts the CPU of a descendant that detached (where one can be made)', async (ctx) => {
+    const probe = openCpuGroup();
+    if (!probe.group) ctx.skip();
+    await probe.group?.close();
+    const run = await runMetered(detached(join(tmp(), 'done')));
+    expect(run.exitCode).toBe(0);
+    expect(run.attribution).toMatch(/^cgroup v\d.*every descendant, detached ones included/);
+    // CPU time, not wall time: independent of how busy the machine is
+    expect(run.cpuSeconds).toBeGreaterThanOrEqual(1);
+    expect(run.detachedCpuSeconds).toBeGreaterThanOrEqual(0.95);
+  }, 60_000);
+
+  it('what a command leaves running is stopped with its cgroup, and the run does not wait for it', async (ctx) => {
+    const probe = openCpuGroup();
+    if (!probe.group) ctx.skip();
+    await probe.group?.close();
+    const pidFile = join(tmp(), 'pid');
+    // the detached sleeper keeps our stdout open: without the group, 'close' would wait 60 s
+    const run = await runMetered(['sh', '-c', `(setsid sh -c 'echo $$ > "$0"; exec sleep 60' '${pidFile}' &); while [ ! -s '${pidFile}' ]; do sleep 0.05; done`]);
+    expect(run.stoppedLeftovers).toBe(1);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  it('without a cgroup, a descendant that detached is recognised and warned of: its CPU is not counted', async () => {
+    const saved = process.env.SPARSEBENCH_CGROUP;
+    process.env.SPARSEBENCH_CGROUP = 'off';
+    try {
+      const run = await runMetered(detached(join(tmp(), 'done')));
+      expect(run.attribution).toMatch(/^wait status: .*SPARSEBENCH_CGROUP=off/);
+      // the setsid shell and the node it starts
+      expect(run.escapedDescendants).toBeGreaterThanOrEqual(1);
+      expect(run.cpuSeconds).toBeLessThan(0.9);
+    } finally {
+      if (saved === undefined) delete process.env.SPARSEBENCH_CGROUP;
+      else process.env.SPARSEBENCH_CGROUP = saved;
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { endGroup, trackGroup } from '../util/cleanup.js';
+import { endGroup, trackGroup, trackFinalizer } from '../util/cleanup.js';
+import { openCpuGroup } from './cgroup.js';
 
 /** What a metered child process used, measured from /proc (Linux). */
 export interface ChildUsage {
@@ -10,6 +11,14 @@ export interface ChildUsage {
   /** Largest resident set of the command's process tree among the samples. */
   readonly peakRssBytes: number;
   readonly rssSamples: number;
+  /** How the CPU was attributed: a cgroup of the command's own (every descendant), or the wait status (those it waited for). */
+  readonly attribution?: string;
+  /** CPU of descendants that detached, which only the cgroup saw (seconds). */
+  readonly detachedCpuSeconds?: number;
+  /** Processes the command left running when it exited, stopped with its cgroup. */
+  readonly stoppedLeftovers?: number;
+  /** Without a cgroup: descendants seen leaving the process tree (detached); their CPU is not counted. */
+  readonly escapedDescendants?: number;
 }
 
 export interface ChildResult extends ChildUsage {
@@ -26,8 +35,8 @@ const STDOUT_CAP = 16 * 2 ** 20;
 const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux ABI Node supports
 const PAGE = 4096;
 
-/** Resident bytes of pid and its descendants, from /proc/<pid>/stat. */
-function treeRss(root: number): number {
+/** Every process's parent and resident bytes, from /proc/<pid>/stat. */
+function processTable(): { children: Map<number, number[]>; rss: Map<number, number> } {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
@@ -43,20 +52,41 @@ function treeRss(root: number): number {
       // the process ended while we looked
     }
   }
-  let total = 0;
+  return { children, rss };
+}
+
+let launches = 0;
+
+/** Whether process pid's environment holds SPARSEBENCH_METERED=token (unreadable: no). */
+function carries(pid: number, token: string): boolean {
+  try {
+    return `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(`\0SPARSEBENCH_METERED=${token}\0`);
+  } catch {
+    return false;
+  }
+}
+
+/** pid and its descendants. */
+function treeOf(root: number, children: Map<number, number[]>): Set<number> {
+  const tree = new Set<number>();
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop() as number;
-    total += rss.get(pid) ?? 0;
+    tree.add(pid);
     stack.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return tree;
 }
 
 /**
- * Runs `command` in sh, with its CPU time measured exactly: after the command exits, the
- * wrapping shell prints its own /proc stat, whose cutime + cstime fields hold the CPU of
- * every child it waited for. The tree's resident memory is sampled every `sampleMs`.
+ * Runs `command` (an argument list: no shell parses its words; a string: a shell script)
+ * under a wrapping sh, with its CPU time measured exactly. Where a cgroup can be made (see
+ * cgroup.ts) the wrapper joins it before the command starts, and the group's usage counts
+ * every descendant, detached ones included; what the command leaves running is stopped with
+ * the group. Otherwise, after the command exits, the wrapper prints its own /proc stat,
+ * whose cutime + cstime fields hold the CPU of every child it waited for, and descendants
+ * seen leaving the tree are counted and warned of. The resident memory of the tree (and of
+ * the group) is sampled every `sampleMs`.
  */
 export function runMetered(
   command: string | readonly string[],
@@ -73,31 +103,55 @@ export function runMetered(
   if (process.platform !== 'linux') {
     return Promise.reject(new Error('metering an external command needs Linux /proc (CPU time of the child)'));
   }
-  // an argument list runs as "$@": no shell parses the user's words
-  const argv = typeof command === 'string' ? [] : ['sh', ...command];
+  // an argument list runs as "$@": no shell parses the user's words. $1 is the cgroup's
+  // procs file (or empty): the wrapper joins before anything of the command runs
+  const group = process.env.SPARSEBENCH_CGROUP === 'off' ? { reason: 'SPARSEBENCH_CGROUP=off' } : openCpuGroup();
+  // inherited by every descendant unless it clears its environment: how a detached one is recognised without a cgroup
+  const token = `${process.pid}-${++launches}-${process.hrtime.bigint()}`;
+  const argv = typeof command === 'string' ? [] : [...command];
   const body = typeof command === 'string' ? command : '"$@"';
-  const script = `${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
+  const script = `if [ -n "$1" ] && echo $$ > "$1" 2>/dev/null; then echo joined >&3; fi\nshift\n${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     // its own process group: an interrupted run (or a timeout) ends the whole trainer tree
-    const child = spawn('sh', ['-c', script, ...argv], { cwd: opts.cwd, env: opts.env, detached: true, stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', script, 'sh', group.group?.procsFile ?? '', ...argv], {
+      cwd: opts.cwd,
+      env: { ...(opts.env ?? process.env), SPARSEBENCH_METERED: token },
+      detached: true,
+      stdio: [opts.echo ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'],
+    });
     const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => {};
+    const untrackGroup = group.group ? trackFinalizer(() => group.group?.killNow()) : () => {};
     let timedOut = false;
     const killer =
       opts.timeoutSeconds !== undefined && child.pid !== undefined
         ? setTimeout(() => {
             timedOut = true;
             endGroup(child.pid as number);
+            group.group?.killNow();
           }, opts.timeoutSeconds * 1000)
         : undefined;
     let stdout = '';
     let stderr = '';
-    let stat = '';
+    let fd3 = '';
     let peak = 0;
     let samples = 0;
+    let known = new Set<number>();
+    const escaped = new Set<number>();
     const sample = (): void => {
       if (child.pid === undefined) return;
-      peak = Math.max(peak, treeRss(child.pid));
+      const { children, rss } = processTable();
+      const tree = treeOf(child.pid, children);
+      for (const pid of group.group?.members() ?? []) tree.add(pid);
+      if (!group.group) {
+        // a process new since the last sample, outside the tree, that carries our token: it detached
+        // (the first sample, taken at the spawn, only learns what ran before)
+        if (samples > 0) for (const pid of rss.keys()) if (!known.has(pid) && !tree.has(pid) && carries(pid, token)) escaped.add(pid);
+        known = new Set(rss.keys());
+      }
+      let total = 0;
+      for (const pid of new Set([...tree, ...escaped])) total += rss.get(pid) ?? 0;
+      peak = Math.max(peak, total);
       samples++;
     };
     const timer = setInterval(sample, opts.sampleMs ?? 200);
@@ -113,20 +167,58 @@ export function runMetered(
       for (const line of d.split('\n')) if (line.trim()) opts.onStderr?.(line);
     });
     (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (stat += d));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: string) => (fd3 += d));
     child.on('error', (err) => {
       clearInterval(timer);
+      untrackGroup();
+      void group.group?.close();
       reject(err);
+    });
+    // what is left in the group once the command exits detached from it; it may hold our pipes
+    // open (and 'close' would wait for it for ever), so it is stopped now, and counted
+    let leftAtExit = 0;
+    child.on('exit', () => {
+      if (!group.group) return;
+      leftAtExit = group.group.members().length;
+      if (leftAtExit) group.group.killNow();
     });
     child.on('close', (code) => {
       clearInterval(timer);
       if (killer) clearTimeout(killer);
       untrack();
       const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const lines = fd3.split('\n').filter((l) => l.trim());
+      const joined = lines[0] === 'joined';
+      const stat = lines.filter((l) => l !== 'joined').pop() ?? '';
       const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
       // after the comm field: state is [0], so utime [11], stime [12], cutime [13], cstime [14]
-      const cpuSeconds = fields.length > 14 ? (Number(fields[13]) + Number(fields[14]) + Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : NaN;
-      resolve({ exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, cpuSeconds, peakRssBytes: peak, rssSamples: samples, timedOut });
+      const waitedCpu = fields.length > 14 ? (Number(fields[13]) + Number(fields[14]) + Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : NaN;
+      const finish = (g?: { stopped: number; cpuSeconds: number }): void => {
+        untrackGroup();
+        const base = { exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, peakRssBytes: peak, rssSamples: samples, timedOut };
+        if (g && joined && group.group) {
+          // the wait status is exact to the tick for what was waited for; the group adds what detached
+          const cpuSeconds = Number.isFinite(waitedCpu) ? Math.max(waitedCpu, g.cpuSeconds) : g.cpuSeconds;
+          const detached = Number.isFinite(waitedCpu) ? Math.max(0, g.cpuSeconds - waitedCpu) : 0;
+          resolve({
+            ...base,
+            cpuSeconds,
+            attribution: `${group.group.kind}: every descendant, detached ones included`,
+            ...(detached >= 0.05 ? { detachedCpuSeconds: detached } : {}),
+            ...(Math.max(g.stopped, leftAtExit) ? { stoppedLeftovers: Math.max(g.stopped, leftAtExit) } : {}),
+          });
+          return;
+        }
+        const why = group.group ? 'the command could not join its cgroup' : group.reason;
+        resolve({
+          ...base,
+          cpuSeconds: waitedCpu,
+          attribution: `wait status: the command and the descendants it waited for (${why})`,
+          ...(escaped.size ? { escapedDescendants: escaped.size } : {}),
+        });
+      };
+      if (group.group) group.group.close().then(finish, () => finish());
+      else finish();
     });
     sample();
   });

@@ -140,7 +140,8 @@ export class Meter {
         energy: this.energy(cpuSeconds, seconds, usage.peakRssBytes, usage.rssSamples, share),
         note:
           `external process: ${usage.wallSeconds.toFixed(3)} s wall and ${usage.cpuSeconds.toFixed(3)} s CPU measured (/proc); ` +
-          (trainSeconds === undefined ? 'all of it counted as training' : `training ${seconds.toFixed(3)} s as the process reported it, CPU and energy pro-rated to that share`),
+          (trainSeconds === undefined ? 'all of it counted as training' : `training ${seconds.toFixed(3)} s as the process reported it, CPU and energy pro-rated to that share`) +
+          childAttributionNote(usage),
       };
     }
     return {
@@ -202,3 +203,17 @@ export class Meter {
  * parts, and NVIDIA documents +/-5% for power.draw; 5% covers both.
  */
 const MEASURED_UNCERTAINTY = 0.05;
+
+/** What a child's CPU attribution found: CPU of detached descendants, leftovers stopped, descendants that escaped. */
+export function childAttributionFindings(usage: ChildUsage): string[] {
+  const found: string[] = [];
+  if (usage.detachedCpuSeconds) found.push(`${usage.detachedCpuSeconds.toFixed(3)} s of the CPU by descendants that detached`);
+  if (usage.stoppedLeftovers) found.push(`${usage.stoppedLeftovers} process(es) it left running were stopped`);
+  if (usage.escapedDescendants) found.push(`WARNING: ${usage.escapedDescendants} descendant(s) detached from the process tree; their CPU is not counted`);
+  return found;
+}
+
+/** How a child's CPU was attributed, and what it found: for the record's note. */
+function childAttributionNote(usage: ChildUsage): string {
+  return [usage.attribution ? `CPU by ${usage.attribution}` : '', ...childAttributionFindings(usage)].filter(Boolean).map((t) => `; ${t}`).join('');
+}

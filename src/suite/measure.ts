@@ -1,6 +1,6 @@
 import { convert, DEFAULT_CONVERSION, type Conversion, type Converted } from '../meter/carbon.js';
 import { runMetered } from '../meter/child.js';
-import { Meter } from '../meter/meter.js';
+import { childAttributionFindings, Meter } from '../meter/meter.js';
 import { estimateConstants, type EnergyRecord } from '../meter/model.js';
 import { measureIdle, openSensors, type SensorOptions } from '../meter/sensors.js';
 
@@ -10,6 +10,8 @@ export interface MeasureReport {
   readonly seconds: number;
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;
+  /** How the CPU was attributed (a cgroup, or the wait status), and what escaped or was stopped. */
+  readonly attribution: string;
   readonly energy: EnergyRecord;
   readonly converted: Converted;
   readonly conversion: Conversion;
@@ -41,6 +43,7 @@ export async function measureCommand(
       seconds: m.seconds,
       cpuSeconds: m.cpuSeconds,
       peakRssBytes: m.peakRssBytes,
+      attribution: [run.attribution ?? 'wait status', ...childAttributionFindings(run)].join('; '),
       energy: m.energy,
       converted: convert(m.energy.joules, conversion),
       conversion,

@@ -8,6 +8,13 @@ import { rmSync } from 'node:fs';
  */
 const groups = new Set<number>();
 const dirs = new Set<string>();
+const finalizers = new Set<() => void>();
+
+/** Something synchronous to do on interruption (stop a cgroup's members: detached ones leave the process group). */
+export function trackFinalizer(fn: () => void): () => void {
+  finalizers.add(fn);
+  return () => void finalizers.delete(fn);
+}
 
 export function trackGroup(pid: number): () => void {
   groups.add(pid);
@@ -49,6 +56,8 @@ export function endGroup(pid: number, graceMs = 2000): void {
 /** Terminates every tracked group (SIGTERM, then SIGKILL after `graceMs`) and removes every tracked directory. */
 export async function cleanUpAll(graceMs = 2000): Promise<void> {
   signalGroups('SIGTERM');
+  for (const fn of finalizers) fn();
+  finalizers.clear();
   const deadline = Date.now() + graceMs;
   while (groups.size > 0 && Date.now() < deadline) {
     for (const pid of [...groups]) {
