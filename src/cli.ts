@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { exportSplit } from './datasets/export.js';
+import { EXPORT_FILES, exportSplit } from './datasets/export.js';
 import { datasetEntry, datasetNames, loadDataset } from './datasets/registry.js';
 import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
 import { UsageError } from './errors.js';
-import { writeReport } from './report/readme.js';
+import { reportIsStale, writeReport } from './report/readme.js';
 import { datasetTables } from './report/tables.js';
 import { DEFAULT_EXTERNAL_TIMEOUT, validateExternal, type ExternalSpec } from './runners/external.js';
 import { peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
-import { checkWritableDir, RunInterrupted, runSuite } from './suite/run.js';
+import { checkWritableDir, MAX_REPEATS, RunInterrupted, runSuite } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
 import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
@@ -24,20 +24,25 @@ import { mergeShards } from './results/merge.js';
 import { readRecord, readRecords, writeRecord } from './results/store.js';
 import type { RunRecord } from './results/schema.js';
 import { writeFileAtomic } from './util/atomic.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { SUITE_NAMES } from './suite/suites.js';
 
 const DEFAULT_SEED = 42;
 
-function integer(flag: string, min: number) {
+function integer(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag} must be an integer, got "${value}"`);
     const n = Number(value);
-    if (n < min) throw new UsageError(`${flag} must be >= ${min}, got ${n}`);
+    // the value as typed: a double would round 99999999999999999999 to 100000000000000000000
+    if (n < min || n > max || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be an integer in [${min}, ${max}], got ${value.trim()}`);
     return n;
   };
 }
+
+/** Seeds are 32-bit (the generators' state). */
+const seedOption = (flag = '--seed') => integer(flag, 0, 0xffffffff);
 
 function real(flag: string, test: (x: number) => boolean, expected: string) {
   return (value: string): number => {
@@ -69,8 +74,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--suite <name>', 'suite to run').choices(SUITE_NAMES).default('default'))
     .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')})`, list)
     .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
-    .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1))
-    .option('--seed <n>', 'seed for split, initialisation and shuffling', integer('--seed', 0), DEFAULT_SEED)
+    .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1, MAX_REPEATS))
+    .option('--seed <n>', 'seed for split, initialisation and shuffling', seedOption(), DEFAULT_SEED)
     .option('--epochs <n>', 'CNN epochs (default: the suite\'s; detectors keep their own)', integer('--epochs', 1))
     .addOption(new Option('--cnn-arch <arch>', 'CNN size: default (8/16 filters) or large (32/64 filters, dense 128), for tfjs and the torch peer').choices(['default', 'large']).default('default'))
     .option('--cmd <command>', 'also run this training command as a runner; {split} is the exported split directory, {epochs} and {seed} are filled in; it prints a JSON line {"accuracy": ...}')
@@ -111,6 +116,14 @@ export function buildProgram(): Command {
         }
       }
       externals.forEach(validateExternal);
+      if (reportIsStale(opts.resultsDir)) {
+        try {
+          await writeReport(opts.resultsDir);
+          note(`${join(opts.resultsDir, 'README.md')} was older than a record (an earlier run stopped before regenerating it): regenerated`);
+        } catch {
+          // not writable: the run's own check of --results-dir names that
+        }
+      }
       const bar = progressBar(opts.progress);
       let barStarted = false;
       const { record, path } = await runSuite(
@@ -205,7 +218,7 @@ export function buildProgram(): Command {
     .option('--aa', 'A/A: run REF (--against, default HEAD) against itself and print the noise per metric')
     .option('--rounds <n>', 'interleaved rounds of --against / --aa', integer('--rounds', 1), DEFAULT_ROUNDS)
     .addOption(new Option('--suite <name>', 'suite both sides run in --against rounds').choices(SUITE_NAMES).default('quick'))
-    .option('--seed <n>', 'seed of the first round (round r trains seed + r on both sides)', integer('--seed', 0), DEFAULT_SEED)
+    .option('--seed <n>', 'seed of the first round (round r trains seed + r on both sides)', seedOption(), DEFAULT_SEED)
     .option('--dataset <names>', 'datasets of the suite to keep in --against rounds', list)
     .option('--runner <names>', 'runners of the suite to keep in --against rounds', list)
     .addOption(new Option('--peer <name>', 'shipped peer runner in --against rounds').choices(['auto', 'none', 'torch']).default('auto'))
@@ -361,6 +374,8 @@ export function buildProgram(): Command {
         lbsPerKwh: opts.lbsPerKwh,
         usdPerKwh: opts.usdPerKwh,
       });
+      const overflow = Object.entries(e).find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+      if (overflow) throw new UsageError(`--power/--hours: ${overflow[0]} is not finite (${opts.power ?? 'the draws'} W for ${opts.hours} h overflows a double)`);
       process.stdout.write(
         opts.json
           ? JSON.stringify(e) + '\n'
@@ -413,13 +428,17 @@ export function buildProgram(): Command {
     .description('write the exact split the runners use: X_train.f64, y_train.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json; detection datasets add mask_test.u8, group_train.u8, group_test.u8')
     .requiredOption('--dataset <name>', 'dataset to export')
     .requiredOption('--out <dir>', 'output directory')
-    .option('--seed <n>', 'split seed', integer('--seed', 0), DEFAULT_SEED)
+    .option('--seed <n>', 'split seed', seedOption(), DEFAULT_SEED)
     .option('--train-size <n>', 'training samples (default: the dataset\'s)', integer('--train-size', 1))
     .option('--test-size <n>', 'test samples (default: the dataset\'s)', integer('--test-size', 1))
+    .option('--force', 'replace the files of an earlier export in --out')
     .option('--json', 'print meta.json on stdout')
     .action((opts) => {
       const e = datasetEntry(opts.dataset);
       checkWritableDir(opts.out, '--out');
+      // never overwrite what is there without being told: it may be another split, or the user's data
+      const clash = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => EXPORT_FILES.includes(f)) : [];
+      if (clash.length && !opts.force) throw new UsageError(`--out ${opts.out}: already holds ${clash.join(', ')}; pass --force to replace them, or choose an empty directory`);
       const split = makeSplit(loadDataset(e.name), {
         trainSize: opts.trainSize ?? e.trainSize,
         testSize: opts.testSize ?? e.testSize,
@@ -432,7 +451,7 @@ export function buildProgram(): Command {
   const solverOptions = (c: Command): Command =>
     c
       .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
-      .option('--seed <n>', 'split seed', integer('--seed', 0), DEFAULT_SEED)
+      .option('--seed <n>', 'split seed', seedOption(), DEFAULT_SEED)
       .option('--train-size <n>', 'training samples (default: the dataset\'s)', integer('--train-size', 1))
       .option('--l1-ratio <r>', 'elastic-net mixing, 1 = LASSO', real('--l1-ratio', (x) => x > 0 && x <= 1, 'in (0, 1]'), 1)
       .option('--tol <t>', 'stop when the duality gap <= tol ||y||^2 / n (scikit-learn\'s rule)', real('--tol', (x) => x > 0, 'positive'), 1e-4)
@@ -471,7 +490,7 @@ export function buildProgram(): Command {
     .command('dictionary')
     .description('online dictionary learning (Mairal et al.) on centered random patches of the training split')
     .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
-    .option('--seed <n>', 'split, patch and learning seed', integer('--seed', 0), DEFAULT_SEED)
+    .option('--seed <n>', 'split, patch and learning seed', seedOption(), DEFAULT_SEED)
     .option('--patch <k>', 'patch side', integer('--patch', 1), 7)
     .option('--atoms <n>', 'dictionary atoms', integer('--atoms', 1), 64)
     .option('--patches <n>', 'random patches learned from', integer('--patches', 1), 80000)

@@ -32,6 +32,16 @@ describe('IDX parser', () => {
     expect(() => parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 5, 5, 5, 5]), 'float.idx')).toThrow(/float\.idx: element type 0xd is not unsigned byte/);
     expect(() => parseIdx(Uint8Array.from([0x1f, 0x8b, 1, 2, 3]), 'bad.gz')).toThrow(/bad\.gz: not a valid gzip file/);
   });
+
+  it('refuses a gzip bomb before inflating it: no more is decompressed than the header states', () => {
+    // a 10-byte array followed by 64 MB of zeros: ~64 kB compressed
+    const bomb = gzipSync(Buffer.concat([Buffer.from(idx([10], Array.from({ length: 10 }, () => 1))), Buffer.alloc(64 * 2 ** 20)]));
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(() => parseIdx(bomb, 'bomb.gz')).toThrow(/bomb\.gz: decompresses to more than the 18 bytes its header states/);
+    // a header that states more than any IDX file may hold: refused from the header alone
+    const huge = gzipSync(Uint8Array.from([0, 0, 8, 3, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0]));
+    expect(() => parseIdx(huge, 'huge.gz')).toThrow(/huge\.gz: its header states \d+ bytes of data, more than/);
+  });
 });
 
 describe('Fashion-MNIST loader', () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { readJournal, unfinishedRuns } from '../src/results/journal.js';
 import { runMetered } from '../src/meter/child.js';
 import { openCpuGroup } from '../src/meter/cgroup.js';
 import { readRecords } from '../src/results/store.js';
+import { reportIsStale } from '../src/report/readme.js';
 import { runSuite } from '../src/suite/run.js';
 import { record } from './helpers/records.js';
 
@@ -194,6 +195,66 @@ describe('safe paths and bounds', () => {
     const r = cli(['run', '--suite', 'quick', '--repeats', '99999999999999999999', '--results-dir', join(tmp(), 'r')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--repeats must be an integer in \[1, 1000\]/);
+  });
+});
+
+describe('the minor cases', () => {
+  it('a large --seed is quoted as typed, not rounded; estimate refuses an overflow instead of printing Infinity', () => {
+    const seed = cli(['run', '--suite', 'quick', '--seed', '99999999999999999999', '--results-dir', join(tmp(), 'r')]);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toMatch(/--seed must be an integer in \[0, 4294967295\], got 99999999999999999999/);
+    const est = cli(['estimate', '--power', '1e308', '--hours', '1e308']);
+    expect(est.code).toBe(2);
+    expect(est.stderr).toMatch(/--power\/--hours: kwh is not finite/);
+    expect(est.stdout).not.toMatch(/Infinity/);
+  });
+
+  it('datasets export does not overwrite an earlier export unless --force', () => {
+    const out = join(tmp(), 'split');
+    const args = ['datasets', 'export', '--dataset', 'mnist', '--train-size', '20', '--test-size', '10', '--out', out];
+    expect(cli(args).code).toBe(0);
+    const again = cli([...args, '--seed', '7']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/--out .*split: already holds .*meta\.json.*; pass --force/);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).seed).toBe(42);
+    expect(cli([...args, '--seed', '7', '--force']).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).seed).toBe(7);
+  });
+
+  it('report removes the temporary files of a writer that was killed, keeps a live one\'s, and names a record whose runner name holds a newline or HTML', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'runs', 'good.json'), JSON.stringify(record('good')));
+    // PIDs above the kernel's limit (2^22) are never alive
+    const stray = '.good.json.99999999.1.tmp';
+    const live = `.README.md.${process.pid}.1.tmp`;
+    writeFileSync(join(dir, 'runs', stray), '{"half": ');
+    writeFileSync(join(dir, live), 'being written');
+    const evil = record('evil');
+    writeFileSync(join(dir, 'runs', 'evil.json'), JSON.stringify({ ...evil, results: [{ ...evil.results[0], runner: 'x\n<img src=y onerror=alert(1)>' }] }));
+    const r = cli(['report', '--results-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'runs', stray))).toBe(false);
+    expect(existsSync(join(dir, live))).toBe(true);
+    expect(r.stderr).toMatch(/skipped record: .*evil\.json.*field results\.0\.runner/);
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme).not.toMatch(/<img/);
+  });
+
+  it('a README older than a record is stale (a run killed between the two), and run regenerates it first', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'README.md'), 'old');
+    const later = join(dir, 'runs', 'good.json');
+    writeFileSync(later, JSON.stringify(record('good')));
+    utimesSync(join(dir, 'README.md'), new Date(1000), new Date(1000));
+    expect(reportIsStale(dir)).toBe(true);
+    // a run that fails at once on a bad flag still brings the README up to date first
+    const r = cli(['run', '--suite', 'quick', '--peer', 'none', '--runner', 'nope', '--results-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/README\.md was older than a record .*: regenerated/);
+    expect(reportIsStale(dir)).toBe(false);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/runs\/good\.json/);
   });
 });
 

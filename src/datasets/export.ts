@@ -23,6 +23,11 @@ export interface ExportMeta {
   readonly detection?: { readonly groupNames: readonly string[]; readonly kindNames: readonly string[] };
 }
 
+/** Every file an export may write: the arrays of both tasks and meta.json. */
+export const EXPORT_FILES: readonly string[] = [
+  'X_train.f64', 'y_train.u8', 'X_test.f64', 'y_test.u8', 'index_train.u32', 'index_test.u32', 'mask_test.u8', 'group_train.u8', 'group_test.u8', 'meta.json',
+];
+
 /**
  * Writes the split exactly as the runners see it, as raw little-endian arrays plus
  * meta.json, so a peer in another language trains on identical data.

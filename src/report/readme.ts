@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { unfinishedRuns, type UnfinishedRun } from '../results/journal.js';
-import { readRecords, type RecordProblem } from '../results/store.js';
+import { readRecords, RUNS_DIR, type RecordProblem } from '../results/store.js';
 import type { RunRecord } from '../results/schema.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeStrayTemps, writeFileAtomic } from '../util/atomic.js';
 import { mdTable, mdText, sig } from './format.js';
 import { claims, CLAIM, CORES_APART, type Claim } from './claims.js';
 import { MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
@@ -183,11 +184,28 @@ export function summaryJson(latest: RunRecord | undefined): string {
 }
 
 /**
+ * Whether DIR/README.md is older than a record under DIR/runs/: a run killed between
+ * writing its record and regenerating the README leaves it so (the record is safe).
+ */
+export function reportIsStale(resultsDir: string): boolean {
+  let readme: number;
+  try {
+    readme = statSync(join(resultsDir, 'README.md')).mtimeMs;
+  } catch {
+    return false;
+  }
+  const { files } = readRecords(resultsDir);
+  return files.some((f) => statSync(f).mtimeMs > readme);
+}
+
+/**
  * Regenerates DIR/README.md, DIR/summary.json and DIR/plots/ from DIR/runs/ alone (no
  * training): the same records give byte-identical files. Returns the skipped records so
  * the CLI can warn.
  */
 export async function writeReport(resultsDir: string): Promise<{ path: string; records: number; problems: RecordProblem[]; plots: Plot[] }> {
+  // what a kill mid-write left: never a record, only clutter
+  for (const dir of [resultsDir, join(resultsDir, RUNS_DIR), join(resultsDir, 'plots')]) removeStrayTemps(dir);
   const { records, problems } = readRecords(resultsDir);
   const journals = unfinishedRuns(resultsDir);
   problems.push(...journals.problems);
