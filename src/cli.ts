@@ -13,6 +13,7 @@ import { peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, MAX_REPEATS, RunInterrupted, runSuite } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
+import { controlDir, supervise } from './util/supervise.js';
 import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
 import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';
@@ -36,6 +37,7 @@ function integer(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
     if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag} must be an integer, got "${value}"`);
     const n = Number(value);
     // the value as typed: a double would round 99999999999999999999 to 100000000000000000000
+    if (n < min && max === Number.MAX_SAFE_INTEGER) throw new UsageError(`${flag} must be >= ${min}, got ${value.trim()}`);
     if (n < min || n > max || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be an integer in [${min}, ${max}], got ${value.trim()}`);
     return n;
   };
@@ -631,16 +633,29 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * SIGINT (Ctrl-C) and SIGTERM: forward the signal to every child process group, end them
  * (SIGKILL after a grace period), remove temporary splits, and exit 128 + the signal's
- * number. The journal of a run is already on disk up to its last finished cell.
+ * number. The journal of a run is already on disk up to its last finished cell. A repeat
+ * of the signal (Ctrl-C reaches a supervised worker and its supervisor alike) is ignored.
  */
-function onSignal(signal: NodeJS.Signals, code: number): void {
-  process.once(signal, () => {
-    process.stderr.write(`sparsebench: ${signal}: stopping; finished cells are kept in the run's journal (run the same command with --resume to go on)\n`);
-    signalGroups(signal);
-    void cleanUpAll().finally(() => process.exit(code));
-  });
+let stopping = false;
+function stop(why: string, code: number): void {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`sparsebench: ${why}: stopping; finished cells are kept in the run's journal (run the same command with --resume to go on)\n`);
+  signalGroups('SIGTERM');
+  void cleanUpAll().finally(() => process.exit(code));
 }
-onSignal('SIGINT', 130);
-onSignal('SIGTERM', 143);
 
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args[0] === 'run' && !controlDir() && !args.includes('--help') && !args.includes('-h')) {
+  // the supervisor: its event loop stays free for signals while the worker trains (util/supervise.ts)
+  process.exitCode = await supervise(args);
+} else {
+  process.on('SIGINT', () => stop('SIGINT', 130));
+  process.on('SIGTERM', () => stop('SIGTERM', 143));
+  if (controlDir()) {
+    // a supervised worker whose supervisor was killed outright (kill -9): stop at the next chance
+    process.stdin.on('close', () => stop('the supervising process is gone', 129)).resume();
+    (process.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+  process.exitCode = await main(args);
+}

@@ -108,7 +108,10 @@ describe('the per-cell journal', () => {
 });
 
 describe('interruptions', () => {
-  it('SIGTERM during an external trainer: its process group ends, no split is left, exit 143, the journal kept', async () => {
+  it.each([
+    ['SIGTERM', 'to the node process', 143],
+    ['SIGINT', 'to its process group, as Ctrl-C in a terminal', 130],
+  ] as const)('%s %s during an external trainer: the trainer ends, no split is left, the exit code says which, the journal kept', async (signal, _how, exit) => {
     const dir = tmp();
     // a TMPDIR with a space, a quote and a ; : the split's path must stay one word and run nothing
     const odd = join(dir, "tmp dir 'x;touch INJECTED");
@@ -118,26 +121,55 @@ describe('interruptions', () => {
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--no-sensors', '--no-progress',
         '--cmd', `sh -c 'echo $$ > "$1"; test -f "$2/meta.json" && sleep 45' sh '${pidFile}' {split}`, '--results-dir', join(dir, 'results')],
-      { env: { ...process.env, TMPDIR: odd }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...process.env, TMPDIR: odd }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
     for (let i = 0; i < 600 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
     const trainer = Number(readFileSync(pidFile, 'utf8'));
     expect(alive(trainer)).toBe(true);
-    // the split was exported into the odd TMPDIR and read by the trainer (test -f passed: sleep runs)
-    expect(readdirSync(odd).some((f) => f.startsWith('sparsebench-split-'))).toBe(true);
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(code, stderr).toBe(143);
-    expect(stderr).toMatch(/SIGTERM: stopping; finished cells are kept in the run's journal/);
+    // the split was exported under the odd TMPDIR (in the run's own temporary directory) and read by the trainer (test -f passed: sleep runs)
+    const runTmp = readdirSync(odd).filter((f) => f.startsWith('sparsebench-run-'));
+    expect(runTmp).toHaveLength(1);
+    expect(readdirSync(join(odd, runTmp[0])).some((f) => f.startsWith('sparsebench-split-'))).toBe(true);
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    if (signal === 'SIGINT') process.kill(-(child.pid as number), 'SIGINT');
+    else child.kill('SIGTERM');
+    const code = await closed;
+    expect(code, stderr).toBe(exit);
+    expect(stderr).toMatch(new RegExp(`${signal}: stopping; finished cells are kept in the run's journal`));
+    // within 5 s of the signal nothing of the run is left
     for (let i = 0; i < 50 && alive(trainer); i++) await new Promise((r) => setTimeout(r, 100));
     expect(alive(trainer)).toBe(false);
-    expect(readdirSync(odd).filter((f) => f.startsWith('sparsebench-split-'))).toEqual([]);
+    expect(readdirSync(odd).filter((f) => f.startsWith('sparsebench-'))).toEqual([]);
     expect(existsSync(join(dir, 'INJECTED'))).toBe(false);
     expect(existsSync(join(odd, 'INJECTED'))).toBe(false);
     const { runs } = unfinishedRuns(join(dir, 'results'));
     expect(runs.map((r) => r.finished)).toEqual([1]);
+  }, 120_000);
+
+  it('SIGTERM during tfjs training: exit 143, the finished cells journaled, the earlier record intact', async () => {
+    const dir = tmp();
+    const results = join(dir, 'results');
+    mkdirSync(join(results, 'runs'), { recursive: true });
+    const earlier = JSON.stringify(record('earlier'));
+    writeFileSync(join(results, 'runs', 'earlier.json'), earlier);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso,cnn', '--repeats', '2', '--epochs', '8', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    // plan order cnn#0, lasso#0, cnn#1, lasso#1: once lasso#0 is journaled (its line comes after), cnn#1 trains for seconds
+    for (let i = 0; i < 1200 && !/mnist\/lasso#0: accuracy/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await closed, stderr).toBe(143);
+    expect(stderr).not.toMatch(/mnist\/cnn#1: accuracy/);
+    // the worker was in a synchronous training loop: its supervisor gave it 2 s, then killed it
+    expect(stderr).toMatch(/SIGTERM: the cell in flight did not stop within 2 s: killed/);
+    expect(unfinishedRuns(results).runs.map((r) => r.finished)).toEqual([2]);
+    expect(readFileSync(join(results, 'runs', 'earlier.json'), 'utf8')).toBe(earlier);
+    expect(readRecords(results).records.map((r) => r.id)).toEqual(['earlier']);
   }, 120_000);
 
   it('an external trainer past --external-timeout is stopped with its group, and named', () => {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { controlNote } from '../util/supervise.js';
 
 /**
  * A control group of its own for one metered command, so that every descendant's CPU is
@@ -108,9 +109,20 @@ export function openCpuGroup(): { group: CpuGroup } | { group?: undefined; reaso
       }
       continue;
     }
+    controlNote('cgroup', dir);
     return { group: makeGroup(m.kind, dir) };
   }
   return { reason: tried.length ? `no writable cgroup (${tried.join('; ')})` : 'no cgroup hierarchy with CPU accounting mounted' };
+}
+
+/** Stops every member of the group at `dir` and removes it if it empties (a supervisor cleaning up after a killed worker). */
+export function killCgroupDir(dir: string): void {
+  killMembers(existsSync(join(dir, 'cgroup.kill')) ? 'cgroup v2' : 'cgroup v1 cpuacct', dir);
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty yet, or gone
+  }
 }
 
 /** v2 kills atomically, processes forked meanwhile included; v1: each PID. */

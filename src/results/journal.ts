@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { resultSchema, type ResultEntry } from './schema.js';
 import { RUNS_DIR } from './store.js';
+import { pidAlive } from '../util/pid.js';
 
 /**
  * A run's journal, RESULTS/runs/<id>.journal: one JSON line for the plan, then one per
@@ -39,7 +40,29 @@ export interface OpenJournal {
   fail(key: string, reason: string): void;
   /** The record is written: the journal is no longer needed. */
   remove(): void;
+  /** This process no longer writes the journal (its lock is removed). */
+  release(): void;
 }
+
+/**
+ * Which process writes a journal: `<journal>.lock` holds its PID, so that a second process
+ * (a resume while a worker that outlived its supervisor still trains) cannot train the same
+ * cells again. A lock whose process is gone (kill -9) is stale and taken over.
+ */
+function lock(path: string, id: string): void {
+  const file = `${path}.lock`;
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (pid !== process.pid && pidAlive(pid)) {
+      throw new UsageError(`--resume: run ${id} is still being written by process ${pid} (one that outlived its supervisor finishes its cell and stops, or another resume): wait for it to end, or stop it`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    // no lock, or an unreadable one: ours now
+  }
+  writeFileSync(file, `${process.pid}\n`);
+}
+
 
 function appendLine(path: string, value: unknown): void {
   const fd = openSync(path, 'a');
@@ -52,6 +75,7 @@ function appendLine(path: string, value: unknown): void {
 }
 
 function open(path: string, header: JournalHeader, done: Map<string, ResultEntry>, failed: Map<string, string>): OpenJournal {
+  lock(path, header.id);
   return {
     path,
     header,
@@ -68,6 +92,10 @@ function open(path: string, header: JournalHeader, done: Map<string, ResultEntry
     },
     remove() {
       rmSync(path, { force: true });
+      rmSync(`${path}.lock`, { force: true });
+    },
+    release() {
+      rmSync(`${path}.lock`, { force: true });
     },
   };
 }

@@ -14,7 +14,7 @@ import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { RUNS_DIR, writeRecord } from '../results/store.js';
 import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
-import { makeExternalRunner, type ExternalSpec } from '../runners/external.js';
+import { DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
 import { calibrate } from './calibrate.js';
@@ -312,6 +312,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     }
     throw err;
   } finally {
+    journal.release();
     await sensors?.close();
   }
 }
@@ -420,6 +421,9 @@ async function runCells(
       ...(o.notes ?? []),
       ...((o.threads ?? 1) > 1
         ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads; the sparse runners (TypeScript) and tfjs-wasm run on one, so the claims judge speed on CPU time where the core counts differ`]
+        : []),
+      ...((o.externals ?? []).length
+        ? [`external runners ran without a shell, each stopped (with its process group) after --external-timeout ${o.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT} s`]
         : []),
       ...(o.resume ? ['resumed from its journal: some cells were trained by an earlier process (each keeps its own calibration)'] : []),
     ],

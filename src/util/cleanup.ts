@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { controlNote } from './supervise.js';
 
 /**
  * What must not outlive an interrupted run: child process groups (trainers, peers, the
@@ -18,6 +19,7 @@ export function trackFinalizer(fn: () => void): () => void {
 
 export function trackGroup(pid: number): () => void {
   groups.add(pid);
+  controlNote('group', pid);
   return () => void groups.delete(pid);
 }
 
