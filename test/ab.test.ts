@@ -12,6 +12,7 @@ import { pairedLogRatio } from '../src/report/paired.js';
 import type { RunRecord } from '../src/results/schema.js';
 import { Rng } from '../src/util/rng.js';
 import { entry, record } from './helpers/records.js';
+import { CLI } from './helpers/cli.js';
 
 /**
  * Stand-in sides with known timings: each run's seconds are the true time x the machine's
@@ -161,7 +162,7 @@ describe('compare --against: the REF', () => {
   });
 
   it('the CLI refuses contradictory flags with exit 2', () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'compare', ...args], { encoding: 'utf8' });
+    const cli = (...args: string[]) => spawnSync(process.execPath, [...CLI, 'compare', ...args], { encoding: 'utf8' });
     const none = cli();
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/--baseline FILE, --against REF/);

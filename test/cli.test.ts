@@ -7,9 +7,10 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { stratifiedSplit } from '../src/datasets/split.js';
 import type { ExportMeta } from '../src/datasets/export.js';
 import { runRecordSchema } from '../src/results/schema.js';
+import { CLI } from './helpers/cli.js';
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -10,6 +10,7 @@ const CROSS = { ...DEFAULT_GATES, crossMachine: true };
 import { mergeShards } from '../src/results/merge.js';
 import type { RunRecord } from '../src/results/schema.js';
 import { entry, record } from './helpers/records.js';
+import { CLI } from './helpers/cli.js';
 
 /** A run on a machine whose calibration workload took `calibration` seconds. */
 function run(calibration: number, cnnSeconds = 10, lassoSeconds = 2, cnnAccuracy = 0.92): RunRecord {
@@ -112,7 +113,7 @@ describe('compare', () => {
     writeFileSync(join(dir, 'base.json'), JSON.stringify(base));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify(slower(base, 2, 'cnn')));
     writeFileSync(join(dir, 'corrupt.json'), '{"schemaVersion": 1, "id"');
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'compare', ...args], { encoding: 'utf8' });
+    const cli = (...args: string[]) => spawnSync(process.execPath, [...CLI, 'compare', ...args], { encoding: 'utf8' });
     expect(cli('--baseline', join(dir, 'base.json'), '--current', join(dir, 'base.json')).status).toBe(0);
     expect(cli('--baseline', join(dir, 'base.json'), '--current', join(dir, 'slow.json')).status).toBe(0);
     const slow = cli('--baseline', join(dir, 'base.json'), '--current', join(dir, 'slow.json'), '--markdown', '--cross-machine');

@@ -10,11 +10,12 @@ import { readRecords } from '../src/results/store.js';
 import { reportIsStale } from '../src/report/readme.js';
 import { runSuite } from '../src/suite/run.js';
 import { record } from './helpers/records.js';
+import { CLI } from './helpers/cli.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-rel-'));
 
 function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', timeout: 120_000, env });
+  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -119,7 +120,7 @@ describe('interruptions', () => {
     const pidFile = join(dir, 'trainer.pid');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--no-sensors', '--no-progress',
+      [...CLI, 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--no-sensors', '--no-progress',
         '--cmd', `sh -c 'echo $$ > "$1"; test -f "$2/meta.json" && sleep 45' sh '${pidFile}' {split}`, '--results-dir', join(dir, 'results')],
       { env: { ...process.env, TMPDIR: odd }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
@@ -154,7 +155,7 @@ describe('interruptions', () => {
     mkdirSync(join(results, 'runs'), { recursive: true });
     const earlier = JSON.stringify(record('earlier'));
     writeFileSync(join(results, 'runs', 'earlier.json'), earlier);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso,cnn', '--repeats', '2', '--epochs', '8', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results], {
+    const child = spawn(process.execPath, [...CLI, 'run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso,cnn', '--repeats', '2', '--epochs', '8', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
