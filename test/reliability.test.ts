@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,29 @@ describe('the per-cell journal', () => {
     expect(second.record.results[0]).toEqual(first.record.results[0]);
     expect(unfinishedRuns(results).runs).toHaveLength(0);
     expect(readRecords(results).records).toHaveLength(1);
+  }, 120_000);
+
+  it('a record that cannot be written at the end keeps the journal and says how to finish; --resume then writes it without training', async () => {
+    const dir = tmp();
+    const o = { suite: 'quick', runners: ['lasso'], datasets: ['mnist'], repeats: 2, seed: 42, backend: 'auto' as const, resultsDir: dir, sensors: false };
+    // once the first cell is in, the record's own path is taken by a directory: the final rename fails (EISDIR), as a full disk or a read-only remount would
+    let blocked = '';
+    const first = runSuite(o, {
+      cellDone: () => {
+        if (blocked) return;
+        const journal = readdirSync(join(dir, 'runs')).find((f) => f.endsWith('.journal'))!;
+        blocked = join(dir, 'runs', journal.replace(/\.journal$/, '.json'));
+        mkdirSync(join(blocked, 'inside'), { recursive: true });
+      },
+    });
+    await expect(first).rejects.toThrow(/^cannot write the record under .* \(E[A-Z]+\); the 2 finished cells are kept in .*\.journal: run the same command with --resume to go on$/);
+    expect(unfinishedRuns(dir).runs.map((r) => r.finished)).toEqual([2]);
+    rmSync(blocked, { recursive: true });
+    const trained: string[] = [];
+    const { record } = await runSuite({ ...o, resume: true }, { cellDone: (e) => trained.push(e.runner) });
+    expect(trained).toEqual([]);
+    expect(record.results.map((e) => e.seed)).toEqual([42, 43]);
+    expect(unfinishedRuns(dir).runs).toHaveLength(0);
   }, 120_000);
 
   it('refuses to resume a named run under other arguments, naming what differs', async () => {
