@@ -28,24 +28,23 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/**
+ * A run of LASSO and an external runner whose command fails until a flag file exists (the
+ * same command both times; a shell on purpose: sh -c, the paths as arguments).
+ */
+function untilFlag() {
+  const dir = tmp();
+  const results = join(dir, 'results');
+  const flag = join(dir, 'ready');
+  const command = `sh -c 'if [ -f "$1" ]; then echo "{\\"accuracy\\": 0.5}"; else echo not yet >&2; exit 3; fi' sh '${flag}' {split}`;
+  const o = { suite: 'quick', runners: ['lasso', 'ext'], datasets: ['mnist'], seed: 42, backend: 'auto' as const, resultsDir: results, sensors: false, externals: [{ name: 'ext', family: 'deep' as const, command }] };
+  return { results, flag, o };
+}
+
 describe('the per-cell journal', () => {
   it('--fail-fast: keeps every finished cell when a later one fails, and --resume trains only what is missing', async () => {
-    const dir = tmp();
-    const results = join(dir, 'results');
-    const flag = join(dir, 'ready');
-    // the same command both times: it fails until the flag file exists (a shell on purpose: sh -c, the paths as arguments)
-    const command = `sh -c 'if [ -f "$1" ]; then echo "{\\"accuracy\\": 0.5}"; else echo not yet >&2; exit 3; fi' sh '${flag}' {split}`;
-    const o = {
-      suite: 'quick',
-      runners: ['lasso', 'ext'],
-      datasets: ['mnist'],
-      seed: 42,
-      backend: 'auto' as const,
-      resultsDir: results,
-      sensors: false,
-      externals: [{ name: 'ext', family: 'deep' as const, command }],
-      failFast: true,
-    };
+    const { results, flag, o: base } = untilFlag();
+    const o = { ...base, failFast: true };
     await expect(runSuite(o)).rejects.toThrow(/exited with 3: not yet; the 1 finished cell is kept in .*\.journal: run the same command with --resume/);
     const { runs } = unfinishedRuns(results);
     expect(runs).toHaveLength(1);
@@ -64,21 +63,8 @@ describe('the per-cell journal', () => {
   }, 120_000);
 
   it('a failing cell is recorded as failed and the others go on; --resume retrains only it, under the same id', async () => {
-    const dir = tmp();
-    const results = join(dir, 'results');
-    const flag = join(dir, 'ready');
-    const command = `sh -c 'if [ -f "$1" ]; then echo "{\\"accuracy\\": 0.5}"; else echo not yet >&2; exit 3; fi' sh '${flag}' {split}`;
-    const o = {
-      suite: 'quick',
-      runners: ['ext', 'lasso'],
-      datasets: ['mnist'],
-      repeats: 2,
-      seed: 42,
-      backend: 'auto' as const,
-      resultsDir: results,
-      sensors: false,
-      externals: [{ name: 'ext', family: 'deep' as const, command }],
-    };
+    const { results, flag, o: base } = untilFlag();
+    const o = { ...base, repeats: 2 };
     const failed: string[] = [];
     const first = await runSuite(o, { cellFailed: (key) => failed.push(key) });
     // the external cell of repeat 0 failed, and the run went on: repeat 1's LASSO ran, and its external cell
