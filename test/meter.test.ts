@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { convert, parseIntensity, strubellEstimate } from '../src/meter/carbon.j
 import { cnnFlops, pfsDays } from '../src/meter/flops.js';
 import { Meter } from '../src/meter/meter.js';
 import { estimateConstants, estimateEnergy } from '../src/meter/model.js';
+import { integratePower, parseNvidiaCsv } from '../src/meter/nvidia.js';
 
 /** Burns `ms` of this process's CPU time (user + system, as the meter counts it), however busy the machine is. */
 function spin(ms: number): void {
@@ -72,6 +73,39 @@ describe('convert', () => {
   });
 });
 
+describe('GPU energy while training holds the main thread', () => {
+  it('integrates every nvidia-smi sample of a window in which the main thread was busy for 2 s, within 5% of the trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-gpu-'));
+    const log = join(dir, 'printed.csv');
+    // a varying trace (idle, a ramp, a training load around 275 W); the stand-in logs every row it prints
+    process.env.FAKE_NVIDIA_SMI_TRACE = join('test', 'fixtures', 'nvidia-smi', 'synthetic-training-power.txt');
+    process.env.FAKE_NVIDIA_SMI_LOG = log;
+    const sensors = await openSensors({ powercapRoot: join(dir, 'no-powercap'), nvidiaSmi: 'test/fixtures/fake-nvidia-smi.mjs', intervalMs: 100 });
+    delete process.env.FAKE_NVIDIA_SMI_TRACE;
+    delete process.env.FAKE_NVIDIA_SMI_LOG;
+    try {
+      expect(sensors.nvidia).toBeDefined();
+      // a few idle samples first: a reader on the main thread would hold the idle 77 W across the window
+      while (sensors.nvidia!.samples.length < 3) await new Promise((r) => setTimeout(r, 20));
+      const meter = new Meter(estimateConstants('AMD EPYC'), sensors);
+      meter.begin();
+      const from = Date.now();
+      // synchronous work, as a tfjs step or a coordinate-descent pass: no event-loop turn for 2 s
+      while (Date.now() - from < 2000);
+      const to = Date.now();
+      const reading = meter.end();
+      const printed = parseNvidiaCsv(readFileSync(log, 'utf8'));
+      const truth = integratePower(printed, from, to).joules;
+      // the samples inside the window were printed while this thread was busy: about 20 at 10 Hz
+      expect(printed.filter((p) => p.t > from && p.t < to).length).toBeGreaterThanOrEqual(5);
+      expect(reading.energy.componentMethods?.gpu).toBe('measured:nvidia-smi');
+      expect(Math.abs(reading.energy.components.gpu - truth) / truth).toBeLessThan(0.05);
+    } finally {
+      await sensors.close();
+    }
+  }, 60_000);
+});
+
 describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
   it('charges measured CPU, DRAM and GPU energy to active time only, with idle and net', async () => {
     // The RAPL counters are advanced by the test itself, between the meter's own reads, so
@@ -135,8 +169,8 @@ describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
     const idleJoules = (idle.watts.cpu + idle.watts.dram + idle.watts.gpu) * m.seconds;
     expect(e.idleJoules as number).toBeCloseTo(idleJoules, 9);
     expect(e.netJoules as number).toBeCloseTo(e.joules - idleJoules, 9);
-    // 20 Hz for about 1.2 s: fewer than MLPerf Power's 60 samples
-    expect(e.flags?.[0]).toMatch(/short: \d+ sensor samples/);
+    // 20 Hz for about 1.2 s: fewer than MLPerf Power's 60 samples, flagged for each sensor on its own count
+    expect(e.flags).toEqual([expect.stringMatching(/^short: \d+ RAPL samples/), expect.stringMatching(/^short: \d+ nvidia-smi samples/)]);
     expect(e.uncertainty.relative).toBeCloseTo(0.05, 6);
   });
 });

@@ -176,9 +176,16 @@ export class Meter {
     const joules = cpu + dram + gpu;
     const samples = Math.max(this.measured.raplPolls, this.measured.gpuSamples);
     const flags: string[] = [];
-    if ((rapl || nvidia) && (samples < 60 || samples / Math.max(seconds, 1e-9) < 1)) {
-      flags.push(`short: ${samples} sensor samples in ${seconds.toFixed(2)} s (MLPerf Power asks for >= 60 at >= 1 Hz)`);
+    // each sensor on its own samples: many RAPL polls must not hide a GPU figure resting on two
+    for (const [sensor, n] of [
+      ['RAPL', rapl ? this.measured.raplPolls : undefined],
+      ['nvidia-smi', nvidia ? this.measured.gpuSamples : undefined],
+    ] as const) {
+      if (n !== undefined && (n < 60 || n / Math.max(seconds, 1e-9) < 1)) {
+        flags.push(`short: ${n} ${sensor} samples in ${seconds.toFixed(2)} s (MLPerf Power asks for >= 60 at >= 1 Hz)`);
+      }
     }
+    if (nvidia?.lost) flags.push(`incomplete: ${nvidia.lost} bytes of nvidia-smi output were lost while the main thread was held`);
     let idleJoules: number | undefined;
     if (this.idle) {
       const w = this.idle.watts;

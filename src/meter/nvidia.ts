@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 
 /** One nvidia-smi sample of one GPU. NaN where the driver answered [N/A]. */
 export interface GpuSample {
@@ -103,71 +103,159 @@ export function integratePower(samples: readonly GpuSample[], from: number, to: 
 export type NvidiaStart = { readonly ok: true; readonly sampler: NvidiaSampler } | { readonly ok: false; readonly reason: string };
 
 /**
- * nvidia-smi sampling in a child process at intervalMs (100 ms = 10 Hz), every GPU. The
- * child runs beside the training, so samples keep their own timestamps even while this
- * thread is busy. A missing binary or one that gives no sample within timeoutMs (a hung
+ * The sampler's reader, in a worker thread of its own: it copies nvidia-smi's output into a
+ * shared ring as it arrives, whatever the main thread is doing. Training in this process
+ * holds the main thread for seconds (tfjs steps, coordinate descent), during which a reader
+ * on the main thread's event loop would read nothing, and a window would close before any
+ * sample from inside it had been seen. Plain JavaScript (eval), so it runs the same from
+ * src/ under tsx and from dist/.
+ */
+const READER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const { sab, binary, args } = workerData;
+const head = new Int32Array(sab, 0, 2);
+const ring = new Uint8Array(sab, 8);
+const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+let stderr = '';
+child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-500)));
+child.stdout.on('data', (d) => {
+  let at = Atomics.load(head, 0);
+  for (let i = 0; i < d.length; i++) ring[(at + i) % ring.length] = d[i];
+  // the bytes first, then the count: a reader that sees the count sees the bytes
+  Atomics.add(head, 0, d.length);
+  Atomics.notify(head, 0);
+  parentPort.postMessage({ kind: 'data' });
+});
+child.on('error', (err) => parentPort.postMessage({ kind: 'error', code: err.code, message: err.message }));
+child.on('exit', (code) => parentPort.postMessage({ kind: 'exit', code, stderr }));
+parentPort.on('message', (m) => {
+  if (m === 'stop') child.kill('SIGTERM');
+  if (m === 'kill') child.kill('SIGKILL');
+});
+`;
+
+/** Bytes of nvidia-smi output the ring holds between two reads: at 10 Hz about 100 s of 8 GPUs. */
+const RING_BYTES = 1 << 20;
+
+/**
+ * nvidia-smi sampling at intervalMs (100 ms = 10 Hz), every GPU, read off the main thread
+ * (see READER). Samples carry nvidia-smi's own timestamps; `sync(t)` waits, briefly and
+ * synchronously, for the sample that covers t, so a window's end is integrated from samples
+ * on both sides of it. A missing binary or one that gives no sample within timeoutMs (a hung
  * driver) is reported, never waited on forever.
  */
 export class NvidiaSampler {
-  private buffer = '';
-  readonly samples: GpuSample[] = [];
+  private text = '';
+  private readBytes = 0;
+  private lostBytes = 0;
+  private readonly all: GpuSample[] = [];
+  private readonly decoder = new TextDecoder();
+  private readonly head: Int32Array;
+  private readonly ring: Uint8Array;
 
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(
+    private readonly worker: Worker,
+    sab: SharedArrayBuffer,
+    readonly intervalMs: number,
+  ) {
+    this.head = new Int32Array(sab, 0, 2);
+    this.ring = new Uint8Array(sab, 8);
+  }
 
   static start(binary = process.env.SPARSEBENCH_NVIDIA_SMI ?? 'nvidia-smi', intervalMs = 100, timeoutMs = 3000): Promise<NvidiaStart> {
     return new Promise((resolve) => {
+      const sab = new SharedArrayBuffer(8 + RING_BYTES);
+      const args = [`--query-gpu=${QUERY.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(intervalMs)];
+      const worker = new Worker(READER, { eval: true, workerData: { sab, binary, args } });
+      worker.unref();
+      const sampler = new NvidiaSampler(worker, sab, intervalMs);
       let settled = false;
       const finish = (r: NvidiaStart): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (!r.ok) void worker.terminate();
         resolve(r);
       };
-      const child = spawn(binary, [`--query-gpu=${QUERY.join(',')}`, '--format=csv,noheader,nounits', `-lms`, String(intervalMs)], {
-        stdio: ['ignore', 'pipe', 'pipe'],
+      worker.on('message', (m: { kind: string; code?: number | string; message?: string; stderr?: string }) => {
+        if (m.kind === 'data' && sampler.samples.length > 0) finish({ ok: true, sampler });
+        if (m.kind === 'error') finish({ ok: false, reason: m.code === 'ENOENT' ? `${binary} not found (no NVIDIA driver)` : `${binary}: ${m.message}` });
+        if (m.kind === 'exit') finish({ ok: false, reason: `${binary} exited with ${m.code}: ${m.stderr?.trim().split('\n').pop() ?? ''}` });
       });
-      const sampler = new NvidiaSampler(child);
-      let stderr = '';
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-500)));
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        sampler.take(d);
-        if (sampler.samples.length > 0) finish({ ok: true, sampler });
-      });
-      child.on('error', (err) => {
-        const code = (err as NodeJS.ErrnoException).code;
-        finish({ ok: false, reason: code === 'ENOENT' ? `${binary} not found (no NVIDIA driver)` : `${binary}: ${err.message}` });
-      });
-      child.on('exit', (code) => finish({ ok: false, reason: `${binary} exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}` }));
+      worker.on('error', (err) => finish({ ok: false, reason: `${binary}: reader thread failed (${err.message})` }));
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        worker.postMessage('kill');
         finish({ ok: false, reason: `${binary} gave no sample within ${timeoutMs} ms (a hung driver?); GPU energy not measured` });
       }, timeoutMs);
       timer.unref();
     });
   }
 
-  private take(chunk: string): void {
-    this.buffer += chunk;
-    const end = this.buffer.lastIndexOf('\n');
+  /** Takes what the reader thread has copied since the last call; synchronous. */
+  private drain(): void {
+    const written = Atomics.load(this.head, 0);
+    let from = this.readBytes;
+    if (written - from > this.ring.length) {
+      // the main thread was held longer than the ring lasts: the oldest bytes are gone
+      this.lostBytes += written - this.ring.length - from;
+      from = written - this.ring.length;
+      this.text = '';
+    }
+    if (written === from) return;
+    const bytes = new Uint8Array(written - from);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = this.ring[(from + i) % this.ring.length];
+    this.readBytes = written;
+    this.text += this.decoder.decode(bytes, { stream: true });
+    const end = this.text.lastIndexOf('\n');
     if (end < 0) return;
-    this.samples.push(...parseNvidiaCsv(this.buffer.slice(0, end), Date.now()));
-    this.buffer = this.buffer.slice(end + 1);
+    this.all.push(...parseNvidiaCsv(this.text.slice(0, end), Date.now()));
+    this.text = this.text.slice(end + 1);
+  }
+
+  /** Every sample so far, in arrival order. */
+  get samples(): readonly GpuSample[] {
+    this.drain();
+    return this.all;
+  }
+
+  /** Bytes of output lost because the main thread held longer than the ring lasts (then GPU energy is incomplete). */
+  get lost(): number {
+    return this.lostBytes;
+  }
+
+  /**
+   * Waits (synchronously, at most maxWaitMs: 2.5 sampling intervals by default) until every
+   * GPU has a sample at or after t (epoch ms), so the integral up to t rests on samples
+   * either side of it rather than on the last one before it.
+   */
+  sync(t: number, maxWaitMs = this.intervalMs * 2.5): boolean {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      this.drain();
+      const gpus = this.gpus();
+      if (gpus.length > 0 && gpus.every((g) => this.all.some((s) => s.index === g && s.t >= t))) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.head, 0, Atomics.load(this.head, 0), left);
+    }
   }
 
   /** GPUs seen, by index. */
   gpus(): number[] {
-    return [...new Set(this.samples.map((s) => s.index))].sort((a, b) => a - b);
+    return [...new Set(this.all.map((s) => s.index))].sort((a, b) => a - b);
   }
 
   /** Energy of every GPU over [from, to] (epoch ms), and the samples it rests on. */
   energy(from: number, to: number): { joules: number; samples: number; meanUtilization: number; estimated: boolean } {
+    this.drain();
     let joules = 0;
     let samples = 0;
     let estimated = false;
     let util = 0;
     let utilN = 0;
     for (const g of this.gpus()) {
-      const mine = this.samples.filter((s) => s.index === g).sort((a, b) => a.t - b.t);
+      const mine = this.all.filter((s) => s.index === g).sort((a, b) => a.t - b.t);
       const r = integratePower(mine, from, to);
       joules += r.joules;
       samples += r.used;
@@ -183,6 +271,8 @@ export class NvidiaSampler {
   }
 
   stop(): void {
-    this.child.kill('SIGTERM');
+    this.worker.postMessage('stop');
+    // the reader ends once nvidia-smi has
+    setTimeout(() => void this.worker.terminate(), 1000).unref();
   }
 }

@@ -62,6 +62,8 @@ export function between(
   a: SensorSnapshot,
   b: SensorSnapshot,
 ): { cpu: number; dram: number; gpu: number; gpuSamples: number; gpuUtilization: number; gpuEstimated: boolean } {
+  // the end of a window: wait for the GPU sample that covers it (at most 2.5 intervals)
+  s?.nvidia?.sync(b.t);
   const gpu = s?.nvidia ? s.nvidia.energy(a.t, b.t) : { joules: 0, samples: 0, meanUtilization: NaN, estimated: false };
   return {
     cpu: a.rapl && b.rapl ? b.rapl.cpu - a.rapl.cpu : 0,
