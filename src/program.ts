@@ -8,7 +8,7 @@ import { UsageError } from './errors.js';
 import { reportIsStale, writeReport } from './report/readme.js';
 import { datasetTables } from './report/tables.js';
 import { DEFAULT_EXTERNAL_TIMEOUT, validateExternal, type ExternalSpec } from './runners/external.js';
-import { peerSpecs } from './runners/peers.js';
+import { DEVICES, peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, MAX_REPEATS, RunInterrupted, runSuite } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
@@ -87,6 +87,11 @@ export function buildProgram(): Command {
         .choices(['auto', 'none', 'torch'])
         .default('auto'),
     )
+    .addOption(
+      new Option('--device <where>', 'where the PyTorch peers train: auto = CUDA when PyTorch sees a device, else the CPU (the sparse runners and tfjs stay on the CPU)')
+        .choices([...DEVICES])
+        .default('auto'),
+    )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
     .option('--threads <n|auto>', 'thread budget of every runner (torch peers and external commands take it; our sparse code and tfjs-wasm use one); auto = every core', threadsSpec, 1)
     .option('--results-dir <dir>', 'where records and tables go', 'results')
@@ -107,11 +112,13 @@ export function buildProgram(): Command {
       if (opts.cmd !== undefined) externals.push({ name: opts.externalName, command: opts.cmd, family: opts.externalFamily });
       const notes: string[] = [];
       const peerArgs = opts.cnnArch === 'large' ? '--filters 32,64 --dense 128' : '';
-      if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs));
+      if (opts.peer === 'none' && opts.device === 'cuda') throw new UsageError('--device cuda: only the PyTorch peers train on a GPU, and --peer none runs none');
+      if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs, opts.device));
       if (opts.peer === 'auto') {
         try {
-          externals.push(...peerSpecs('torch', peerArgs));
+          externals.push(...peerSpecs('torch', peerArgs, opts.device));
         } catch (err) {
+          if (err instanceof UsageError && err.message.startsWith('--device')) throw err;
           notes.push(`no PyTorch peer (${(err as Error).message.replace(/^--peer torch: /, '')}): deep learning ran on TensorFlow.js only`);
           note(notes[notes.length - 1]);
         }

@@ -33,9 +33,15 @@ describe('bad input: one-line error naming the flag or path, exit 2, nothing wri
     ['results dir under a file', (d) => ['run', '--results-dir', join(d, 'file', 'sub')], /--results-dir .*is not a directory/],
     ['unwritable results dir', () => ['run', '--results-dir', '/proc/sparsebench-results'], /--results-dir \/proc\/sparsebench-results: cannot create it/],
     ['export to unwritable dir', () => ['datasets', 'export', '--dataset', 'mnist', '--out', '/proc/sb-export'], /--out \/proc\/sb-export/],
+    ['--device cuda without a peer', (d) => ['run', '--peer', 'none', '--device', 'cuda', '--results-dir', d], /--device cuda: only the PyTorch peers train on a GPU/],
+    ['unknown --device', (d) => ['run', '--device', 'tpu', '--results-dir', d], /--device/],
+    // where PyTorch is missing, --peer torch is refused first, naming its own flag
+    ['--device cuda on a machine PyTorch sees no CUDA device on', (d) => ['run', '--peer', 'torch', '--device', 'cuda', '--results-dir', d], /(--device cuda: PyTorch .* sees no CUDA device here|--peer torch: no Python with PyTorch)/],
   ];
+  // a machine with a driver may well have CUDA: there --device cuda is not bad input
+  const gpu = spawnSync('nvidia-smi', ['-L'], { stdio: 'ignore' }).status === 0;
   for (const [name, args, message] of cases) {
-    it(name, () => {
+    it.skipIf(gpu && name.includes('sees no CUDA'))(name, () => {
       const dir = tmp();
       writeFileSync(join(dir, 'file'), 'not a directory');
       const r = cli(args(join(dir, 'results')).map((a) => a.replace(join(dir, 'results', 'file'), join(dir, 'file'))));

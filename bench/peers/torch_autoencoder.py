@@ -15,7 +15,7 @@ detectors. The last line on stdout is one JSON object with the checkpoints (trai
 seconds, evaluation excluded) and the settings. Peer benchmark only: the harness never
 needs Python.
 
-usage: torch_autoencoder.py DIR [--epochs 120] [--seed 42] [--threads N]
+usage: torch_autoencoder.py DIR [--epochs 120] [--seed 42] [--threads N] [--device auto|cpu|cuda]
 """
 import argparse
 import json
@@ -26,6 +26,8 @@ import time
 import numpy as np
 import torch
 from torch import nn
+
+import torch_device
 
 
 def load(d):
@@ -67,7 +69,9 @@ def main():
     ap.add_argument("--noise", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--evaluations", type=int, default=4)
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     a = ap.parse_args()
+    dev = torch_device.pick(a.device)
     if a.threads > 0:
         # both pools: intra-op (one operator's loops) and inter-op (independent operators)
         torch.set_num_threads(a.threads)
@@ -75,12 +79,14 @@ def main():
     torch.manual_seed(a.seed)
     g = torch.Generator().manual_seed(a.seed)
     Xtr, gtr, Xte, gte, meta = load(a.dir)
+    # on the CPU .to() returns the very tensors: the CPU path is unchanged
+    Xtr, Xte = Xtr.to(dev), Xte.to(dev)
     side = Xtr.shape[-1]
     names = meta["detection"]["groupNames"]
     models = []
     for k in range(len(names)):
-        net = autoencoder()
-        models.append((net, torch.optim.Adam(net.parameters(), lr=a.lr), Xtr[torch.from_numpy(gtr == k)]))
+        net = autoencoder().to(dev)
+        models.append((net, torch.optim.Adam(net.parameters(), lr=a.lr), Xtr[torch.from_numpy(gtr == k).to(dev)]))
     loss_fn = nn.MSELoss()
     trained = 0.0
     steps = 0
@@ -88,6 +94,7 @@ def main():
     done = 0
     for e in range(1, a.evaluations + 1):
         until = round(a.epochs * e / a.evaluations)
+        torch_device.sync(dev)
         t0 = time.perf_counter()
         for _ in range(done, until):
             for net, opt, X in models:
@@ -97,38 +104,42 @@ def main():
                     oy = torch.randint(0, side - a.crop + 1, (len(idx),), generator=g)
                     ox = torch.randint(0, side - a.crop + 1, (len(idx),), generator=g)
                     clean = torch.stack([X[j, :, y:y + a.crop, x:x + a.crop] for j, y, x in zip(idx.tolist(), oy.tolist(), ox.tolist())])
-                    noisy = clean + a.noise * torch.randn(clean.shape, generator=g)
+                    # the noise drawn on the CPU generator, as on the CPU path, then moved
+                    noisy = clean + (a.noise * torch.randn(clean.shape, generator=g)).to(dev)
                     opt.zero_grad(set_to_none=True)
                     loss_fn(net(noisy), clean).backward()
                     opt.step()
                     steps += 1
+        torch_device.sync(dev)
         trained += time.perf_counter() - t0
         done = until
         errors = torch.empty_like(Xte)
         with torch.no_grad():
             for k, (net, _, _) in enumerate(models):
-                sel = torch.from_numpy(gte == k)
+                sel = torch.from_numpy(gte == k).to(dev)
                 errors[sel] = (net(Xte[sel]) - Xte[sel]) ** 2
         name = f"errors_{done}.f32"
-        errors.numpy().astype("<f4").tofile(os.path.join(a.dir, name))
+        errors.cpu().numpy().astype("<f4").tofile(os.path.join(a.dir, name))
         curve.append({"seconds": trained, "step": done, "errors": name})
         print(f"epoch {done}/{a.epochs}: {trained:.2f} s", file=sys.stderr)
     # inference: the trained models scoring every test image once more, timed on its own
+    torch_device.sync(dev)
     t0 = time.perf_counter()
     with torch.no_grad():
         for k, (net, _, _) in enumerate(models):
-            sel = torch.from_numpy(gte == k)
+            sel = torch.from_numpy(gte == k).to(dev)
             (net(Xte[sel]) - Xte[sel]) ** 2
+    torch_device.sync(dev)
     inference = time.perf_counter() - t0
     print(json.dumps({
         "curve": curve,
         "inference": {"seconds": inference, "items": len(Xte)},
-        "framework": f"pytorch {torch.__version__}",
+        "framework": f"pytorch {torch.__version__} on {dev.type}",
         "threads": torch.get_num_threads(),
         "steps": steps,
         "msPerStep": 1000 * trained / steps,
         "trainSeconds": trained,
-        "config": {"epochs": a.epochs, "batchSize": a.batch, "crop": a.crop, "noise": a.noise, "learningRate": a.lr, "filters": [32], "code": 16, "seed": a.seed},
+        "config": {"epochs": a.epochs, "batchSize": a.batch, "crop": a.crop, "noise": a.noise, "learningRate": a.lr, "filters": [32], "code": 16, "seed": a.seed, **torch_device.config(dev)},
     }))
 
 

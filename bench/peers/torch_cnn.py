@@ -7,7 +7,7 @@ goes to stderr and the last line on stdout is one JSON object with the test accu
 learning curve (test accuracy after each epoch against training seconds, evaluation
 excluded) and the settings. Peer benchmark only: the harness never needs Python.
 
-usage: torch_cnn.py DIR [--epochs 3] [--seed 42] [--batch 64] [--threads N] [--filters 8,16] [--dense 0]
+usage: torch_cnn.py DIR [--epochs 3] [--seed 42] [--batch 64] [--threads N] [--filters 8,16] [--dense 0] [--device auto|cpu|cuda]
 """
 import argparse
 import json
@@ -18,6 +18,8 @@ import time
 import numpy as np
 import torch
 from torch import nn
+
+import torch_device
 
 
 def load(d):
@@ -66,15 +68,19 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--filters", default="8,16")
     ap.add_argument("--dense", type=int, default=0)
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     a = ap.parse_args()
+    dev = torch_device.pick(a.device)
     if a.threads > 0:
         # both pools: intra-op (one operator's loops) and inter-op (independent operators)
         torch.set_num_threads(a.threads)
         torch.set_num_interop_threads(a.threads)
     torch.manual_seed(a.seed)
     Xtr, ytr, Xte, yte, meta = load(a.dir)
+    # on the CPU .to() returns the very tensors: the CPU path is unchanged
+    Xtr, ytr, Xte, yte = (t.to(dev) for t in (Xtr, ytr, Xte, yte))
     f1, f2 = (int(v) for v in a.filters.split(","))
-    net = model(Xtr.shape[1], Xtr.shape[2], meta["classes"], f1, f2, a.dense)
+    net = model(Xtr.shape[1], Xtr.shape[2], meta["classes"], f1, f2, a.dense).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     g = torch.Generator().manual_seed(a.seed)
@@ -82,31 +88,35 @@ def main():
     curve = [{"seconds": 0.0, "metric": accuracy(net, Xte, yte), "step": 0}]
     steps = 0
     for epoch in range(1, a.epochs + 1):
+        torch_device.sync(dev)
         t0 = time.perf_counter()
         order = torch.randperm(len(ytr), generator=g)
         for i in range(0, len(ytr), a.batch):
-            idx = order[i:i + a.batch]
+            idx = order[i:i + a.batch].to(dev)
             opt.zero_grad(set_to_none=True)
             loss_fn(net(Xtr[idx]), ytr[idx]).backward()
             opt.step()
             steps += 1
+        torch_device.sync(dev)
         trained += time.perf_counter() - t0
         curve.append({"seconds": trained, "metric": accuracy(net, Xte, yte), "step": epoch})
         print(f"epoch {epoch}/{a.epochs}: {trained:.2f} s, accuracy {curve[-1]['metric']:.4f}", file=sys.stderr)
     # inference: the trained model classifying the test set once more, timed on its own
+    torch_device.sync(dev)
     t0 = time.perf_counter()
     accuracy(net, Xte, yte)
+    torch_device.sync(dev)
     inference = time.perf_counter() - t0
     print(json.dumps({
         "accuracy": curve[-1]["metric"],
         "inference": {"seconds": inference, "items": len(yte)},
         "curve": curve,
-        "framework": f"pytorch {torch.__version__}",
+        "framework": f"pytorch {torch.__version__} on {dev.type}",
         "threads": torch.get_num_threads(),
         "steps": steps,
         "msPerStep": 1000 * trained / steps,
         "trainSeconds": trained,
-        "config": {"epochs": a.epochs, "batchSize": a.batch, "learningRate": 1e-3, "filters": [f1, f2], "dense": a.dense, "seed": a.seed},
+        "config": {"epochs": a.epochs, "batchSize": a.batch, "learningRate": 1e-3, "filters": [f1, f2], "dense": a.dense, "seed": a.seed, **torch_device.config(dev)},
     }))
 
 

@@ -18,26 +18,39 @@ export function findPython(module: string): string | undefined {
 }
 
 export const PEERS = ['torch'] as const;
+
+/** Where the PyTorch peers train (--device): auto = CUDA when PyTorch sees a device, else the CPU. */
+export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+export type Device = (typeof DEVICES)[number];
+
+/** --device cuda must find a CUDA device before anything trains (a clear error, not a failed cell per repeat). */
+export function checkDevice(python: string, device: Device): void {
+  if (device !== 'cuda') return;
+  const r = spawnSync(python, ['-c', 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 3)'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new UsageError(`--device cuda: PyTorch (${python}) sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu or auto`);
+}
 export type PeerName = (typeof PEERS)[number];
 
 /**
  * Built-in peers, as external runners: the default CNN in PyTorch for classification, and
- * the detectors' autoencoder in PyTorch (`torch-autoencoder`) for detection.
+ * the detectors' autoencoder in PyTorch (`torch-autoencoder`) for detection, on `device`
+ * (each records the device it used, and on CUDA its name, CUDA and driver versions).
  */
-export function peerSpecs(name: string, cnnArgs = ''): ExternalSpec[] {
+export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): ExternalSpec[] {
   if (name !== 'torch') throw new UsageError(`--peer: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
   const script = peerScript('torch_cnn.py');
   if (!existsSync(script)) throw new UsageError(`--peer torch: ${script} is missing`);
   const python = findPython('torch');
   if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
+  checkDevice(python, device);
   return [
-    { name: 'torch', family: 'deep', command: `${shellQuote(python)} ${shellQuote(script)} {split} --epochs {epochs} --seed {seed} --threads {threads}${cnnArgs ? ` ${cnnArgs}` : ''}` },
+    { name: 'torch', family: 'deep', command: `${shellQuote(python)} ${shellQuote(script)} {split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}${cnnArgs ? ` ${cnnArgs}` : ''}` },
     {
       name: 'torch-autoencoder',
       family: 'deep',
       task: 'detection',
       defaultEpochs: DEFAULT_AUTOENCODER.epochs,
-      command: `${shellQuote(python)} ${shellQuote(peerScript('torch_autoencoder.py'))} {split} --epochs {epochs} --seed {seed} --threads {threads}`,
+      command: `${shellQuote(python)} ${shellQuote(peerScript('torch_autoencoder.py'))} {split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}`,
     },
   ];
 }
