@@ -1,5 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureIdle, openSensors } from '../src/meter/sensors.js';
@@ -70,6 +72,33 @@ describe('convert', () => {
     expect(r.kwhWithPue).toBeCloseTo(1.58, 12);
     expect(r.co2eKg).toBeCloseTo(1.58 * 0.475, 12);
     expect(r.costUsd).toBeCloseTo(0.158, 12);
+  });
+});
+
+describe('peak resident memory per window', () => {
+  // a collector on demand: freed memory must leave the process for the test to mean anything
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const MiB = 2 ** 20;
+
+  it('is the window\'s own peak (the kernel\'s high-water mark, reset per window), not the largest an earlier cell reached; a nested window keeps the outer one\'s', (ctx) => {
+    if (process.platform !== 'linux') ctx.skip();
+    const outer = new Meter(estimateConstants('AMD EPYC'));
+    outer.begin();
+    let big: Buffer | undefined = Buffer.alloc(300 * MiB, 1);
+    expect(big[big.length - 1]).toBe(1);
+    big = undefined;
+    gc();
+    // inference inside training: the inner window starts after the 300 MiB are gone
+    const inner = new Meter(estimateConstants('AMD EPYC'));
+    inner.begin();
+    const innerPeak = inner.end().peakRssBytes;
+    const outerPeak = outer.end().peakRssBytes;
+    expect(outerPeak - innerPeak).toBeGreaterThan(200 * MiB);
+    // and the next cell's window does not inherit the 300 MiB either
+    const next = new Meter(estimateConstants('AMD EPYC'));
+    next.begin();
+    expect(outerPeak - next.end().peakRssBytes).toBeGreaterThan(200 * MiB);
   });
 });
 

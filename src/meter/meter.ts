@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { ChildUsage } from './child.js';
 import { readClock, type ClockReading } from './clock.js';
 import { estimateConstants, estimateEnergy, type EnergyRecord, type EstimateConstants } from './model.js';
@@ -8,7 +9,11 @@ export interface MeterReading {
   readonly seconds: number;
   /** Process CPU seconds inside the window, pauses excluded. */
   readonly cpuSeconds: number;
-  /** Largest resident set seen at the window's samples (start, every progress tick, end). */
+  /**
+   * Largest resident set of this process inside the window: the kernel's high-water mark
+   * (VmHWM), reset when the window begins, where /proc allows; else the largest of the
+   * window's samples (start, every progress tick, end).
+   */
   readonly peakRssBytes: number;
   /** Seconds spent paused (evaluation, which is not training). */
   readonly pausedSeconds: number;
@@ -44,6 +49,7 @@ export class Meter {
 
   begin(): void {
     if (this.since || this.ended) throw new Error('Meter.begin called twice');
+    highWaterMark.reset(this);
     this.sample();
     this.segment = snapshot(this.sensors);
     this.since = readClock();
@@ -51,9 +57,13 @@ export class Meter {
 
   /** Records a resident-memory sample; cheap, called on every progress tick. */
   sample(): void {
-    const rss = process.memoryUsage.rss();
-    if (rss > this.peakRss) this.peakRss = rss;
+    this.observe(process.memoryUsage.rss());
     this.samples++;
+  }
+
+  /** A resident size this process reached while the window was open. */
+  observe(rss: number): void {
+    if (rss > this.peakRss) this.peakRss = rss;
   }
 
   pause(): void {
@@ -127,6 +137,7 @@ export class Meter {
     this.ended = true;
     this.closeSegment();
     this.sample();
+    highWaterMark.release(this);
     if (this.child) {
       const { usage, trainSeconds } = this.child;
       const seconds = Math.min(trainSeconds ?? usage.wallSeconds, usage.wallSeconds);
@@ -224,3 +235,38 @@ export function childAttributionFindings(usage: ChildUsage): string[] {
 function childAttributionNote(usage: ChildUsage): string {
   return [usage.attribution ? `CPU by ${usage.attribution}` : '', ...childAttributionFindings(usage)].filter(Boolean).map((t) => `; ${t}`).join('');
 }
+
+/**
+ * The kernel's peak resident set of this process (VmHWM), reset per window by writing 5 to
+ * /proc/self/clear_refs (Linux 4.0+), so a window's peak is its own and not the largest any
+ * earlier cell reached. Windows nest (inference inside training): before a reset, every open
+ * window takes the peak so far, so none loses what came before the inner one.
+ */
+const highWaterMark = {
+  open: new Set<Meter>(),
+  works: process.platform === 'linux',
+  read(): number | undefined {
+    if (!this.works) return undefined;
+    try {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      return m ? Number(m[1]) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  reset(meter: Meter): void {
+    const peak = this.read();
+    if (peak !== undefined) for (const m of this.open) m.observe(peak);
+    try {
+      if (this.works) writeFileSync('/proc/self/clear_refs', '5');
+    } catch {
+      this.works = false;
+    }
+    this.open.add(meter);
+  },
+  release(meter: Meter): void {
+    const peak = this.read();
+    if (peak !== undefined) for (const m of this.open) m.observe(peak);
+    this.open.delete(meter);
+  },
+};
