@@ -9,7 +9,7 @@ import { Rng } from '../src/util/rng.js';
 import { claims } from '../src/report/claims.js';
 import { writeReport } from '../src/report/readme.js';
 import type { RunRecord } from '../src/results/schema.js';
-import { writeRecord } from '../src/results/store.js';
+import { readRecord, writeRecord } from '../src/results/store.js';
 import { entry, record } from './helpers/records.js';
 
 /** Repeats of a DL and a sparse runner, paired by seed; energies measured unless said otherwise. */
@@ -55,6 +55,52 @@ describe('time to accuracy', () => {
     expect(secondsToAccuracy(curve, 0.9)).toBe(4);
     expect(secondsToAccuracy(curve, 0.05)).toBe(0);
     expect(secondsToAccuracy(curve, 0.99)).toBeUndefined();
+  });
+});
+
+describe('the energy basis (--energy-view)', () => {
+  it('with a measured idle GPU, the runner view judges net of idle and the machine view gross; each names its basis, and the README and summary.json say which', async () => {
+    // the claim's own setup: DL on the GPU, sparse on the CPU of a machine whose GPU idles at 77 W
+    const idleWatts = { cpu: 10, dram: 2, gpu: 77 };
+    const withIdle = (r: RunRecord): RunRecord => ({
+      ...r,
+      idle: { seconds: 5, watts: idleWatts, method: 'measured:rapl+nvidia-smi' },
+      results: r.results.map((e) => {
+        const idleJoules = (idleWatts.cpu + idleWatts.dram + idleWatts.gpu) * e.measurement.seconds;
+        return { ...e, energy: { ...e.energy, method: 'measured:rapl+nvidia-smi', idleJoules, netJoules: e.energy.joules - idleJoules } };
+      }),
+    });
+    // DL 10 s at ~300 W gross; sparse 2 s at ~100 W gross, of which 89 W is the idle machine
+    const r = withIdle(run([10, 10.1, 9.9, 10, 10], [2, 2.02, 1.98, 2, 2], five([3000, 3030, 2970]), five([200, 202, 198])));
+    const [net] = claims(r, undefined, 'runner');
+    const [gross] = claims(r, undefined, 'machine');
+    // gross: 200 / 3000 = 6.7%; net: (200 - 178) / (3000 - 890) = 1.0%
+    expect(gross.energy.value).toBeCloseTo(200 / 3000, 2);
+    expect(net.energy.value).toBeCloseTo((200 - 178) / (3000 - 890), 2);
+    expect(net.energy.basis).toMatch(/net of idle \(runner view: idle draw charged to no runner\)/);
+    expect(gross.energy.basis).toMatch(/gross \(machine view: idle draw charged to every runner\)/);
+    expect(net.energyOtherView.value).toBeCloseTo(gross.energy.value, 12);
+    expect(net.idle).toMatch(/GPU 77 W\): charged to no runner/);
+    // the energy finding moves with the view, and the reasons say so
+    expect(net.reasons.join('\n')).toMatch(/about 1% of the energy or less/);
+    expect(gross.reasons.join('\n')).toMatch(/not about 1% of the energy/);
+    expect(net.reasons.join('\n')).toMatch(/in the machine view the share is .*the energy finding changes with the view/);
+    const dir = mkdtempSync(join(tmpdir(), 'sb-view-'));
+    writeRecord(dir, r);
+    await writeReport(dir, 'machine');
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/Energy is judged in the machine view/);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { energyView: string; claims: { energy: { view: string; basis: string } }[] };
+    expect(summary.energyView).toBe('machine');
+    expect(summary.claims[0].energy.basis).toMatch(/gross/);
+  });
+
+  it('without a measured idle both views agree, and say that nothing was subtracted', () => {
+    const r = run([100, 102, 98, 101, 99], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
+    const [a] = claims(r, undefined, 'runner');
+    const [b] = claims(r, undefined, 'machine');
+    expect(a.energy.value).toBe(b.energy.value);
+    expect(a.energy.basis).toMatch(/no idle measured/);
+    expect(a.idle).toBeUndefined();
   });
 });
 
@@ -234,5 +280,31 @@ describe('report', () => {
     expect(readFileSync(join(dir, 'plots', 'mnist-accuracy-energy.svg'), 'utf8')).toMatch(/accuracy against training energy/);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { claims: { verdict: string }[] };
     expect(summary.claims[0].verdict).toBe('reproduced');
+  });
+});
+
+describe('labels everywhere', () => {
+  it('no line of the README and no text of a plot shows joules, kWh or CO2e without saying measured or estimated', async () => {
+    // the committed default run: every report section, both tasks, every plot
+    const dir = mkdtempSync(join(tmpdir(), 'sb-labels-'));
+    writeRecord(dir, readRecord(join('results', 'runs', '2026-12-01T23-15-09-392Z-default-26776.json')));
+    await writeReport(dir);
+    const energy = /\bkWh\b|CO2e|(^|\s)joules\b|\benergy J\b|\d J\b|\(J[,)]/;
+    const labelled = /measured|estimated/;
+    // a table whose header has an "energy method" column labels each row in it
+    const unlabelled = readFileSync(join(dir, 'README.md'), 'utf8')
+      .split('\n')
+      .filter((l) => energy.test(l) && !labelled.test(l) && !/\| energy method \|/.test(l));
+    expect(unlabelled).toEqual([]);
+    const svgs = readdirSync(join(dir, 'plots')).filter((f) => f.endsWith('.svg'));
+    expect(svgs.length).toBeGreaterThan(4);
+    const all: string[] = [];
+    for (const f of svgs) {
+      const texts = [...readFileSync(join(dir, 'plots', f), 'utf8').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      all.push(...texts);
+      expect(texts.filter((t) => energy.test(t) && !labelled.test(t)), f).toEqual([]);
+    }
+    // not vacuous: the energy axes are there, with their method
+    expect(all.filter((t) => /energy \(J/.test(t) && labelled.test(t)).length).toBeGreaterThan(2);
   });
 });

@@ -27,8 +27,8 @@ export function secondsToAccuracy(
  * Joules to the target: the window's energy pro-rated to the time to the target (the
  * meter gives energy per window, not per curve point).
  */
-export function joulesToAccuracy(r: ResultEntry, target: number): number | undefined {
+export function joulesToAccuracy(r: ResultEntry, target: number, joules = r.energy.joules): number | undefined {
   const s = secondsToAccuracy(r.curve, target);
   if (s === undefined || r.measurement.seconds <= 0) return undefined;
-  return (r.energy.joules * s) / r.measurement.seconds;
+  return (joules * s) / r.measurement.seconds;
 }

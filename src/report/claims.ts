@@ -47,10 +47,35 @@ export interface Claim {
   readonly judgedOn: 'wall time' | 'CPU time';
   /** Median cores used (CPU seconds / wall seconds over the training window). */
   readonly cores: { readonly deep: number; readonly sparse: number };
-  readonly energy: Figure & { readonly estimated: boolean };
+  /** The energy share judged, on the view's basis (see EnergyView), and the other view's beside it. */
+  readonly energy: Figure & { readonly estimated: boolean; readonly view: EnergyView };
+  readonly energyOtherView: Figure & { readonly view: EnergyView };
+  /** What idle draw was measured, and whom the view charged it to: a sentence, absent when no idle was measured. */
+  readonly idle?: string;
   readonly accuracy: { readonly deep: Interval; readonly sparse: Interval; readonly gapPoints: number; readonly gap: Interval };
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
+}
+
+/**
+ * Whom a device's idle draw is charged to. runner (the default): each runner is charged only
+ * what it drew above the idle measured before the suite (net of idle), so an idle GPU beside
+ * a CPU-only sparse runner is charged to no runner; machine: each runner is charged the whole
+ * machine's draw while it trained (gross), idle boards included, which is what the meter of
+ * a machine dedicated to the job would bill. Estimates charge busy cores only: they are net
+ * already and the same in both views.
+ */
+export const ENERGY_VIEWS = ['runner', 'machine'] as const;
+export type EnergyView = (typeof ENERGY_VIEWS)[number];
+
+const VIEW_BASIS: Record<EnergyView, string> = {
+  runner: 'net of idle (runner view: idle draw charged to no runner)',
+  machine: 'gross (machine view: idle draw charged to every runner)',
+};
+
+/** A cell's joules in a view: net of the measured idle in the runner view, gross in the machine view. */
+export function joulesIn(r: ResultEntry, view: EnergyView): number {
+  return view === 'runner' && r.energy.netJoules !== undefined ? Math.max(0, r.energy.netJoules) : r.energy.joules;
 }
 
 function group(record: RunRecord): Map<string, ResultEntry[]> {
@@ -68,7 +93,7 @@ const cores = (r: ResultEntry): number => (r.measurement.seconds > 0 ? r.measure
  * two runners of a seed share its split) with an interval honest for the number of pairs,
  * and a verdict with its reasons in words.
  */
-export function claims(record: RunRecord, targetOverride?: number): Claim[] {
+export function claims(record: RunRecord, targetOverride?: number, view: EnergyView = 'runner'): Claim[] {
   const groups = group(record);
   const out: Claim[] = [];
   for (const dataset of [...new Set(record.results.map((r) => r.dataset))].sort()) {
@@ -77,7 +102,7 @@ export function claims(record: RunRecord, targetOverride?: number): Claim[] {
     if (deeps.length === 0) continue;
     const deep = deeps[0];
     for (const sparse of here.filter((rs) => rs[0].family === 'sparse')) {
-      const claim = claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride);
+      const claim = claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride, view, record);
       if (claim) out.push(claim);
     }
   }
@@ -99,7 +124,15 @@ const ratioText = (f: Interval, pct = false): string => {
   return `${v(f.value)} [${v(f.low)}, ${v(f.high)}] (${f.method})`;
 };
 
-function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[], sparseAll: ResultEntry[], targetOverride?: number): Claim | undefined {
+function claimFor(
+  dataset: string,
+  deepAll: ResultEntry[],
+  deepRunners: string[],
+  sparseAll: ResultEntry[],
+  targetOverride: number | undefined,
+  view: EnergyView,
+  record: RunRecord,
+): Claim | undefined {
   const pairs = pairsBySeed(deepAll, sparseAll);
   if (pairs.length === 0) return undefined;
   const deep = pairs.map((p) => p.d);
@@ -114,7 +147,7 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   const basis = (what: string): string => (reached ? `${what} to ${goal}` : `training ${what}`);
   const wall = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target) as number) : r.measurement.seconds);
   const cpu = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target, 'cpuSeconds') as number) : r.measurement.cpuSeconds);
-  const joules = (r: ResultEntry): number => (reached ? (joulesToAccuracy(r, target) as number) : r.energy.joules);
+  const joulesFor = (v: EnergyView) => (r: ResultEntry): number => (reached ? (joulesToAccuracy(r, target, joulesIn(r, v)) as number) : joulesIn(r, v));
   const speedWall: Figure = { ...pairedLogRatio(pairs.map((p) => wall(p.d) / wall(p.s))), basis: basis('wall time') };
   const cpuOk = pairs.every((p) => cpu(p.d) > 0 && cpu(p.s) > 0);
   const speedCpu: Figure = cpuOk ? { ...pairedLogRatio(pairs.map((p) => cpu(p.d) / cpu(p.s))), basis: basis('CPU time') } : { ...speedWall, basis: `${speedWall.basis} (no CPU time recorded)` };
@@ -123,7 +156,16 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   const judgedOn = apart && cpuOk ? 'CPU time' : 'wall time';
   const speed = judgedOn === 'CPU time' ? speedCpu : speedWall;
   const estimated = [...deep, ...sparse].some((r) => r.energy.method.startsWith('estimated:'));
-  const energy = { ...pairedLogRatio(pairs.map((p) => joules(p.s) / joules(p.d))), basis: basis('energy'), estimated };
+  const idleMeasured = [...deep, ...sparse].some((r) => r.energy.idleJoules !== undefined);
+  const shareIn = (v: EnergyView): Interval => {
+    const j = joulesFor(v);
+    return pairedLogRatio(pairs.map((p) => j(p.s) / Math.max(j(p.d), 1e-12)));
+  };
+  const viewBasis = (v: EnergyView): string => `${basis('energy')}, ${idleMeasured ? VIEW_BASIS[v] : 'no idle measured: as metered (estimates charge busy cores only)'}`;
+  const other: EnergyView = view === 'runner' ? 'machine' : 'runner';
+  const energy = { ...shareIn(view), basis: viewBasis(view), estimated, view };
+  const energyOtherView = { ...shareIn(other), basis: viewBasis(other), view: other };
+  const idle = idleMeasured && record.idle ? idleSentence(record.idle.watts, view) : undefined;
   const gap = pairedDifference(pairs.map((p) => (p.d.accuracy - p.s.accuracy) * 100));
   const gapPoints = gap.value;
   const n = pairs.length;
@@ -164,6 +206,12 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
   else if (energy.high <= CLAIM.energyShare) findings.push({ holds: whenJudged(true), reason: `about 1% of the energy or less: ${share}` });
   else if (energy.low > CLAIM.energyShare) findings.push({ holds: whenJudged(false), reason: `not about 1% of the energy: ${share}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
+  if (idle) caveats.push(idle);
+  if (idleMeasured) {
+    const side = (f: Interval): string => (f.high <= CLAIM.energyShare ? 'within' : f.low > CLAIM.energyShare ? 'beyond' : 'spanning');
+    const moved = side(energy) !== side(energyOtherView);
+    caveats.push(`in the ${other} view the share is ${ratioText(energyOtherView, true)} on ${energyOtherView.basis}${moved ? `: the energy finding changes with the view (${side(energyOtherView)} the claim's ${CLAIM.energyShare * 100}% there, ${side(energy)} it here)` : ''}`);
+  }
   // accuracy: the mean paired gap against the 2-point margin
   const gapText = `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points (DL - sparse ${sig(gap.value)} [${sig(gap.low)}, ${sig(gap.high)}], ${gap.method})`;
   if (gapPoints <= CLAIM.accuracyPoints) findings.push({ holds: true, reason: `comparable ${label}: ${gapText}` });
@@ -184,8 +232,18 @@ function claimFor(dataset: string, deepAll: ResultEntry[], deepRunners: string[]
     judgedOn,
     cores: coreUse,
     energy,
+    energyOtherView,
+    ...(idle ? { idle } : {}),
     accuracy: { deep: accDeep, sparse: accSparse, gapPoints, gap },
     verdict,
     reasons: [...ordered.map((f) => f.reason), ...caveats],
   };
+}
+
+/** The idle draw measured before the suite, and whom this view charges it to. */
+function idleSentence(w: { cpu: number; dram: number; gpu: number }, view: EnergyView): string {
+  const parts = [w.cpu > 0 ? `CPU ${sig(w.cpu)} W` : '', w.dram > 0 ? `DRAM ${sig(w.dram)} W` : '', w.gpu > 0 ? `GPU ${sig(w.gpu)} W` : ''].filter(Boolean).join(', ');
+  return view === 'runner'
+    ? `idle draw measured before the suite (${parts}): charged to no runner (runner view; --energy-view machine charges it to every runner)`
+    : `idle draw measured before the suite (${parts}): charged to every runner while it trained (machine view)`;
 }

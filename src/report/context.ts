@@ -12,10 +12,11 @@ export const ACTIVITIES = [
 export function contextSection(r: RunRecord): string[] {
   const kg = r.results.reduce((s, x) => s + x.converted.co2eKg, 0);
   const lbs = (kg * 1000) / GRAMS_PER_LB;
+  const methods = [...new Set(r.results.map((x) => x.energy.method))].sort().join(', ');
   const lines = [
     '## Context',
     '',
-    `All trainings of this run together: ${sig(kg * 1000)} g CO2e (${sig(lbs)} lbs, ${r.conversion.intensitySource ?? `${r.conversion.gCo2ePerKwh} g/kWh`}, PUE ${r.conversion.pue}), that is ` +
+    `All trainings of this run together: ${sig(kg * 1000)} g CO2e from energy ${methods} (${sig(lbs)} lbs, ${r.conversion.intensitySource ?? `${r.conversion.gCo2ePerKwh} g/kWh`}, PUE ${r.conversion.pue}), that is ` +
       ACTIVITIES.map((a) => `${sig(lbs / a.lbs)} of ${a.name} (${a.lbs.toLocaleString('en-US')} lbs)`).join(' and ') +
       '.',
     '',
@@ -32,7 +33,7 @@ export function contextSection(r: RunRecord): string[] {
   const sparse = estimates[2].e.kwhWithPue;
   lines.push(
     mdTable(
-      ['training', 'minutes', 'average W', 'kWh x PUE', 'lbs CO2e', 'sparse as a share'],
+      ['training', 'minutes', 'average W (assumed)', 'kWh x PUE (estimated:strubell-2019)', 'lbs CO2e (estimated:strubell-2019)', 'sparse as a share'],
       estimates.map(({ name, minutes, e }) => [name, String(minutes), sig(e.watts), sig(e.kwhWithPue), sig(e.co2eLbs), `${sig((sparse / e.kwhWithPue) * 100)}%`]),
     ),
     '',

@@ -5,7 +5,7 @@ import { readRecords, RUNS_DIR, type RecordProblem } from '../results/store.js';
 import type { RunRecord } from '../results/schema.js';
 import { removeStrayTemps, writeFileAtomic } from '../util/atomic.js';
 import { mdTable, mdText, sig } from './format.js';
-import { claims, CLAIM, CORES_APART, type Claim } from './claims.js';
+import { claims, CLAIM, CORES_APART, type Claim, type EnergyView } from './claims.js';
 import { MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
 import { contextSection } from './context.js';
 import { writePlots, type Plot } from './plots.js';
@@ -60,7 +60,7 @@ function estimateNote(r: RunRecord): string[] {
     );
   }
   for (const x of r.results) for (const f of x.energy.flags ?? []) notes.push(`\`${x.runner}\`#${x.repeat} energy: ${f}.`);
-  notes.push(`kWh include PUE ${r.conversion.pue}; CO2e at ${sig(r.conversion.gCo2ePerKwh)} g/kWh${r.conversion.intensitySource ? ` (${r.conversion.intensitySource})` : ''}.`);
+  notes.push(`kWh and CO2e are converted from each cell's energy, measured or estimated as its method says; kWh include PUE ${r.conversion.pue}; CO2e at ${sig(r.conversion.gCo2ePerKwh)} g/kWh${r.conversion.intensitySource ? ` (${r.conversion.intensitySource})` : ''}.`);
   return notes;
 }
 
@@ -72,7 +72,7 @@ function shortMethod(i: Interval): string {
 }
 
 /** The claims table and each verdict's reasons: what a reader wants first. */
-function claimsSection(cs: readonly Claim[]): string[] {
+function claimsSection(cs: readonly Claim[], view: EnergyView): string[] {
   if (cs.length === 0) return ['## Does this run reproduce the claim?', '', 'No dataset had both a deep-learning and a sparse runner.', ''];
   const interval = (v: Interval, f: (x: number) => string): string =>
     v.n > 1 ? `${f(v.value)} [${f(v.low)}, ${f(v.high)}] (${shortMethod(v)})` : `${f(v.value)} (1 repeat)`;
@@ -84,7 +84,8 @@ function claimsSection(cs: readonly Claim[]): string[] {
       'so every figure is computed per seed (a ratio, or an accuracy difference) and summarised with an interval for the number of pairs N: ' +
       `a Student-t 95% interval on the log ratios (on the differences for accuracy) from ${MIN_N_FOR_INTERVAL} pairs on, below that the range of N, which is no 95% interval and decides nothing. ` +
       'Times and energies to a common accuracy where every repeat of both reaches it (the basis is named in each cell). ' +
-      `Speed is judged on CPU time when the two sides used core counts more than ${CORES_APART}x apart, else on wall time; both are shown.`,
+      `Speed is judged on CPU time when the two sides used core counts more than ${CORES_APART}x apart, else on wall time; both are shown. ` +
+      `Energy is judged in the ${view} view (${view === 'runner' ? 'net of the idle draw measured before the suite: idle devices are charged to no runner' : 'gross: the whole machine\'s draw, idle devices included, charged to whoever trained'}; \`sparsebench report --energy-view ${view === 'runner' ? 'machine' : 'runner'}\` for the other), and the other view is shown beside it where an idle draw was measured.`,
     '',
     mdTable(
       ['dataset', 'sparse vs fastest DL', 'pairs', 'speed DL/sparse, wall (claim >= 4x)', 'speed DL/sparse, CPU', 'judged on', 'energy sparse/DL (claim ~1%)', 'accuracy (or AUROC) DL - sparse, points', 'verdict'],
@@ -95,7 +96,8 @@ function claimsSection(cs: readonly Claim[]): string[] {
         `${interval(c.speedWall, (x) => `${sig(x)}x`)}, ${c.speedWall.basis}`,
         `${interval(c.speedCpu, (x) => `${sig(x)}x`)}, ${c.speedCpu.basis}`,
         `${c.judgedOn} (cores used: ${c.deep} ${sig(c.cores.deep, 2)}, ${c.sparse} ${sig(c.cores.sparse, 2)})`,
-        `${interval(c.energy, (x) => `${sig(x * 100)}%`)}, ${c.energy.basis}${c.energy.estimated ? ', **estimated**' : ', measured'}`,
+        `${interval(c.energy, (x) => `${sig(x * 100)}%`)}, ${c.energy.basis}${c.energy.estimated ? ', **estimated**' : ', measured'}` +
+          (c.idle ? `; ${c.energyOtherView.view} view ${interval(c.energyOtherView, (x) => `${sig(x * 100)}%`)}` : ''),
         interval(c.accuracy.gap, (x) => sig(x)),
         `**${c.verdict}**`,
       ]),
@@ -106,7 +108,13 @@ function claimsSection(cs: readonly Claim[]): string[] {
 }
 
 /** The whole results/README.md, built from the stored records only. */
-export function renderReadme(records: readonly RunRecord[], problems: readonly RecordProblem[], plots: readonly Plot[] = [], unfinished: readonly UnfinishedRun[] = []): string {
+export function renderReadme(
+  records: readonly RunRecord[],
+  problems: readonly RecordProblem[],
+  plots: readonly Plot[] = [],
+  unfinished: readonly UnfinishedRun[] = [],
+  view: EnergyView = 'runner',
+): string {
   const lines: string[] = [
     '# sparsebench results',
     '',
@@ -117,7 +125,7 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
   if (!latest) {
     lines.push('No run records yet: run `npm run bench`.');
   } else {
-    lines.push(...claimsSection(claims(latest)));
+    lines.push(...claimsSection(claims(latest, undefined, view), view));
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
     const notes = [...failureNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
@@ -166,7 +174,7 @@ export function renderReadme(records: readonly RunRecord[], problems: readonly R
 }
 
 /** What a machine reading the results wants: the latest run's claims and cells, no prose. */
-export function summaryJson(latest: RunRecord | undefined): string {
+export function summaryJson(latest: RunRecord | undefined, view: EnergyView = 'runner'): string {
   if (!latest) return JSON.stringify({ record: null, claims: [], cells: [] }, null, 2) + '\n';
   return (
     JSON.stringify(
@@ -174,7 +182,8 @@ export function summaryJson(latest: RunRecord | undefined): string {
         record: latest.id,
         suite: latest.suite,
         createdAt: latest.createdAt,
-        claims: claims(latest),
+        energyView: view,
+        claims: claims(latest, undefined, view),
         cells: summarise(latest),
       },
       null,
@@ -203,7 +212,7 @@ export function reportIsStale(resultsDir: string): boolean {
  * training): the same records give byte-identical files. Returns the skipped records so
  * the CLI can warn.
  */
-export async function writeReport(resultsDir: string): Promise<{ path: string; records: number; problems: RecordProblem[]; plots: Plot[] }> {
+export async function writeReport(resultsDir: string, view: EnergyView = 'runner'): Promise<{ path: string; records: number; problems: RecordProblem[]; plots: Plot[] }> {
   // what a kill mid-write left: never a record, only clutter
   for (const dir of [resultsDir, join(resultsDir, RUNS_DIR), join(resultsDir, 'plots')]) removeStrayTemps(dir);
   const { records, problems } = readRecords(resultsDir);
@@ -215,7 +224,7 @@ export async function writeReport(resultsDir: string): Promise<{ path: string; r
   const latest = records[records.length - 1];
   const plots = latest ? await writePlots(latest, join(resultsDir, 'plots')) : [];
   const path = join(resultsDir, 'README.md');
-  writeFileAtomic(join(resultsDir, 'summary.json'), summaryJson(latest));
-  writeFileAtomic(path, renderReadme(records, problems, plots, journals.runs));
+  writeFileAtomic(join(resultsDir, 'summary.json'), summaryJson(latest, view));
+  writeFileAtomic(path, renderReadme(records, problems, plots, journals.runs, view));
   return { path, records: records.length, problems, plots };
 }
