@@ -87,9 +87,11 @@ def main():
     trained = 0.0
     curve = [{"seconds": 0.0, "metric": accuracy(net, Xte, yte), "step": 0}]
     steps = 0
+    windows = []
     for epoch in range(1, a.epochs + 1):
         torch_device.sync(dev)
         t0 = time.perf_counter()
+        w0 = time.time()
         order = torch.randperm(len(ytr), generator=g)
         for i in range(0, len(ytr), a.batch):
             idx = order[i:i + a.batch].to(dev)
@@ -99,6 +101,8 @@ def main():
             steps += 1
         torch_device.sync(dev)
         trained += time.perf_counter() - t0
+        # the interval in epoch seconds: sparsebench charges the CPU the process used inside it
+        windows.append([w0, time.time()])
         curve.append({"seconds": trained, "metric": accuracy(net, Xte, yte), "step": epoch})
         print(f"epoch {epoch}/{a.epochs}: {trained:.2f} s, accuracy {curve[-1]['metric']:.4f}", file=sys.stderr)
     # inference: the trained model classifying the test set once more, timed on its own
@@ -116,6 +120,7 @@ def main():
         "steps": steps,
         "msPerStep": 1000 * trained / steps,
         "trainSeconds": trained,
+        "trainWindows": windows,
         "config": {"epochs": a.epochs, "batchSize": a.batch, "learningRate": 1e-3, "filters": [f1, f2], "dense": a.dense, "seed": a.seed, **torch_device.config(dev)},
     }))
 

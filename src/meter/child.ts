@@ -19,6 +19,28 @@ export interface ChildUsage {
   readonly stoppedLeftovers?: number;
   /** Without a cgroup: descendants seen leaving the process tree (detached); their CPU is not counted. */
   readonly escapedDescendants?: number;
+  /**
+   * The tree's cumulative CPU seconds at each sample (epoch ms): the cgroup's usage where
+   * there is one, else the live tree's utime + stime + cutime + cstime. What lets a trainer's
+   * reported training intervals be charged their own CPU (see cpuBetween).
+   */
+  readonly cpuSeries?: readonly { readonly t: number; readonly cpu: number }[];
+}
+
+/** CPU seconds the series gained over [from, to] (epoch ms), linear between samples, clamped to the series. */
+export function cpuBetween(series: readonly { t: number; cpu: number }[], from: number, to: number): number {
+  const at = (t: number): number => {
+    if (series.length === 0) return 0;
+    if (t <= series[0].t) return series[0].cpu;
+    const last = series[series.length - 1];
+    if (t >= last.t) return last.cpu;
+    let i = 1;
+    while (series[i].t < t) i++;
+    const a = series[i - 1];
+    const b = series[i];
+    return a.cpu + ((b.cpu - a.cpu) * (t - a.t)) / (b.t - a.t || 1);
+  };
+  return Math.max(0, at(to) - at(from));
 }
 
 export interface ChildResult extends ChildUsage {
@@ -36,9 +58,10 @@ const CLOCK_TICKS = 100; // USER_HZ, 100 on every Linux ABI Node supports
 const PAGE = 4096;
 
 /** Every process's parent and resident bytes, from /proc/<pid>/stat. */
-function processTable(): { children: Map<number, number[]>; rss: Map<number, number> } {
+function processTable(): { children: Map<number, number[]>; rss: Map<number, number>; cpu: Map<number, number> } {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -47,12 +70,14 @@ function processTable(): { children: Map<number, number[]>; rss: Map<number, num
       const pid = Number(name);
       const ppid = Number(fields[1]);
       rss.set(pid, Number(fields[21]) * PAGE);
+      // utime, stime, cutime, cstime: this process's CPU and that of the children it waited for
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS);
       children.set(ppid, [...(children.get(ppid) ?? []), pid]);
     } catch {
       // the process ended while we looked
     }
   }
-  return { children, rss };
+  return { children, rss, cpu };
 }
 
 let launches = 0;
@@ -138,9 +163,11 @@ export function runMetered(
     let samples = 0;
     let known = new Set<number>();
     const escaped = new Set<number>();
+    const cpuSeries: { t: number; cpu: number }[] = [];
     const sample = (): void => {
       if (child.pid === undefined) return;
-      const { children, rss } = processTable();
+      const t = Date.now();
+      const { children, rss, cpu } = processTable();
       const tree = treeOf(child.pid, children);
       for (const pid of group.group?.members() ?? []) tree.add(pid);
       if (!group.group) {
@@ -152,9 +179,15 @@ export function runMetered(
       let total = 0;
       for (const pid of new Set([...tree, ...escaped])) total += rss.get(pid) ?? 0;
       peak = Math.max(peak, total);
+      let used = 0;
+      if (group.group) used = group.group.cpuSeconds();
+      else for (const pid of tree) used += cpu.get(pid) ?? 0;
+      // the live tree's sum can dip when a child exits before its parent waits for it: keep it monotone
+      cpuSeries.push({ t, cpu: Math.max(used, cpuSeries[cpuSeries.length - 1]?.cpu ?? 0) });
       samples++;
     };
-    const timer = setInterval(sample, opts.sampleMs ?? 200);
+    // 10 Hz: a training interval of a second is charged from ten samples
+    const timer = setInterval(sample, opts.sampleMs ?? 100);
     const echo = opts.echo === 'stdout' ? process.stdout : opts.echo === 'stderr' ? process.stderr : undefined;
     (child.stdout as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => {
       if (echo) echo.write(d);
@@ -195,7 +228,7 @@ export function runMetered(
       const waitedCpu = fields.length > 14 ? (Number(fields[13]) + Number(fields[14]) + Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : NaN;
       const finish = (g?: { stopped: number; cpuSeconds: number }): void => {
         untrackGroup();
-        const base = { exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, peakRssBytes: peak, rssSamples: samples, timedOut };
+        const base = { exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, peakRssBytes: peak, rssSamples: samples, timedOut, cpuSeries };
         if (g && joined && group.group) {
           // the wait status is exact to the tick for what was waited for; the group adds what detached
           const cpuSeconds = Number.isFinite(waitedCpu) ? Math.max(waitedCpu, g.cpuSeconds) : g.cpuSeconds;

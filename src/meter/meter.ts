@@ -37,7 +37,7 @@ export class Meter {
   private peakRss = 0;
   private samples = 0;
   private ended = false;
-  private child: { usage: ChildUsage; trainSeconds?: number } | undefined;
+  private child: { usage: ChildUsage; trainSeconds?: number; trainCpuSeconds?: number } | undefined;
   private segment: SensorSnapshot | undefined;
   private readonly measured = { cpu: 0, dram: 0, gpu: 0, gpuSamples: 0, gpuUtil: 0, gpuUtilN: 0, raplPolls: 0, gpuEstimated: false };
 
@@ -116,8 +116,8 @@ export class Meter {
    * this process's. When the child reports its own training time (its start-up and data
    * loading are not training), time is that, and CPU and measured energy are pro-rated.
    */
-  attributeChild(usage: ChildUsage, trainSeconds?: number): void {
-    this.child = { usage, trainSeconds };
+  attributeChild(usage: ChildUsage, trainSeconds?: number, trainCpuSeconds?: number): void {
+    this.child = { usage, trainSeconds, trainCpuSeconds };
   }
 
   /** Active time so far, for learning-curve points. */
@@ -139,10 +139,11 @@ export class Meter {
     this.sample();
     highWaterMark.release(this);
     if (this.child) {
-      const { usage, trainSeconds } = this.child;
+      const { usage, trainSeconds, trainCpuSeconds } = this.child;
       const seconds = Math.min(trainSeconds ?? usage.wallSeconds, usage.wallSeconds);
       const share = usage.wallSeconds > 0 ? seconds / usage.wallSeconds : 1;
-      const cpuSeconds = usage.cpuSeconds * share;
+      // the CPU of the trainer's own training intervals where it reported them, else a uniform share of its lifetime
+      const cpuSeconds = trainCpuSeconds !== undefined ? Math.min(trainCpuSeconds, usage.cpuSeconds) : usage.cpuSeconds * share;
       return {
         seconds,
         cpuSeconds,
@@ -151,7 +152,11 @@ export class Meter {
         energy: this.energy(cpuSeconds, seconds, usage.peakRssBytes, usage.rssSamples, share),
         note:
           `external process: ${usage.wallSeconds.toFixed(3)} s wall and ${usage.cpuSeconds.toFixed(3)} s CPU measured (/proc); ` +
-          (trainSeconds === undefined ? 'all of it counted as training' : `training ${seconds.toFixed(3)} s as the process reported it, CPU and energy pro-rated to that share`) +
+          (trainSeconds === undefined
+            ? 'all of it counted as training'
+            : trainCpuSeconds !== undefined
+              ? `training ${seconds.toFixed(3)} s as the process reported it, charged the ${cpuSeconds.toFixed(3)} s CPU its tree used in the reported training intervals (sampled at 10 Hz); sensor energy pro-rated to the time share`
+              : `training ${seconds.toFixed(3)} s as the process reported it, CPU and energy pro-rated to that share`) +
           childAttributionNote(usage),
       };
     }

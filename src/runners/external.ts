@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { exportSplit } from '../datasets/export.js';
 import { UsageError } from '../errors.js';
-import { runMetered, type ChildUsage } from '../meter/child.js';
+import { cpuBetween, runMetered, type ChildUsage } from '../meter/child.js';
 import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
 import type { Split } from '../datasets/types.js';
 import { gatherRows } from '../util/rows.js';
@@ -43,6 +43,13 @@ const reportSchema = z.object({
   curve: z.array(z.object({ seconds: z.number().nonnegative(), metric: z.number(), step: z.number().optional() })).optional(),
   /** Seconds of training proper (no start-up, no data loading, no evaluation). */
   trainSeconds: z.number().nonnegative().optional(),
+  /**
+   * The training intervals, [start, end] in epoch seconds (Python's time.time()), evaluation
+   * between them excluded: the cell is then charged the CPU its process tree used inside
+   * them, not a uniform share of the process's lifetime (start-up runs on one core, training
+   * on all it is given).
+   */
+  trainWindows: z.array(z.tuple([z.number(), z.number()]).refine(([a, b]) => b >= a, 'end before start')).optional(),
   framework: z.string().optional(),
   threads: z.number().optional(),
   msPerStep: z.number().optional(),
@@ -127,21 +134,21 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"accuracy": 0..1, ...}');
         const report = parsed.data;
         const trainSeconds = report.trainSeconds ?? report.curve?.[report.curve.length - 1]?.seconds;
-        hooks.childUsage(run, trainSeconds);
-        const cpuPerSecond = run.wallSeconds > 0 ? run.cpuSeconds / run.wallSeconds : 1;
+        const cpuAt = trainingCpu(run, report.trainWindows);
+        hooks.childUsage(run, trainSeconds, cpuAt ? cpuAt(Infinity) : undefined);
         const curve: CurvePoint[] = (report.curve ?? []).map((p, i) => ({
           seconds: p.seconds,
-          cpuSeconds: p.seconds * cpuPerSecond,
+          cpuSeconds: cpuAt ? cpuAt(p.seconds) : p.seconds * cpuPerSecondOf(run),
           metric: p.metric,
           step: p.step ?? i,
         }));
-        if (curve.length === 0) curve.push({ seconds: trainSeconds ?? run.wallSeconds, cpuSeconds: run.cpuSeconds, metric: report.accuracy, step: 1 });
+        if (curve.length === 0) curve.push({ seconds: trainSeconds ?? run.wallSeconds, cpuSeconds: cpuAt ? cpuAt(Infinity) : run.cpuSeconds, metric: report.accuracy, step: 1 });
         return {
           accuracy: report.accuracy,
           curve,
           metrics: childMetrics(report, run, split, trainSeconds),
           config: configOf(spec, report, hooks.seed),
-          ...reportedInference(report, cpuPerSecond),
+          ...reportedInference(report, cpuPerSecondOf(run)),
         };
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -177,8 +184,9 @@ function scoreDetector(
   if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"curve": [{"seconds", "step", "errors": FILE}], ...}');
   const report = parsed.data;
   const trainSeconds = report.trainSeconds ?? report.curve[report.curve.length - 1].seconds;
-  hooks.childUsage(run, trainSeconds);
-  const cpuPerSecond = run.wallSeconds > 0 ? run.cpuSeconds / run.wallSeconds : 1;
+  const cpuAt = trainingCpu(run, report.trainWindows);
+  hooks.childUsage(run, trainSeconds, cpuAt ? cpuAt(Infinity) : undefined);
+  const cpuPerSecond = cpuPerSecondOf(run);
   const pixels = split.height * split.width;
   const n = split.yTest.length;
   let evaluation: DetectionEvaluation | undefined;
@@ -197,7 +205,7 @@ function scoreDetector(
       const perImage = scores.length / n;
       return evaluateDetection(split, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
     });
-    return { seconds: p.seconds, cpuSeconds: p.seconds * cpuPerSecond, metric: evaluation.imageAuroc, step: p.step };
+    return { seconds: p.seconds, cpuSeconds: cpuAt ? cpuAt(p.seconds) : p.seconds * cpuPerSecond, metric: evaluation.imageAuroc, step: p.step };
   });
   const out = detectionOutput(curve, evaluation!);
   return {
@@ -209,19 +217,43 @@ function scoreDetector(
   };
 }
 
+const cpuPerSecondOf = (run: ChildUsage): number => (run.wallSeconds > 0 ? run.cpuSeconds / run.wallSeconds : 1);
+
+/**
+ * With reported training intervals: the tree's CPU at a cumulative training time (seconds,
+ * Infinity for all of it), read off the CPU series through the intervals in order; without
+ * them, undefined (the caller pro-rates).
+ */
+function trainingCpu(run: ChildUsage, windows: readonly (readonly [number, number])[] | undefined): ((trainingSeconds: number) => number) | undefined {
+  const series = run.cpuSeries;
+  if (!windows?.length || !series || series.length < 2) return undefined;
+  const ms = windows.map(([a, b]) => [a * 1000, b * 1000] as const);
+  return (s) => {
+    let time = 0;
+    let cpu = 0;
+    for (const [a, b] of ms) {
+      const d = (b - a) / 1000;
+      if (time + d >= s) return cpu + cpuBetween(series, a, a + (s - time) * 1000);
+      time += d;
+      cpu += cpuBetween(series, a, b);
+    }
+    return cpu;
+  };
+}
+
 /** Inference as the trainer timed it; its CPU time pro-rated from the process's CPU/wall ratio (no window of ours sees inside the child). */
 function reportedInference(report: { inference?: { seconds: number; items: number } }, cpuPerSecond: number): Pick<RunnerOutput, 'inference'> {
   const i = report.inference;
   return i ? { inference: { items: i.items, seconds: i.seconds, cpuSeconds: i.seconds * cpuPerSecond, source: 'reported by the trainer, CPU pro-rated' } } : {};
 }
 
-type CommonReport = Pick<z.infer<typeof reportSchema>, 'framework' | 'config' | 'msPerStep' | 'threads'>;
+type CommonReport = Pick<z.infer<typeof reportSchema>, 'framework' | 'config' | 'msPerStep' | 'threads' | 'trainWindows'>;
 
 function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Record<string, Scalar | readonly Scalar[]> {
   const config: Record<string, Scalar | readonly Scalar[]> = {
     command: spec.command,
     framework: report.framework ?? 'unknown',
-    curveCpuSeconds: 'pro-rated from the process CPU/wall ratio',
+    curveCpuSeconds: report.trainWindows?.length ? 'the process tree\'s CPU inside the reported training intervals (sampled at 10 Hz)' : 'pro-rated from the process CPU/wall ratio',
     seed,
   };
   for (const [k, v] of Object.entries(report.config ?? {})) {

@@ -48,7 +48,7 @@ export interface RunnerHooks {
    */
   inference<T>(fn: () => T, items: number): T;
   /** The training ran in a child process: the meter charges what it used (see Meter.attributeChild). */
-  childUsage(usage: ChildUsage, trainSeconds?: number): void;
+  childUsage(usage: ChildUsage, trainSeconds?: number, trainCpuSeconds?: number): void;
   /** Progress of the training loop; also where the meter samples memory. */
   progress(done: number, total: number, label: string): void;
 }

@@ -174,7 +174,7 @@ export async function meteredTrain(
         };
         return result;
       }),
-    childUsage: (usage, trainSeconds) => meter.attributeChild(usage, trainSeconds),
+    childUsage: (usage, trainSeconds, trainCpuSeconds) => meter.attributeChild(usage, trainSeconds, trainCpuSeconds),
     progress: (done, total, what) => {
       meter.sample();
       progress?.(done, total, what);

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/datasets/mnist.js';
+import { makeSplit } from '../src/datasets/split.js';
+import { cpuBetween } from '../src/meter/child.js';
+import { makeExternalRunner } from '../src/runners/external.js';
+import { meteredTrain } from '../src/suite/run.js';
+
+describe('an external trainer\'s reported training intervals', () => {
+  it('read the CPU gained between two instants off the sampled series, linearly, clamped to it', () => {
+    const series = [
+      { t: 0, cpu: 0 },
+      { t: 100, cpu: 0.1 },
+      { t: 200, cpu: 0.3 },
+    ];
+    expect(cpuBetween(series, 50, 150)).toBeCloseTo(0.05 + 0.1, 12);
+    expect(cpuBetween(series, -100, 1000)).toBeCloseTo(0.3, 12);
+    expect(cpuBetween(series, 150, 120)).toBe(0);
+  });
+
+  it('are charged the CPU the trainer used inside them, not a uniform share of its lifetime', async () => {
+    const split = makeSplit(loadMnist(), { trainSize: 50, testSize: 20, seed: 1 });
+    const runner = makeExternalRunner({ name: 'windowed', family: 'deep', command: `${process.execPath} test/fixtures/windowed-trainer.mjs {split}` });
+    const { reading, output } = await meteredTrain(runner, split, {}, 1, 'auto');
+    // 0.5 s of user CPU inside the window (plus a little system time and the 10 Hz edges)
+    expect(reading.cpuSeconds).toBeGreaterThanOrEqual(0.45);
+    expect(reading.cpuSeconds).toBeLessThan(0.75);
+    // (the uniform share it replaces, process CPU x training time / lifetime, comes to about
+    // 0.6 x 0.5 / 1.7 = 0.18 s on an idle machine; how far below depends on load, so it is not asserted)
+    expect(reading.note).toMatch(/charged the [\d.]+ s CPU its tree used in the reported training intervals/);
+    expect(output.config.curveCpuSeconds).toMatch(/inside the reported training intervals/);
+  }, 60_000);
+});
