@@ -198,6 +198,9 @@ describe('Meter with sensors (stand-ins for RAPL and nvidia-smi)', () => {
     const idleJoules = (idle.watts.cpu + idle.watts.dram + idle.watts.gpu) * m.seconds;
     expect(e.idleJoules as number).toBeCloseTo(idleJoules, 9);
     expect(e.netJoules as number).toBeCloseTo(e.joules - idleJoules, 9);
+    // and per component: gross = idle + net for each
+    for (const c of ['cpu', 'dram', 'gpu'] as const) expect((e.idleComponents?.[c] ?? NaN) + (e.netComponents?.[c] ?? NaN)).toBeCloseTo(e.components[c], 9);
+    expect(e.idleComponents?.gpu).toBeCloseTo(idle.watts.gpu * m.seconds, 9);
     // 20 Hz for about 1.2 s: fewer than MLPerf Power's 60 samples, flagged for each sensor on its own count
     expect(e.flags).toEqual([expect.stringMatching(/^short: \d+ RAPL samples/), expect.stringMatching(/^short: \d+ nvidia-smi samples/)]);
     expect(e.uncertainty.relative).toBeCloseTo(0.05, 6);

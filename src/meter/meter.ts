@@ -202,11 +202,13 @@ export class Meter {
       }
     }
     if (nvidia?.lost) flags.push(`incomplete: ${nvidia.lost} bytes of nvidia-smi output were lost while the main thread was held`);
-    let idleJoules: number | undefined;
+    let idle: { cpu: number; dram: number; gpu: number } | undefined;
     if (this.idle) {
+      // only measured components idle: an estimate charges busy cores only, it is net already
       const w = this.idle.watts;
-      idleJoules = ((rapl ? w.cpu : 0) + (hasDram ? w.dram : 0) + (nvidia ? w.gpu : 0)) * seconds;
+      idle = { cpu: (rapl ? w.cpu : 0) * seconds, dram: (hasDram ? w.dram : 0) * seconds, gpu: (nvidia ? w.gpu : 0) * seconds };
     }
+    const idleJoules = idle ? idle.cpu + idle.dram + idle.gpu : undefined;
     return {
       joules,
       method,
@@ -215,7 +217,9 @@ export class Meter {
       samples: samples || rssSamples,
       uncertainty: { low: joules - band, high: joules + band, relative: joules > 0 ? band / joules : 0 },
       constants: this.constants,
-      ...(idleJoules !== undefined ? { idleJoules, netJoules: joules - idleJoules } : {}),
+      ...(idle && idleJoules !== undefined
+        ? { idleJoules, netJoules: joules - idleJoules, idleComponents: idle, netComponents: { cpu: cpu - idle.cpu, dram: dram - idle.dram, gpu: gpu - idle.gpu } }
+        : {}),
       ...(flags.length ? { flags } : {}),
     };
   }

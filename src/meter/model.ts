@@ -73,6 +73,9 @@ export interface EnergyRecord {
   /** Idle draw over the same seconds (the baseline), and what is left: the training's own energy. */
   readonly idleJoules?: number;
   readonly netJoules?: number;
+  /** The same per component (gross = components): what idled, and what the training drew above it. */
+  readonly idleComponents?: EnergyComponents;
+  readonly netComponents?: EnergyComponents;
   /** Caveats, e.g. too few samples by MLPerf Power's rule (>= 1 Hz and >= 60 samples). */
   readonly flags?: string[];
 }

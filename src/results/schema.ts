@@ -19,6 +19,9 @@ export const energySchema = z.object({
   componentMethods: z.object({ cpu: z.string(), dram: z.string(), gpu: z.string() }).optional(),
   idleJoules: z.number().optional(),
   netJoules: z.number().optional(),
+  /** Per component: the idle draw over the window's seconds (measured components only), and gross - idle. */
+  idleComponents: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }).optional(),
+  netComponents: z.object({ cpu: z.number(), dram: z.number(), gpu: z.number() }).optional(),
   flags: z.array(z.string()).optional(),
   samples: z.number().int().nonnegative(),
   uncertainty: z.object({ low: z.number(), high: z.number(), relative: z.number() }),
