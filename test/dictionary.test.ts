@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { atomGram, lassoCodes, ompCodes } from '../src/sparse/coding.js';
+import { Homotopy } from '../src/sparse/homotopy.js';
 import { batchDictionary, onlineDictionary } from '../src/sparse/dictionary.js';
 import { extractPatches, reassemble } from '../src/sparse/patches.js';
 import { Rng } from '../src/util/rng.js';
@@ -74,6 +75,34 @@ describe('sparse coding', () => {
     expect(lasso[5]).toBeCloseTo(2 - alpha, 9);
     expect(omp[5]).toBeCloseTo(2, 9);
     expect([...lasso].filter((v) => v !== 0)).toHaveLength(1);
+  });
+
+  it('the homotopy (LARS-lasso) coder lands on the exact solution: CD run to a 1e-12 gap agrees, drops included', () => {
+    const { X } = planted(rng, D, K, P, 200, 4, 0.05);
+    for (const alpha of [0.3, 0.05, 0.01]) {
+      const exact = lassoCodes(D, K, P, X, 200, { alpha, tol: 1e-12, maxIter: 5000 });
+      const path = lassoCodes(D, K, P, X, 200, { alpha, tol: 1e-12, maxIter: 5000, solver: 'homotopy' });
+      expect(path.fallbacks ?? 0).toBe(0);
+      expect(path.objective).toBeCloseTo(exact.objective, 10);
+      for (let i = 0; i < exact.codes.length; i++) expect(Math.abs(path.codes[i] - exact.codes[i])).toBeLessThan(1e-6);
+    }
+    // the path from zero to a small alpha passes events where a coefficient leaves
+    const h = new Homotopy(K);
+    const G = atomGram(D, K, P);
+    const c = new Float64Array(K);
+    const a = new Float64Array(K);
+    let left = 0;
+    for (let i = 0; i < 200; i++) {
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let t = 0; t < P; t++) s += D[k * P + t] * X[i * P + t];
+        c[k] = s;
+      }
+      const before = h.steps;
+      h.solve(G, c, 0, 1, 0.01, a, 0);
+      left += h.steps - before - 1 - a.filter((v) => v !== 0).length > 0 ? 1 : 0;
+    }
+    expect(left).toBeGreaterThan(0);
   });
 
   it('rejects bad shapes and non-finite input clearly', () => {

@@ -30,6 +30,11 @@ export class UpdatableCholesky {
     return this.idx[k];
   }
 
+  /** The outside indices of rows 0 .. size-1 (a view, valid until the next add: it may grow). */
+  get indices(): Int32Array {
+    return this.idx;
+  }
+
   clear(): void {
     this.r = 0;
   }

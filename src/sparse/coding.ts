@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { cdGram, GramWorkspace } from './cd-gram.js';
 import { UpdatableCholesky } from './cholesky.js';
+import { Homotopy } from './homotopy.js';
 import { flops } from './flops.js';
 import { dot } from './vec.js';
 
@@ -44,6 +45,15 @@ export interface CodeOptions {
   /** Stop a signal when its duality gap is <= tol ||x||^2 (or after maxIter passes). */
   readonly tol: number;
   readonly maxIter: number;
+  /**
+   * cd (the default): coordinate descent to the duality-gap tolerance, from the warm start
+   * in `codes`; homotopy: the exact solution path from zero to alpha (see homotopy.ts), tol
+   * and maxIter then serving only a signal whose path does not close. Measured on 51,200
+   * MNIST patches (64 atoms, alpha 0.1): homotopy 21.5 us per patch, exact; cd at the
+   * runners' tol 1e-2 22.5-27 us, objective 1e-5 above. The runners keep cd, whose results
+   * the committed baseline holds.
+   */
+  readonly solver?: 'homotopy' | 'cd';
 }
 
 export const DEFAULT_CODE: Omit<CodeOptions, 'alpha'> = { tol: 1e-4, maxIter: 200 };
@@ -53,7 +63,10 @@ export interface CodeResult {
   readonly codes: Float64Array;
   /** Mean of 0.5 ||x - D^T a||^2 + alpha ||a||_1 over the signals. */
   readonly objective: number;
+  /** CD passes, or homotopy steps (one per event on the path). */
   readonly passes: number;
+  /** Signals whose homotopy did not close, coded by CD instead. */
+  readonly fallbacks?: number;
 }
 
 /**
@@ -79,8 +92,10 @@ export function lassoCodes(
   // is exactly the coding objective, with G = D D^T and X^T y = D x. Its working sets and
   // Newton steps on the support solve these small, correlated problems in a few steps.
   const cd = { alpha: o.alpha, l1Ratio: 1, tol: o.tol, maxIter: o.maxIter, positive: false } as const;
+  const homotopy = o.solver === 'homotopy' ? new Homotopy(K) : undefined;
   let objective = 0;
   let passes = 0;
+  let fallbacks = 0;
   for (let i = 0; i < m; i++) {
     const x = i * P;
     let xx = 0;
@@ -88,6 +103,16 @@ export function lassoCodes(
     const xi = X.subarray(x, x + P);
     for (let k = 0; k < K; k++) c[k] = dot(D, k * P, xi, P);
     const a = i * K;
+    if (homotopy) {
+      // exact, from zero: a warm start buys a path nothing
+      const value = homotopy.solve(G, c, 0, xx, o.alpha, codes, a);
+      if (!Number.isNaN(value)) {
+        objective += value;
+        continue;
+      }
+      fallbacks++;
+      codes.fill(0, a, a + K);
+    }
     for (let k = 0; k < K; k++) {
       w[k] = codes[a + k];
       q[k] = c[k];
@@ -103,7 +128,7 @@ export function lassoCodes(
     objective += r.objective;
     passes += r.passes;
   }
-  return { codes, objective: objective / m, passes };
+  return { codes, objective: objective / m, passes: passes + (homotopy?.steps ?? 0), ...(fallbacks ? { fallbacks } : {}) };
 }
 
 /**
