@@ -172,16 +172,36 @@ describe('claims verdicts (paired by seed)', () => {
     expect(c.reasons.join('\n')).toMatch(/judged on CPU time \(wall time 2/);
   });
 
-  it('compares at a common accuracy, and falls back to training time, saying so in the basis, when a repeat never reaches it', () => {
+  it('compares at a common accuracy; a repeat that never reaches it is censored and counts against its side; only with no pair at the target does it fall back to training time', () => {
     const r = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
     for (const e of r.results) e.curve = [{ seconds: 0, cpuSeconds: 0, metric: 0.1, step: 0 }, { seconds: e.measurement.seconds, cpuSeconds: e.measurement.cpuSeconds, metric: e.accuracy, step: 1 }];
     const [reached] = claims(r);
-    expect(reached.speedWall.basis).toMatch(/^wall time to 90% accuracy/);
-    // one DL repeat ends below the target
+    expect(reached.speedWall.basis).toMatch(/^wall time to 90% accuracy$/);
+    expect(reached.censored).toEqual({ deep: 0, sparse: 0 });
+    // DL 2x slower: "not 4x faster" holds when every repeat reached the target
+    expect(reached.reasons.join('\n')).toMatch(/sparse is not 4x faster/);
+    expect(reached.verdict).toBe('not reproduced');
+    // one DL repeat ends below the target: censored, its whole training stands in (a bound in DL's favour)
     r.results[2].curve = r.results[2].curve.map((p) => ({ ...p, metric: 0.5 }));
-    const [censored] = claims(r, 0.9);
-    expect(censored.speedWall.basis).toBe('training wall time');
-    expect(censored.reasons.join('\n')).toMatch(/never reached 90% accuracy: compared on training time and energy instead/);
+    const [dlCensored] = claims(r, 0.9);
+    expect(dlCensored.censored).toEqual({ deep: 1, sparse: 0 });
+    expect(dlCensored.speedWall.basis).toBe('wall time to 90% accuracy; 1 of 5 cnn repeats never reached it (their whole training stands in: a bound in their favour)');
+    // "sparse is not 4x faster" rests on a DL bound in DL's favour: not concluded
+    expect(dlCensored.reasons.join('\n')).toMatch(/sparse is not 4x faster: .*\(not concluded: deep-learning repeats that never reached 90% accuracy stand in with bounds in their favour\)/);
+    expect(dlCensored.reasons.join('\n')).toMatch(/censored at 90% accuracy: 1 of 5 cnn repeats/);
+    // a sparse repeat censored instead: "sparse wins" could not be concluded, "DL wins" still can
+    const s = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
+    for (const e of s.results) e.curve = [{ seconds: 0, cpuSeconds: 0, metric: 0.1, step: 0 }, { seconds: e.measurement.seconds, cpuSeconds: e.measurement.cpuSeconds, metric: e.accuracy, step: 1 }];
+    s.results[7].curve = s.results[7].curve.map((p) => ({ ...p, metric: 0.5 }));
+    const [sparseCensored] = claims(s, 0.9);
+    expect(sparseCensored.censored).toEqual({ deep: 0, sparse: 1 });
+    expect(sparseCensored.reasons.join('\n')).toMatch(/sparse is not 4x faster: [^\n]*\(t-interval[^\n]*\)$/m);
+    expect(sparseCensored.verdict).toBe('not reproduced');
+    // no pair has both sides at the target: training time, and the basis says so
+    for (const e of s.results) e.curve = e.curve.map((p) => ({ ...p, metric: 0.5 }));
+    const [none] = claims(s, 0.9);
+    expect(none.speedWall.basis).toBe('training wall time');
+    expect(none.reasons.join('\n')).toMatch(/no pair of repeats both reached 90% accuracy: compared on training time and energy instead/);
   });
 
   it('states the inference cost per 1,000 test items, paired, or that it was not measured', () => {

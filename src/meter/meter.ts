@@ -15,6 +15,8 @@ export interface MeterReading {
    * window's samples (start, every progress tick, end).
    */
   readonly peakRssBytes: number;
+  /** How peakRssBytes was obtained. */
+  readonly peakRssMethod: string;
   /** Seconds spent paused (evaluation, which is not training). */
   readonly pausedSeconds: number;
   readonly energy: EnergyRecord;
@@ -148,6 +150,7 @@ export class Meter {
         seconds,
         cpuSeconds,
         peakRssBytes: usage.peakRssBytes,
+        peakRssMethod: "the trainer's process tree, sampled at 10 Hz",
         pausedSeconds: this.pausedSeconds,
         energy: this.energy(cpuSeconds, seconds, usage.peakRssBytes, usage.rssSamples, share),
         note:
@@ -164,6 +167,7 @@ export class Meter {
       seconds: own.seconds,
       cpuSeconds: own.cpuSeconds,
       peakRssBytes: this.peakRss,
+      peakRssMethod: highWaterMark.works ? 'kernel high-water mark (VmHWM), reset at the window' : "this process's resident set at the window's samples",
       pausedSeconds: this.pausedSeconds,
       energy: this.energy(own.cpuSeconds, own.seconds, this.peakRss, this.samples, 1),
     };

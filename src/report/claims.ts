@@ -47,6 +47,8 @@ export interface Claim {
   readonly judgedOn: 'wall time' | 'CPU time';
   /** Median cores used (CPU seconds / wall seconds over the training window). */
   readonly cores: { readonly deep: number; readonly sparse: number };
+  /** Repeats of each side whose curve never reached the target (standing in with their whole training). */
+  readonly censored: { readonly deep: number; readonly sparse: number };
   /** The energy share judged, on the view's basis (see EnergyView), and the other view's beside it. */
   readonly energy: Figure & { readonly estimated: boolean; readonly view: EnergyView };
   readonly energyOtherView: Figure & { readonly view: EnergyView };
@@ -143,11 +145,22 @@ function claimFor(
   const label = metricLabel([...deep, ...sparse]);
   const goal = atTarget(label, target, sig);
   // per seed: time (wall, CPU) and energy to the target, measured on that seed's own curve
-  const reached = pairs.every((p) => [p.d, p.s].every((r) => (secondsToAccuracy(r.curve, target) ?? 0) > 0 && (joulesToAccuracy(r, target) ?? 0) > 0));
-  const basis = (what: string): string => (reached ? `${what} to ${goal}` : `training ${what}`);
-  const wall = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target) as number) : r.measurement.seconds);
-  const cpu = (r: ResultEntry): number => (reached ? (secondsToAccuracy(r.curve, target, 'cpuSeconds') as number) : r.measurement.cpuSeconds);
-  const joulesFor = (v: EnergyView) => (r: ResultEntry): number => (reached ? (joulesToAccuracy(r, target, joulesIn(r, v)) as number) : joulesIn(r, v));
+  const hits = (r: ResultEntry): boolean => (secondsToAccuracy(r.curve, target) ?? 0) > 0 && (joulesToAccuracy(r, target) ?? 0) > 0;
+  // A repeat whose curve never reaches the target is censored: it stands in with its whole
+  // training ("not reached in N s"), a bound in its own favour, so that side cannot win on a
+  // metric that rests on it (see the findings). Only when no pair has both sides at the
+  // target does the comparison fall back to plain training time, and the basis says so.
+  const censored = { deep: pairs.filter((p) => !hits(p.d)).length, sparse: pairs.filter((p) => !hits(p.s)).length };
+  const reached = pairs.some((p) => hits(p.d) && hits(p.s));
+  const censoredText = (['deep', 'sparse'] as const)
+    .filter((side) => censored[side] > 0)
+    .map((side) => `${censored[side]} of ${pairs.length} ${side === 'deep' ? deepAll[0].runner : sparseAll[0].runner} repeats never reached it (their whole training stands in: a bound in their favour)`)
+    .join('; ');
+  const basis = (what: string): string => (reached ? `${what} to ${goal}${censoredText ? `; ${censoredText}` : ''}` : `training ${what}`);
+  const toTarget = (r: ResultEntry, value: number | undefined, whole: number): number => (reached && hits(r) ? (value as number) : whole);
+  const wall = (r: ResultEntry): number => toTarget(r, secondsToAccuracy(r.curve, target), r.measurement.seconds);
+  const cpu = (r: ResultEntry): number => toTarget(r, secondsToAccuracy(r.curve, target, 'cpuSeconds'), r.measurement.cpuSeconds);
+  const joulesFor = (v: EnergyView) => (r: ResultEntry): number => toTarget(r, joulesToAccuracy(r, target, joulesIn(r, v)), joulesIn(r, v));
   const speedWall: Figure = { ...pairedLogRatio(pairs.map((p) => wall(p.d) / wall(p.s))), basis: basis('wall time') };
   const cpuOk = pairs.every((p) => cpu(p.d) > 0 && cpu(p.s) > 0);
   const speedCpu: Figure = cpuOk ? { ...pairedLogRatio(pairs.map((p) => cpu(p.d) / cpu(p.s))), basis: basis('CPU time') } : { ...speedWall, basis: `${speedWall.basis} (no CPU time recorded)` };
@@ -173,7 +186,8 @@ function claimFor(
   const deepEntry = deep[0];
   const findings: Finding[] = [];
   const caveats: string[] = [];
-  if (!reached) caveats.push(`a learning curve of some repeat never reached ${goal}: compared on training time and energy instead`);
+  if (!reached) caveats.push(`no pair of repeats both reached ${goal}: compared on training time and energy instead`);
+  else if (censoredText) caveats.push(`censored at ${goal}: ${censoredText}`);
   if (!judged) {
     findings.push({ holds: undefined, reason: `${n} paired repeat${n === 1 ? '' : 's'}: fewer than ${MIN_N_FOR_INTERVAL}, so the brackets hold the range of ${n}, no 95% interval, and speed and energy are not judged; run with --repeats ${MIN_N_FOR_INTERVAL} or more` });
   }
@@ -194,17 +208,25 @@ function claimFor(
   // speed
   const fast = `${deepEntry.runner} / ${sparse[0].runner} ${ratioText(speed)} on ${speed.basis}`;
   const whenJudged = (holds: boolean | undefined): boolean | undefined => (judged ? holds : undefined);
+  // censored repeats count against their side: a censored sparse repeat's time and energy are
+  // lower bounds, so "sparse wins" cannot be concluded from them; a censored DL repeat's
+  // likewise, so "DL wins" cannot
+  const sparseMayWin = !reached || censored.sparse === 0;
+  const deepMayWin = !reached || censored.deep === 0;
+  const bounded = (holds: boolean): boolean | undefined => whenJudged(holds ? (sparseMayWin ? true : undefined) : deepMayWin ? false : undefined);
+  const boundNote = (holds: boolean): string =>
+    bounded(holds) === undefined && judged ? ` (not concluded: ${holds ? 'sparse' : 'deep-learning'} repeats that never reached ${goal} stand in with bounds in their favour)` : '';
   if (deepEntry.backend?.name === 'cpu') findings.push({ holds: undefined, reason: 'deep learning ran on the pure-JS cpu backend, far from full speed' });
   else if (deepEntry.backend && speed.low >= CLAIM.speed) {
     findings.push({ holds: undefined, reason: `${fast}, but the fastest deep-learning runner is TensorFlow.js (${deepEntry.backend.name}), several times slower than a native framework on this CPU: add --peer torch` });
-  } else if (speed.low >= CLAIM.speed) findings.push({ holds: whenJudged(true), reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}` });
-  else if (speed.high < CLAIM.speed) findings.push({ holds: whenJudged(false), reason: `sparse is not ${CLAIM.speed}x faster: ${fast}` });
+  } else if (speed.low >= CLAIM.speed) findings.push({ holds: bounded(true), reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}${boundNote(true)}` });
+  else if (speed.high < CLAIM.speed) findings.push({ holds: bounded(false), reason: `sparse is not ${CLAIM.speed}x faster: ${fast}${boundNote(false)}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.speed}x: ${fast}` });
   // energy
   const share = `sparse/DL ${ratioText(energy, true)} on ${energy.basis}`;
   if (estimated) findings.push({ holds: undefined, reason: `energy estimated, not measured (${share}; an estimate charged per CPU second restates the time ratio)` });
-  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: whenJudged(true), reason: `about 1% of the energy or less: ${share}` });
-  else if (energy.low > CLAIM.energyShare) findings.push({ holds: whenJudged(false), reason: `not about 1% of the energy: ${share}` });
+  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: bounded(true), reason: `about 1% of the energy or less: ${share}${boundNote(true)}` });
+  else if (energy.low > CLAIM.energyShare) findings.push({ holds: bounded(false), reason: `not about 1% of the energy: ${share}${boundNote(false)}` });
   else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
   if (idle) caveats.push(idle);
   if (idleMeasured) {
@@ -231,6 +253,7 @@ function claimFor(
     speedCpu,
     judgedOn,
     cores: coreUse,
+    censored,
     energy,
     energyOtherView,
     ...(idle ? { idle } : {}),

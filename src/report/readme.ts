@@ -36,6 +36,21 @@ function externalNotes(r: RunRecord): string[] {
   return [...seen.values()];
 }
 
+/** How each runner's peak resident memory was obtained. */
+function memoryNotes(r: RunRecord): string[] {
+  const by = new Map<string, Set<string>>();
+  for (const x of r.results) {
+    // records before the method was stored: an external runner's tree was sampled, ours was this process's samples
+    const m =
+      x.measurement.peakRssMethod ??
+      (x.metrics.processWallSeconds !== undefined
+        ? "the trainer's process tree, sampled"
+        : "this process's resident set at the window's samples (recorded before per-window peaks: it includes what earlier cells left resident)");
+    by.set(m, (by.get(m) ?? new Set()).add(x.runner));
+  }
+  return [...by].map(([m, runners]) => `peak RSS of ${[...runners].join(', ')}: ${m}.`);
+}
+
 function failureNotes(r: RunRecord): string[] {
   return (r.failures ?? []).map((f) => `**FAILED** cell ${f.dataset}/${f.runner}, seed ${f.seed}, repeat ${f.repeat}: ${mdText(f.reason)} (not in the tables; \`run --resume\` with the same arguments retrains it)`);
 }
@@ -127,7 +142,7 @@ export function renderReadme(
   } else {
     lines.push(...claimsSection(claims(latest, undefined, view), view));
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
-    const notes = [...failureNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest)];
+    const notes = [...failureNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest), ...memoryNotes(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
       'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points. ' +

@@ -141,7 +141,7 @@ export function datasetTables(record: RunRecord): string {
     parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
     parts.push(
       mdTable(
-        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'inference s per 1k items (J, method)', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MiB (window peak; process or trainer tree)'],
+        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'inference s per 1k items (J, method)', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MiB (see notes)'],
         here.map((c) => [
           c.runner,
           c.family,

@@ -79,6 +79,8 @@ export const resultSchema = z.object({
     cpuSeconds: z.number().nonnegative(),
     pausedSeconds: z.number().nonnegative(),
     peakRssBytes: z.number().nonnegative(),
+    /** How the peak was obtained (absent: records before per-window peaks, this process's resident set at the window's samples). */
+    peakRssMethod: z.string().optional(),
     note: z.string().optional(),
     /** The run's calibration time on the machine that trained this (shards may differ). */
     calibrationSeconds: z.number().positive().optional(),

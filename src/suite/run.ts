@@ -388,6 +388,7 @@ async function runCells(
         cpuSeconds: m.cpuSeconds,
         pausedSeconds: m.pausedSeconds,
         peakRssBytes: m.peakRssBytes,
+        peakRssMethod: m.peakRssMethod,
         ...(m.note ? { note: m.note } : {}),
         calibrationSeconds: calibration.seconds,
         threads: o.threads ?? 1,
