@@ -90,7 +90,7 @@ const cores = (r: ResultEntry): number => (r.measurement.seconds > 0 ? r.measure
 
 /**
  * Per dataset and sparse runner, against the fastest deep-learning runner: the speed ratio
- * (time to a common accuracy when every repeat of both reaches it, else training time) on
+ * (time to a common accuracy, a repeat that never reaches it censored against its side; training time only when no pair reaches it) on
  * wall and on CPU time, the energy share and the accuracy gap, each computed per seed (the
  * two runners of a seed share its split) with an interval honest for the number of pairs,
  * and a verdict with its reasons in words.

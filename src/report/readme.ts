@@ -98,7 +98,7 @@ function claimsSection(cs: readonly Claim[], view: EnergyView): string[] {
       'Each sparse runner is held against the fastest deep-learning runner of the run. Repeats are paired: the two runners of one seed share its split, ' +
       'so every figure is computed per seed (a ratio, or an accuracy difference) and summarised with an interval for the number of pairs N: ' +
       `a Student-t 95% interval on the log ratios (on the differences for accuracy) from ${MIN_N_FOR_INTERVAL} pairs on, below that the range of N, which is no 95% interval and decides nothing. ` +
-      'Times and energies to a common accuracy where every repeat of both reaches it (the basis is named in each cell). ' +
+      'Times and energies to a common accuracy; a repeat that never reaches it is censored: its whole training stands in, a bound in its favour, so its side cannot win on it (the basis is named in each cell, with the censored repeats). ' +
       `Speed is judged on CPU time when the two sides used core counts more than ${CORES_APART}x apart, else on wall time; both are shown. ` +
       `Energy is judged in the ${view} view (${view === 'runner' ? 'net of the idle draw measured before the suite: idle devices are charged to no runner' : 'gross: the whole machine\'s draw, idle devices included, charged to whoever trained'}; \`sparsebench report --energy-view ${view === 'runner' ? 'machine' : 'runner'}\` for the other), and the other view is shown beside it where an idle draw was measured.`,
     '',
