@@ -13,7 +13,11 @@ export function pct(x: number, digits = 3): string {
 
 /** Text from a record (a trainer's stderr, a hand-edited file) as one inert line of Markdown: no newline, no HTML. */
 export function mdText(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // only what could open markup is escaped: a tag, comment or entity; "<= 0.01" stays readable
+  return s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&(?=[A-Za-z#][A-Za-z0-9]*;)/g, '&amp;')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;');
 }
 
 export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
