@@ -3,7 +3,8 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { makeSplit } from '../src/datasets/split.js';
 import { cpuBetween } from '../src/meter/child.js';
 import { makeExternalRunner } from '../src/runners/external.js';
-import { meteredTrain } from '../src/suite/run.js';
+import { measureLatency, meteredTrain } from '../src/suite/run.js';
+import { getRunner } from '../src/runners/registry.js';
 
 describe('an external trainer\'s reported training intervals', () => {
   it('read the CPU gained between two instants off the sampled series, linearly, clamped to it', () => {
@@ -28,5 +29,27 @@ describe('an external trainer\'s reported training intervals', () => {
     // 0.6 x 0.5 / 1.7 = 0.18 s on an idle machine; how far below depends on load, so it is not asserted)
     expect(reading.note).toMatch(/charged the [\d.]+ s CPU its tree used in the reported training intervals/);
     expect(output.config.curveCpuSeconds).toMatch(/inside the reported training intervals/);
+  }, 60_000);
+});
+
+describe('single-item latency', () => {
+  it('times each call alone after warm-up: median and nearest-rank 95th percentile', () => {
+    let calls = 0;
+    const l = measureLatency(() => {
+      calls++;
+    }, 20);
+    // 3 untimed warm-up calls, then 20 timed ones
+    expect(calls).toBe(23);
+    expect(l.items).toBe(20);
+    expect(l.p95Seconds).toBeGreaterThanOrEqual(l.medianSeconds);
+  });
+
+  it('a classifier records it beside batch inference, outside the training window', async () => {
+    const split = makeSplit(loadMnist(), { trainSize: 200, testSize: 50, seed: 1 });
+    const { output, inference } = await meteredTrain(getRunner('lasso'), split, {}, 1, 'auto');
+    expect(output.accuracy).toBeGreaterThan(0.5);
+    expect(inference?.latency?.items).toBe(50);
+    expect(inference?.latency?.medianSeconds).toBeGreaterThan(0);
+    expect(inference?.latency?.source).toMatch(/one item per call/);
   }, 60_000);
 });

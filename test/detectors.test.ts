@@ -141,7 +141,7 @@ describe('planning detection cells', () => {
 });
 
 describe('external detectors', () => {
-  const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), inference: <T>(f: () => T) => f(), childUsage() {}, progress() {} });
+  const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), inference: <T>(f: () => T) => f(), latency() {}, childUsage() {}, progress() {} });
   // a stand-in detector: writes errors that are the test images themselves (dark defects score low)
   const writer = (bytes: string) =>
     `node -e "const fs=require('fs'),d=process.argv[1],m=JSON.parse(fs.readFileSync(d+'/meta.json'));` +

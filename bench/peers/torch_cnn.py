@@ -11,6 +11,7 @@ usage: torch_cnn.py DIR [--epochs 3] [--seed 42] [--batch 64] [--threads N] [--f
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -57,6 +58,26 @@ def accuracy(net, X, y):
         correct = sum(int((net(X[i:i + 500]).argmax(1) == y[i:i + 500]).sum()) for i in range(0, len(y), 500))
     net.train()
     return correct / len(y)
+
+
+def single_item_latency(net, X, dev, items=100, warmup=3):
+    """One test image per call, each timed alone after a few untimed calls: median and 95th percentile."""
+    n = min(items, len(X))
+    times = []
+    net.eval()
+    with torch.no_grad():
+        for i in range(min(warmup, n)):
+            net(X[i:i + 1]).argmax(1)
+        for i in range(n):
+            torch_device.sync(dev)
+            t0 = time.perf_counter()
+            net(X[i:i + 1]).argmax(1)
+            torch_device.sync(dev)
+            times.append(time.perf_counter() - t0)
+    net.train()
+    times.sort()
+    median = times[(n - 1) // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+    return {"items": n, "medianSeconds": median, "p95Seconds": times[min(n - 1, max(0, math.ceil(0.95 * n) - 1))]}
 
 
 def main():
@@ -111,9 +132,11 @@ def main():
     accuracy(net, Xte, yte)
     torch_device.sync(dev)
     inference = time.perf_counter() - t0
+    latency = single_item_latency(net, Xte, dev)
     print(json.dumps({
         "accuracy": curve[-1]["metric"],
         "inference": {"seconds": inference, "items": len(yte)},
+        "latency": latency,
         "curve": curve,
         "framework": f"pytorch {torch.__version__} on {dev.type}",
         "threads": torch.get_num_threads(),

@@ -200,6 +200,11 @@ function claimFor(
   if (inferencePairs.length === pairs.length) {
     const inf = pairedLogRatio(inferencePairs.map((p) => per1000(p.d, 'seconds') / per1000(p.s, 'seconds')));
     caveats.push(`inference per 1,000 test items: DL/sparse ${ratioText(inf)} on wall time (${sig(median(sparse.map((r) => per1000(r, 'seconds'))))} s for ${sparse[0].runner}, ${sig(median(deep.map((r) => per1000(r, 'seconds'))))} s for ${deepEntry.runner})`);
+    if (inferencePairs.every((p) => p.d.inference?.latency && p.s.inference?.latency)) {
+      const lat = (r: ResultEntry): number => r.inference?.latency?.medianSeconds ?? NaN;
+      const ratio = pairedLogRatio(inferencePairs.map((p) => lat(p.d) / lat(p.s)));
+      caveats.push(`single-item latency (one test item per call, median): DL/sparse ${ratioText(ratio)} (${sig(median(sparse.map(lat)) * 1000)} ms for ${sparse[0].runner}, ${sig(median(deep.map(lat)) * 1000)} ms for ${deepEntry.runner})`);
+    }
   } else {
     const missing = [deepEntry, sparse[0]].filter((r) => !r.inference).map((r) => r.runner);
     caveats.push(`inference not measured for ${missing.join(' and ')} (its trainer reported no inference timing)`);

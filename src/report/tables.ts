@@ -22,7 +22,13 @@ export interface CellSummary {
   readonly coresUsed: number;
   readonly threads?: number;
   /** Inference on the test set per 1,000 items (medians), with the energy's method; undefined where not measured. */
-  readonly inference?: { readonly secondsPer1000: number; readonly joulesPer1000: number; readonly method: string };
+  readonly inference?: {
+    readonly secondsPer1000: number;
+    readonly joulesPer1000: number;
+    readonly method: string;
+    /** One item per call (classifiers): median of the repeats' medians, seconds; undefined where not measured. */
+    readonly latencySeconds?: number;
+  };
   /** Intervals of the medians over repeats, each naming its method and N (see stats.medianInterval). */
   readonly intervals: { readonly accuracy: Interval; readonly seconds: Interval; readonly joules: Interval };
   /** Counted (sparse) or analytic (CNN) floating-point operations of training; NaN if unknown. */
@@ -81,6 +87,7 @@ export function summarise(record: RunRecord): CellSummary[] {
               secondsPer1000: m((r) => per1000(r, 'seconds')),
               joulesPer1000: m((r) => per1000(r, 'joules')),
               method: [...new Set(rs.map((r) => r.inference?.method ?? ''))].join(', '),
+              ...(rs.every((r) => r.inference?.latency) ? { latencySeconds: m((r) => r.inference?.latency?.medianSeconds ?? NaN) } : {}),
             },
           }
         : {}),
@@ -141,7 +148,7 @@ export function datasetTables(record: RunRecord): string {
     parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
     parts.push(
       mdTable(
-        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'inference s per 1k items (J, method)', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MiB (see notes)'],
+        ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'inference s per 1k items (J, method); one item alone, median', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MiB (see notes)'],
         here.map((c) => [
           c.runner,
           c.family,
@@ -151,7 +158,10 @@ export function datasetTables(record: RunRecord): string {
           withInterval(c.intervals.seconds, sig),
           sig(c.cpuSeconds),
           `${Number.isFinite(c.coresUsed) ? sig(c.coresUsed, 2) : 'n/a'}${c.threads !== undefined ? ` (${c.threads})` : ''}`,
-          c.inference ? `${sig(c.inference.secondsPer1000)} (${sig(c.inference.joulesPer1000)} J, ${c.inference.method})` : 'not measured',
+          c.inference
+            ? `${sig(c.inference.secondsPer1000)} (${sig(c.inference.joulesPer1000)} J, ${c.inference.method})` +
+              (c.inference.latencySeconds !== undefined ? `; one item ${sig(c.inference.latencySeconds * 1000)} ms` : '')
+            : 'not measured',
           withInterval(c.intervals.joules, sig),
           sig(c.kwhWithPue),
           sig(c.co2eKg * 1000),

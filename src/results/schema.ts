@@ -91,7 +91,15 @@ export const resultSchema = z.object({
   converted: z.object({ kwh: z.number(), kwhWithPue: z.number(), co2eKg: z.number(), costUsd: z.number() }),
   /** Inference of the trained model on `items` test items, in a window of its own (absent: not measured, e.g. external runners). */
   inference: z
-    .object({ items: z.number().int().positive(), seconds: z.number().nonnegative(), cpuSeconds: z.number().nonnegative(), joules: z.number().nonnegative(), method: z.string() })
+    .object({
+      items: z.number().int().positive(),
+      seconds: z.number().nonnegative(),
+      cpuSeconds: z.number().nonnegative(),
+      joules: z.number().nonnegative(),
+      method: z.string(),
+      /** One item at a time: `items` single predictions, each timed alone (batch throughput is the figures above). */
+      latency: z.object({ items: z.number().int().positive(), medianSeconds: z.number().nonnegative(), p95Seconds: z.number().nonnegative(), source: z.string() }).optional(),
+    })
     .optional(),
 });
 

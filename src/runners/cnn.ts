@@ -4,7 +4,7 @@ import { adam } from '../deep/adam.js';
 import { cnnFlops, pfsDays } from '../meter/flops.js';
 import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
 import { Rng } from '../util/rng.js';
-import type { CurvePoint, Runner } from './types.js';
+import { LATENCY_ITEMS, type CurvePoint, type Runner } from './types.js';
 
 export const cnnRunner: Runner = {
   name: 'cnn',
@@ -51,6 +51,8 @@ export const cnnRunner: Runner = {
       }
       // inference: the trained model classifying the test set (batched, as accuracy() predicts)
       hooks.inference(() => accuracy(model, split.XTest, split.yTest, shape), split.yTest.length);
+      // one image per call, as a service answering single requests would
+      hooks.latency((i) => accuracy(model, split.XTest.subarray(i * features, (i + 1) * features), split.yTest.subarray(i, i + 1), shape), Math.min(LATENCY_ITEMS, split.yTest.length));
       const trainingFlops = cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs;
       return {
         accuracy: curve[curve.length - 1].metric,

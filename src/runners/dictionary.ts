@@ -6,7 +6,7 @@ import { flops } from '../sparse/flops.js';
 import { extractPatches } from '../sparse/patches.js';
 import { Rng } from '../util/rng.js';
 import { fitWithCurve } from './linear.js';
-import type { Runner } from './types.js';
+import { LATENCY_ITEMS, type Runner } from './types.js';
 
 /** The runner's settings, chosen on the default MNIST split (see the README). */
 export const DICTIONARY_RUNNER = {
@@ -71,6 +71,12 @@ export const dictionaryRunner: Runner = {
     // training FLOPs: coding the test images is inference, not training (it was counted in before)
     const counted = flops.value - flopsAtStart - testFlops;
     hooks.inference(() => predict(fit.model, test.features), split.yTest.length);
+    // one image alone: its patches coded and pooled, then classified
+    const pixels = split.height * split.width;
+    hooks.latency((i) => {
+      const one = pooledFeatures(split.XTest.subarray(i * pixels, (i + 1) * pixels), 1, split.height, split.width, dict.D, s.atoms, pooling);
+      predict(fit.model, one.features);
+    }, Math.min(LATENCY_ITEMS, split.yTest.length));
     const final = fit.path[fit.path.length - 1];
     return {
       accuracy: curve[curve.length - 1].metric,

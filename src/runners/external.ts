@@ -55,6 +55,8 @@ const reportSchema = z.object({
   msPerStep: z.number().optional(),
   /** The trainer's own timing of inference on the test set (after training). */
   inference: z.object({ seconds: z.number().nonnegative(), items: z.number().int().positive() }).optional(),
+  /** The trainer's own single-item latency: `items` predictions of one test item each, timed alone. */
+  latency: z.object({ items: z.number().int().positive(), medianSeconds: z.number().nonnegative(), p95Seconds: z.number().nonnegative() }).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -242,9 +244,23 @@ function trainingCpu(run: ChildUsage, windows: readonly (readonly [number, numbe
 }
 
 /** Inference as the trainer timed it; its CPU time pro-rated from the process's CPU/wall ratio (no window of ours sees inside the child). */
-function reportedInference(report: { inference?: { seconds: number; items: number } }, cpuPerSecond: number): Pick<RunnerOutput, 'inference'> {
+function reportedInference(
+  report: { inference?: { seconds: number; items: number }; latency?: { items: number; medianSeconds: number; p95Seconds: number } },
+  cpuPerSecond: number,
+): Pick<RunnerOutput, 'inference'> {
   const i = report.inference;
-  return i ? { inference: { items: i.items, seconds: i.seconds, cpuSeconds: i.seconds * cpuPerSecond, source: 'reported by the trainer, CPU pro-rated' } } : {};
+  const l = report.latency;
+  return i
+    ? {
+        inference: {
+          items: i.items,
+          seconds: i.seconds,
+          cpuSeconds: i.seconds * cpuPerSecond,
+          source: 'reported by the trainer, CPU pro-rated',
+          ...(l ? { latency: { ...l, source: 'reported by the trainer, one item per call' } } : {}),
+        },
+      }
+    : {};
 }
 
 type CommonReport = Pick<z.infer<typeof reportSchema>, 'framework' | 'config' | 'msPerStep' | 'threads' | 'trainWindows'>;

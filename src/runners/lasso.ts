@@ -2,7 +2,7 @@ import { DEFAULT_LASSO_CLASSIFIER, predict, type LassoClassifierOptions } from '
 import { pfsDays } from '../meter/flops.js';
 import { flops } from '../sparse/flops.js';
 import { fitWithCurve } from './linear.js';
-import type { Runner } from './types.js';
+import { LATENCY_ITEMS, type Runner } from './types.js';
 
 export const lassoRunner: Runner = {
   name: 'lasso',
@@ -23,6 +23,8 @@ export const lassoRunner: Runner = {
     const counted = flops.value - flopsAtStart;
     // inference: the fitted model classifying the test set (its FLOPs are not training's)
     hooks.inference(() => predict(fit.model, split.XTest), split.yTest.length);
+    const f = split.features;
+    hooks.latency((i) => predict(fit.model, split.XTest.subarray(i * f, (i + 1) * f)), Math.min(LATENCY_ITEMS, split.yTest.length));
     const final = fit.path[fit.path.length - 1];
     return {
       accuracy: curve[curve.length - 1].metric,

@@ -30,8 +30,17 @@ export interface RunnerOutput {
   /** Set by deep-learning runners: which tfjs backend ran, and why. */
   readonly backend?: BackendInfo;
   /** Inference timed by the runner itself (external trainers), where the harness's window cannot see it. */
-  readonly inference?: { readonly items: number; readonly seconds: number; readonly cpuSeconds: number; readonly source: string };
+  readonly inference?: {
+    readonly items: number;
+    readonly seconds: number;
+    readonly cpuSeconds: number;
+    readonly source: string;
+    readonly latency?: { readonly items: number; readonly medianSeconds: number; readonly p95Seconds: number; readonly source: string };
+  };
 }
+
+/** Test items a classifier predicts one at a time for its single-item latency. */
+export const LATENCY_ITEMS = 100;
 
 /** What the harness gives a runner besides the data. */
 export interface RunnerHooks {
@@ -47,6 +56,12 @@ export interface RunnerHooks {
    * cost. Several calls add up (feature extraction, then prediction).
    */
   inference<T>(fn: () => T, items: number): T;
+  /**
+   * Single-item latency of the trained model: `predictOne(i)` classifies test item i alone;
+   * it runs `count` times outside the training window, each call timed on its own after a
+   * few untimed warm-up calls, and the median and 95th percentile are recorded.
+   */
+  latency(predictOne: (i: number) => void, count: number): void;
   /** The training ran in a child process: the meter charges what it used (see Meter.attributeChild). */
   childUsage(usage: ChildUsage, trainSeconds?: number, trainCpuSeconds?: number): void;
   /** Progress of the training loop; also where the meter samples memory. */

@@ -153,6 +153,7 @@ export async function meteredTrain(
   const constants = estimateConstants();
   const meter = new Meter(constants, sensors, idle);
   let inference: Inference | undefined;
+  let latency: Latency | undefined;
   meter.begin();
   const output = await runner.train(split, options, {
     seed,
@@ -174,6 +175,10 @@ export async function meteredTrain(
         };
         return result;
       }),
+    latency: (predictOne, count) =>
+      meter.paused(() => {
+        latency = measureLatency(predictOne, count);
+      }),
     childUsage: (usage, trainSeconds, trainCpuSeconds) => meter.attributeChild(usage, trainSeconds, trainCpuSeconds),
     progress: (done, total, what) => {
       meter.sample();
@@ -187,7 +192,29 @@ export async function meteredTrain(
     const e = estimateEnergy(i.cpuSeconds, i.seconds, reading.peakRssBytes, constants, 1);
     inference = { items: i.items, seconds: i.seconds, cpuSeconds: i.cpuSeconds, joules: e.joules, method: `${e.method} (${i.source})` };
   }
+  const reported = output.inference?.latency;
+  const lat = latency ?? (reported ? { ...reported } : undefined);
+  if (inference && lat) inference = { ...inference, latency: lat };
   return { output, reading, ...(inference ? { inference } : {}) };
+}
+
+type Latency = NonNullable<Inference['latency']>;
+
+/** Warm-up calls before the timed ones: the first calls of a fresh model pay for compilation and caches. */
+const LATENCY_WARMUP = 3;
+
+/** Each of `count` single-item predictions timed alone: median and 95th percentile (nearest rank). */
+export function measureLatency(predictOne: (i: number) => void, count: number): Latency {
+  for (let i = 0; i < Math.min(LATENCY_WARMUP, count); i++) predictOne(i);
+  const times = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    predictOne(i);
+    times[i] = Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+  times.sort();
+  const rank = (q: number): number => times[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))];
+  return { items: count, medianSeconds: count % 2 ? times[(count - 1) / 2] : (times[count / 2 - 1] + times[count / 2]) / 2, p95Seconds: rank(0.95), source: 'measured in this process, one item per call' };
 }
 
 /** Inference on the test set, measured in windows of its own (see RunnerHooks.inference). */
