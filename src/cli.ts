@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { controlDir, supervise } from './util/supervise.js';
+import { controlDir } from './util/control.js';
+import { supervise } from './util/supervise.js';
 
 /**
  * The `sparsebench` command. `run` starts as a supervisor that loads next to nothing (its

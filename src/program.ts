@@ -13,7 +13,7 @@ import { DEVICES, peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, MAX_REPEATS, RunInterrupted, runSuite } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
-import { controlDir } from './util/supervise.js';
+import { controlDir } from './util/control.js';
 import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
 import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';

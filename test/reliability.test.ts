@@ -7,6 +7,7 @@ import { readJournal, unfinishedRuns } from '../src/results/journal.js';
 import { runMetered } from '../src/meter/child.js';
 import { openCpuGroup } from '../src/meter/cgroup.js';
 import { readRecords } from '../src/results/store.js';
+import { controlState } from '../src/util/control.js';
 import { reportIsStale } from '../src/report/readme.js';
 import { runSuite } from '../src/suite/run.js';
 import { record } from './helpers/records.js';
@@ -181,6 +182,13 @@ describe('interruptions', () => {
     expect(readFileSync(join(results, 'runs', 'earlier.json'), 'utf8')).toBe(earlier);
     expect(readRecords(results).records.map((r) => r.id)).toEqual(['earlier']);
   }, 120_000);
+
+  it('a supervisor stops only the trainer groups its worker noted and did not see end (their PIDs may be reused)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'control'), 'group 101\ncgroup /sys/fs/cgroup/x\ngroup 102\nungroup 101\ngroup 103\n');
+    expect(controlState(dir)).toEqual({ groups: [102, 103], cgroups: ['/sys/fs/cgroup/x'] });
+    expect(controlState(join(dir, 'none'))).toEqual({ groups: [], cgroups: [] });
+  });
 
   it('an external trainer past --external-timeout is stopped with its group, and named', () => {
     const dir = tmp();

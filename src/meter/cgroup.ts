@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlNote } from '../util/supervise.js';
+import { controlNote } from '../util/control.js';
 
 /**
  * A control group of its own for one metered command, so that every descendant's CPU is

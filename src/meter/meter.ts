@@ -267,9 +267,13 @@ const highWaterMark = {
       return undefined;
     }
   },
-  reset(meter: Meter): void {
+  /** Every open window takes the peak so far. */
+  fold(): void {
     const peak = this.read();
     if (peak !== undefined) for (const m of this.open) m.observe(peak);
+  },
+  reset(meter: Meter): void {
+    this.fold();
     try {
       if (this.works) writeFileSync('/proc/self/clear_refs', '5');
     } catch {
@@ -278,8 +282,7 @@ const highWaterMark = {
     this.open.add(meter);
   },
   release(meter: Meter): void {
-    const peak = this.read();
-    if (peak !== undefined) for (const m of this.open) m.observe(peak);
+    this.fold();
     this.open.delete(meter);
   },
 };

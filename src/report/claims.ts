@@ -68,6 +68,8 @@ export interface Claim {
  * already and the same in both views.
  */
 export const ENERGY_VIEWS = ['runner', 'machine'] as const;
+
+type IdleWatts = NonNullable<RunRecord['idle']>['watts'];
 export type EnergyView = (typeof ENERGY_VIEWS)[number];
 
 const VIEW_BASIS: Record<EnergyView, string> = {
@@ -104,7 +106,7 @@ export function claims(record: RunRecord, targetOverride?: number, view: EnergyV
     if (deeps.length === 0) continue;
     const deep = deeps[0];
     for (const sparse of here.filter((rs) => rs[0].family === 'sparse')) {
-      const claim = claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride, view, record);
+      const claim = claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride, view, record.idle?.watts);
       if (claim) out.push(claim);
     }
   }
@@ -133,7 +135,7 @@ function claimFor(
   sparseAll: ResultEntry[],
   targetOverride: number | undefined,
   view: EnergyView,
-  record: RunRecord,
+  idleWatts: IdleWatts | undefined,
 ): Claim | undefined {
   const pairs = pairsBySeed(deepAll, sparseAll);
   if (pairs.length === 0) return undefined;
@@ -178,7 +180,7 @@ function claimFor(
   const other: EnergyView = view === 'runner' ? 'machine' : 'runner';
   const energy = { ...shareIn(view), basis: viewBasis(view), estimated, view };
   const energyOtherView = { ...shareIn(other), basis: viewBasis(other), view: other };
-  const idle = idleMeasured && record.idle ? idleSentence(record.idle.watts, view) : undefined;
+  const idle = idleMeasured && idleWatts ? idleSentence(idleWatts, view) : undefined;
   const gap = pairedDifference(pairs.map((p) => (p.d.accuracy - p.s.accuracy) * 100));
   const gapPoints = gap.value;
   const n = pairs.length;
@@ -269,7 +271,7 @@ function claimFor(
 }
 
 /** The idle draw measured before the suite, and whom this view charges it to. */
-function idleSentence(w: { cpu: number; dram: number; gpu: number }, view: EnergyView): string {
+function idleSentence(w: IdleWatts, view: EnergyView): string {
   const parts = [w.cpu > 0 ? `CPU ${sig(w.cpu)} W` : '', w.dram > 0 ? `DRAM ${sig(w.dram)} W` : '', w.gpu > 0 ? `GPU ${sig(w.gpu)} W` : ''].filter(Boolean).join(', ');
   return view === 'runner'
     ? `idle draw measured before the suite (${parts}): charged to no runner (runner view; --energy-view machine charges it to every runner)`

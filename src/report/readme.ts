@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { unfinishedRuns, type UnfinishedRun } from '../results/journal.js';
 import { readRecords, RUNS_DIR, type RecordProblem } from '../results/store.js';
@@ -218,8 +218,13 @@ export function reportIsStale(resultsDir: string): boolean {
   } catch {
     return false;
   }
-  const { files } = readRecords(resultsDir);
-  return files.some((f) => statSync(f).mtimeMs > readme);
+  // file times only: parsing every record for this would cost each run's start-up
+  const dir = join(resultsDir, RUNS_DIR);
+  try {
+    return readdirSync(dir).some((f) => f.endsWith('.json') && !f.startsWith('.') && lstatSync(join(dir, f)).mtimeMs > readme);
+  } catch {
+    return false;
+  }
 }
 
 /**

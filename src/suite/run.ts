@@ -17,6 +17,7 @@ import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../re
 import { DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
+import { median } from '../report/stats.js';
 import { calibrate } from './calibrate.js';
 import { getSuite, type SuiteEntry } from './suites.js';
 
@@ -192,8 +193,7 @@ export async function meteredTrain(
     const e = estimateEnergy(i.cpuSeconds, i.seconds, reading.peakRssBytes, constants, 1);
     inference = { items: i.items, seconds: i.seconds, cpuSeconds: i.cpuSeconds, joules: e.joules, method: `${e.method} (${i.source})` };
   }
-  const reported = output.inference?.latency;
-  const lat = latency ?? (reported ? { ...reported } : undefined);
+  const lat = latency ?? output.inference?.latency;
   if (inference && lat) inference = { ...inference, latency: lat };
   return { output, reading, ...(inference ? { inference } : {}) };
 }
@@ -213,8 +213,9 @@ export function measureLatency(predictOne: (i: number) => void, count: number): 
     times[i] = Number(process.hrtime.bigint() - t0) / 1e9;
   }
   times.sort();
-  const rank = (q: number): number => times[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))];
-  return { items: count, medianSeconds: count % 2 ? times[(count - 1) / 2] : (times[count / 2 - 1] + times[count / 2]) / 2, p95Seconds: rank(0.95), source: 'measured in this process, one item per call' };
+  // nearest rank
+  const p95 = times[Math.min(count - 1, Math.max(0, Math.ceil(0.95 * count) - 1))];
+  return { items: count, medianSeconds: median([...times]), p95Seconds: p95, source: 'measured in this process, one item per call' };
 }
 
 /** Inference on the test set, measured in windows of its own (see RunnerHooks.inference). */

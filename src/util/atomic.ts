@@ -1,6 +1,6 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { pidAlive } from './pid.js';
+import { entriesOfDeadOwners } from './pid.js';
 
 /**
  * Write a file atomically: the bytes go to a temporary file in the same directory,
@@ -27,19 +27,7 @@ const TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
  * mid-write), from `dir`; those of live processes are theirs to finish. Returns the names.
  */
 export function removeStrayTemps(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = TEMP.exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
-    rmSync(join(dir, name), { force: true });
-    removed.push(name);
-  }
-  return removed;
+  const stray = entriesOfDeadOwners(dir, TEMP);
+  for (const name of stray) rmSync(join(dir, name), { force: true });
+  return stray;
 }
-

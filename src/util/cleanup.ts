@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { controlNote } from './supervise.js';
+import { controlNote } from './control.js';
 
 /**
  * What must not outlive an interrupted run: child process groups (trainers, peers, the
@@ -20,7 +20,10 @@ export function trackFinalizer(fn: () => void): () => void {
 export function trackGroup(pid: number): () => void {
   groups.add(pid);
   controlNote('group', pid);
-  return () => void groups.delete(pid);
+  return () => {
+    groups.delete(pid);
+    controlNote('ungroup', pid);
+  };
 }
 
 export function trackDir(dir: string): () => void {

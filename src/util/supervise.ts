@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killCgroupDir } from '../meter/cgroup.js';
-import { pidAlive } from './pid.js';
+import { CONTROL_ENV, controlState } from './control.js';
+import { entriesOfDeadOwners } from './pid.js';
 
 /**
  * `run` trains in-process models in synchronous loops (tfjs steps, coordinate descent),
@@ -15,48 +16,21 @@ import { pidAlive } from './pid.js';
  * every temporary file of the run, and exits 128 + the signal's number. Finished cells are
  * in the journal already (fsynced per cell), so only the cell in flight is lost.
  */
-export const CONTROL_ENV = 'SPARSEBENCH_CONTROL';
 
-const CONTROL_FILE = 'control';
-
-/** The worker's control directory (also its TMPDIR), or undefined outside a supervised run. */
-export function controlDir(): string | undefined {
-  return process.env[CONTROL_ENV] || undefined;
-}
-
-/** Worker side: tells the supervisor what to stop should the worker be killed. */
-export function controlNote(kind: 'group' | 'cgroup', value: string | number): void {
-  const dir = controlDir();
-  if (!dir) return;
-  try {
-    appendFileSync(join(dir, CONTROL_FILE), `${kind} ${value}\n`);
-  } catch {
-    // the supervisor is gone and took the directory with it
+/**
+ * What a worker left running: its trainers' process groups that never ended and its
+ * cgroups. Groups that ended are not signalled: their PIDs may since belong to someone else.
+ */
+function stopLeftovers(dir: string): void {
+  const { groups, cgroups } = controlState(dir);
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ended already
+    }
   }
-}
-
-function controlLines(dir: string): { kind: string; value: string }[] {
-  try {
-    return readFileSync(join(dir, CONTROL_FILE), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => ({ kind: l.slice(0, l.indexOf(' ')), value: l.slice(l.indexOf(' ') + 1) }));
-  } catch {
-    return [];
-  }
-}
-
-/** What a killed worker left: its trainers' process groups and cgroups. */
-function stopLeftovers(dir: string, signal: NodeJS.Signals): void {
-  for (const { kind, value } of controlLines(dir)) {
-    if (kind === 'group') {
-      try {
-        process.kill(-Number(value), signal);
-      } catch {
-        // ended already
-      }
-    } else if (kind === 'cgroup') killCgroupDir(value);
-  }
+  for (const cgroup of cgroups) killCgroupDir(cgroup);
 }
 
 const GRACE_MS = 2000;
@@ -67,20 +41,11 @@ const GRACE_MS = 2000;
  * belong to someone else.
  */
 function removeStaleRunDirs(): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^sparsebench-run-(\d+)-/.exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
+  for (const name of entriesOfDeadOwners(tmpdir(), /^sparsebench-run-(\d+)-/)) {
     const dir = join(tmpdir(), name);
-    for (const { kind, value } of controlLines(dir)) {
-      if (kind !== 'cgroup') continue;
+    for (const cgroup of controlState(dir).cgroups) {
       try {
-        rmdirSync(value);
+        rmdirSync(cgroup);
       } catch {
         // still has members, or gone
       }
@@ -88,7 +53,6 @@ function removeStaleRunDirs(): void {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
 
 /**
  * Runs this CLI again as the worker, with `args`, and supervises it (see above). Resolves
@@ -120,12 +84,11 @@ export function supervise(args: readonly string[]): Promise<number> {
     worker.on('exit', (code, signal) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      // a worker that stopped by itself ended its trainers; one that was killed could not
-      stopLeftovers(dir, 'SIGKILL');
+      // a worker that stopped by itself ended its trainers (and noted so); one that was killed could not
+      stopLeftovers(dir);
       rmSync(dir, { recursive: true, force: true });
-      const viaSignal = stopping ?? signal;
       if (stopping) resolve(128 + constants.signals[stopping]);
-      else resolve(code ?? 128 + (viaSignal ? constants.signals[viaSignal] : 0));
+      else resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
 }
