@@ -16,6 +16,7 @@ import { findPython } from '../src/runners/peers.js';
 import { lassoCodes } from '../src/sparse/coding.js';
 import { onlineDictionary } from '../src/sparse/dictionary.js';
 import { extractPatches } from '../src/sparse/patches.js';
+import { solveCodes } from '../src/suite/solve.js';
 import { Rng } from '../src/util/rng.js';
 
 const args = process.argv.slice(2);
@@ -48,4 +49,43 @@ else {
   const sk = JSON.parse(out.trim().split('\n').pop() as string) as { solver: string; seconds: number; finalObjective: number };
   console.log(`${sk.solver}  ${sk.seconds.toFixed(3)} s; final objective on all patches ${sk.finalObjective.toFixed(6)}`);
   console.log(`ratio: scikit-learn / sparsebench = ${(sk.seconds / median(times)).toFixed(1)}x; objective ours - scikit-learn = ${(ours - sk.finalObjective).toExponential(2)}`);
+}
+
+// Sparse coding alone: the first 51,200 stride-3 patches of the training split (800 images)
+// against the dictionary just learned, ours on one and two threads (`sparsebench solve codes`)
+// beside scikit-learn's sparse_encode with every algorithm, on the same patches.
+{
+  const limit = 51200;
+  const dir = mkdtempSync(join(tmpdir(), 'sparsebench-codes-'));
+  try {
+    const dictionaryFile = join(dir, 'dictionary.json');
+    writeFileSync(dictionaryFile, JSON.stringify({ dictionary: Array.from({ length: o.atoms }, (_, k) => [...D.subarray(k * P, (k + 1) * P)]) }));
+    const settings = { patch: 7, stride: 3, alpha: o.alpha, atoms: o.atoms, dictionaryFile, limit, solver: 'homotopy', tol: 1e-4 } as const;
+    const one = await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, threads: 1 });
+    const two = await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, threads: 2 });
+    const cd = await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, solver: 'cd', tol: 1e-2, threads: 1 });
+    console.log(`\nsparse coding: the first ${one.signals} stride-3 7x7 patches of the training split, ${o.atoms} atoms, alpha ${o.alpha}`);
+    for (const [label, s] of [['homotopy, 1 thread', one], ['homotopy, 2 threads', two], ['cd tol 1e-2, 1 thread', cd]] as const) {
+      console.log(`sparsebench ${label.padEnd(22)} ${s.microsecondsPerSignal.toFixed(2)} us per patch; objective ${s.objective.toFixed(7)}; mean nonzeros ${s.meanNonzeros.toFixed(2)}`);
+    }
+    console.log(`2 threads / 1 thread speed-up: ${(one.seconds / two.seconds).toFixed(2)}x`);
+    if (python) {
+      const split2 = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+      const grid = extractPatches(split2.XTrain.subarray(0, 800 * 784), 28, 28, 7, { stride: 3 }).subarray(0, limit * P);
+      writeFileSync(join(dir, 'patches.f64'), Buffer.from(grid.buffer, grid.byteOffset, grid.byteLength));
+      writeFileSync(join(dir, 'dictionary.f64'), Buffer.from(D.buffer, D.byteOffset, D.byteLength));
+      writeFileSync(join(dir, 'meta.json'), JSON.stringify({ patches: limit, features: P, atoms: o.atoms, byteOrder: 'little-endian', dtype: 'float64' }));
+      const env = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+      const out = execFileSync(python, [join('bench', 'peers', 'sklearn_sparse_encode.py'), dir, '--alpha', String(o.alpha), '--omp-nonzeros', String(Math.round(one.meanNonzeros))], { encoding: 'utf8', env });
+      let bestLasso = Infinity;
+      for (const line of out.trim().split('\n')) {
+        const sk = JSON.parse(line) as { solver: string; problem: string; microsecondsPerSignal: number; objective: number; meanNonzeros: number };
+        if (sk.problem === 'lasso') bestLasso = Math.min(bestLasso, sk.microsecondsPerSignal);
+        console.log(`${sk.solver.padEnd(46)} ${sk.microsecondsPerSignal.toFixed(1)} us per patch; objective ${sk.objective.toFixed(7)} (${sk.problem}); mean nonzeros ${sk.meanNonzeros.toFixed(2)}`);
+      }
+      console.log(`ratio: scikit-learn's fastest LASSO algorithm / sparsebench homotopy (1 thread) = ${(bestLasso / one.microsecondsPerSignal).toFixed(1)}x`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

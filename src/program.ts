@@ -14,7 +14,7 @@ import { runnerNames } from './runners/registry.js';
 import { checkWritableDir, MAX_REPEATS, RunInterrupted, runSuite } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
 import { controlDir } from './util/control.js';
-import { solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
+import { solveCodes, solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
 import { mdTable, sig } from './report/format.js';
 import { INTENSITY_PRESETS, parseIntensity, strubellEstimate, type Conversion } from './meter/carbon.js';
 import { measureCommand } from './suite/measure.js';
@@ -94,7 +94,7 @@ export function buildProgram(): Command {
         .default('auto'),
     )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
-    .option('--threads <n|auto>', 'thread budget of every runner (torch peers and external commands take it; our sparse code and tfjs-wasm use one); auto = every core', threadsSpec, 1)
+    .option('--threads <n|auto>', 'thread budget of every runner (torch peers, external commands and the dictionary runner\'s patch coding take it; the rest of our sparse code and tfjs-wasm use one); auto = every core', threadsSpec, 1)
     .option('--results-dir <dir>', 'where records and tables go', 'results')
     .option('--shard <i/n>', 'run only slice I of N of the suite (a CI matrix); join the records with `merge`', shardSpec)
     .option('--no-sensors', 'do not read RAPL or nvidia-smi: energy is estimated and labelled so')
@@ -527,6 +527,33 @@ export function buildProgram(): Command {
             '\n(--json prints the dictionary)\n',
         );
       }
+    });
+  solve
+    .command('codes')
+    .description('LASSO codes of every patch on a stride grid of the training split, timed alone (correlations and solves)')
+    .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
+    .option('--seed <n>', 'split seed (and the learned dictionary\'s)', seedOption(), DEFAULT_SEED)
+    .option('--patch <k>', 'patch side', integer('--patch', 1), 7)
+    .option('--stride <s>', 'patch grid step', integer('--stride', 1), 3)
+    .option('--alpha <a>', 'code sparsity: 0.5 ||x - D^T a||^2 + alpha ||a||_1', real('--alpha', (x) => x > 0, 'positive'), 0.1)
+    .option('--atoms <n>', 'atoms of the dictionary learned here (without --dictionary)', integer('--atoms', 1), 64)
+    .option('--dictionary <file>', 'a dictionary: the JSON that `solve dictionary --json` prints')
+    .option('--limit <n>', 'code only the first n patches (image-major, row, column order)', integer('--limit', 1))
+    .option('--threads <n|auto>', 'threads that code (auto: every core)', threadsSpec, 1)
+    .addOption(new Option('--solver <s>', 'homotopy: exact LARS-lasso path; cd: coordinate descent to --tol').choices(['homotopy', 'cd']).default('homotopy'))
+    .option('--tol <t>', 'cd: duality gap <= tol ||x||^2 per signal', real('--tol', (x) => x > 0, 'positive'), 1e-4)
+    .option('--json', 'one JSON document on stdout')
+    .action(async (opts) => {
+      const s = await solveCodes(
+        { dataset: opts.dataset, seed: opts.seed },
+        { patch: opts.patch, stride: opts.stride, alpha: opts.alpha, atoms: opts.atoms, dictionaryFile: opts.dictionary, limit: opts.limit, threads: opts.threads, solver: opts.solver, tol: opts.tol },
+      );
+      process.stdout.write(
+        opts.json
+          ? JSON.stringify(s) + '\n'
+          : `${s.dataset}: ${s.signals} patches of ${opts.patch}x${opts.patch} (stride ${opts.stride}) against ${s.atoms} atoms, alpha ${opts.alpha}, ${opts.solver}, ${s.threads} thread(s)\n` +
+              `seconds: ${s.seconds.toFixed(3)} (${s.microsecondsPerSignal.toFixed(2)} us per patch); objective ${s.objective.toFixed(7)}; mean nonzeros ${s.meanNonzeros.toFixed(2)}\n`,
+      );
     });
   return program;
 }

@@ -5,6 +5,7 @@ import { cpuBetween } from '../src/meter/child.js';
 import { makeExternalRunner } from '../src/runners/external.js';
 import { measureLatency, meteredTrain } from '../src/suite/run.js';
 import { getRunner } from '../src/runners/registry.js';
+import type { Runner } from '../src/runners/types.js';
 
 describe('an external trainer\'s reported training intervals', () => {
   it('read the CPU gained between two instants off the sampled series, linearly, clamped to it', () => {
@@ -51,5 +52,37 @@ describe('single-item latency', () => {
     expect(inference?.latency?.items).toBe(50);
     expect(inference?.latency?.medianSeconds).toBeGreaterThan(0);
     expect(inference?.latency?.source).toMatch(/one item per call/);
+  }, 60_000);
+});
+
+describe('inference windows', () => {
+  it('an async inference (work on the coding pool\'s threads) is charged when it settles, outside training', async () => {
+    const split = makeSplit(loadMnist(), { trainSize: 50, testSize: 20, seed: 1 });
+    const burn = (cpuSeconds: number): void => {
+      const t = process.cpuUsage();
+      for (;;) {
+        const u = process.cpuUsage(t);
+        if (u.user + u.system >= cpuSeconds * 1e6) break;
+      }
+    };
+    const runner: Runner = {
+      name: 'async-inference',
+      family: 'sparse',
+      task: 'classification',
+      description: 'burns CPU in training, then in an async inference',
+      async train(_split, _options, hooks) {
+        burn(0.1);
+        await hooks.inference(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          burn(0.3);
+        }, 20);
+        return { accuracy: 0.5, curve: [{ ...hooks.elapsed(), metric: 0.5, step: 1 }], metrics: {}, config: {} };
+      },
+    };
+    const { reading, inference } = await meteredTrain(runner, split, {}, 1, 'auto');
+    // the CPU burned after the await lands in the inference window, not in training
+    expect(inference?.cpuSeconds).toBeGreaterThanOrEqual(0.29);
+    expect(reading.cpuSeconds).toBeLessThan(0.29);
+    expect(reading.pausedSeconds).toBeGreaterThanOrEqual(inference?.seconds ?? Infinity);
   }, 60_000);
 });

@@ -19,6 +19,7 @@ import { meteredTrain, planRun } from '../src/suite/run.js';
 import { makeExternalRunner } from '../src/runners/external.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { UsageError } from '../src/errors.js';
+import { curveSubset, CURVE_SUBSET_EVERY } from '../src/runners/detection.js';
 import { record } from './helpers/records.js';
 
 // 10 defect-free training images and 20 test images per texture: small enough for a test
@@ -60,8 +61,8 @@ describe('detectors', () => {
     expect(output.metrics.pixelAuroc).toBeGreaterThan(0.7);
     for (const g of ['fabric', 'metal', 'granular']) expect(output.metrics[`imageAuroc.${g}`]).toBeGreaterThan(0.7);
     expect(output.metrics.imageAuroc).toBe(output.accuracy);
-    expect(output.curve).toHaveLength(2);
-    expect(output.curve[1].seconds).toBeGreaterThan(output.curve[0].seconds);
+    expect(output.curve).toHaveLength(5);
+    for (let i = 1; i < 5; i++) expect(output.curve[i].seconds).toBeGreaterThan(output.curve[i - 1].seconds);
     // coding the test images is evaluation, not training: far fewer FLOPs are counted than scoring takes
     expect(output.metrics.flops).toBeGreaterThan(0);
   });
@@ -72,7 +73,7 @@ describe('detectors', () => {
     expect(output.accuracy).toBeGreaterThan(0.6);
     expect(output.config.epochs).toBe(40);
     expect(output.config.noise).toBe(DEFAULT_AUTOENCODER.noise);
-    expect(output.curve.map((p) => p.step)).toEqual([10, 20, 30, 40]);
+    expect(output.curve.map((p) => p.step)).toEqual([8, 16, 24, 32, 40]);
     expect(output.metrics.flops).toBe(autoencoderFlopsPerSample({ ...DEFAULT_AUTOENCODER, epochs: 40 }) * 30 * 40);
   });
 
@@ -120,6 +121,30 @@ describe('detectors', () => {
   });
 });
 
+describe('curve points of detectors', () => {
+  it('score a fixed fifth of a large test set, every texture and both labels in it; a small test set whole', () => {
+    const big = makeSplit(generateDefects(), { trainSize: 30, testSize: 300, seed: 7 });
+    const sub = curveSubset(big);
+    expect(sub.yTest.length).toBe(60);
+    const det = sub.detection!;
+    const pixels = big.height * big.width;
+    for (let r = 0; r < 60; r++) {
+      const i = r * CURVE_SUBSET_EVERY;
+      expect(sub.testIndex[r]).toBe(big.testIndex[i]);
+      expect(sub.yTest[r]).toBe(big.yTest[i]);
+      expect(det.groupTest[r]).toBe(big.detection!.groupTest[i]);
+      expect(sub.XTest[r * big.features + 100]).toBe(big.XTest[i * big.features + 100]);
+      expect(det.maskTest.subarray(r * pixels, (r + 1) * pixels)).toEqual(big.detection!.maskTest.subarray(i * pixels, (i + 1) * pixels));
+    }
+    for (let g = 0; g < det.groupNames.length; g++) {
+      const labels = [...sub.yTest].filter((_, r) => det.groupTest[r] === g);
+      expect(labels.some((y) => y === 0)).toBe(true);
+      expect(labels.some((y) => y > 0)).toBe(true);
+    }
+    expect(curveSubset(split)).toBe(split);
+  });
+});
+
 describe('planning detection cells', () => {
   it('refuses a classifier on the defects set, naming both', () => {
     expect(() => planRun({ suite: 'quick', datasets: ['defects'], runners: ['cnn'], seed: 1, backend: 'auto', resultsDir: tmpdir() })).toThrow(
@@ -164,7 +189,7 @@ describe('external detectors', () => {
     if (!findPython('torch')) ctx.skip();
     const spec = peerSpecs('torch').find((s) => s.name === 'torch-autoencoder')!;
     const out = await makeExternalRunner(spec).train(split, { epochs: 12 }, hooks());
-    expect(out.curve.map((p) => p.step)).toEqual([3, 6, 9, 12]);
+    expect(out.curve.map((p) => p.step)).toEqual([2, 5, 7, 10, 12]);
     expect(out.config.framework).toMatch(/^pytorch/);
     expect(out.accuracy).toBeGreaterThan(0.5);
     // the peer times its own inference on the test images; its CPU is pro-rated, and says so

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { atomGram, lassoCodes, ompCodes } from '../src/sparse/coding.js';
 import { Homotopy } from '../src/sparse/homotopy.js';
+import { CodingPool } from '../src/sparse/coding-pool.js';
+import { correlate } from '../src/sparse/correlate.js';
+import { pooledFeatures } from '../src/sparse/features.js';
 import { batchDictionary, onlineDictionary } from '../src/sparse/dictionary.js';
 import { extractPatches, reassemble } from '../src/sparse/patches.js';
 import { Rng } from '../src/util/rng.js';
@@ -103,6 +106,45 @@ describe('sparse coding', () => {
       left += h.steps - before - 1 - a.filter((v) => v !== 0).length > 0 ? 1 : 0;
     }
     expect(left).toBeGreaterThan(0);
+  });
+
+  it('the blocked correlations equal plain dot products, remainders included (m and K not multiples of four)', () => {
+    const r = new Rng(5);
+    for (const [m, K, P] of [[7, 6, 5], [8, 8, 3], [1, 3, 49], [13, 64, 49]]) {
+      const A = Float64Array.from({ length: K * P }, () => r.nextNormal());
+      const X = Float64Array.from({ length: (m + 2) * P }, () => r.nextNormal());
+      const C = new Float64Array(m * K);
+      correlate(A, K, P, X, 2, m, C);
+      for (let i = 0; i < m; i++) {
+        for (let k = 0; k < K; k++) {
+          let s = 0;
+          for (let t = 0; t < P; t++) s += A[k * P + t] * X[(i + 2) * P + t];
+          expect(C[i * K + k]).toBeCloseTo(s, 12);
+        }
+      }
+    }
+  });
+
+  it('the coding pool gives the same codes and pooled features on 1 and 3 threads', async () => {
+    const { X } = planted(rng, D, K, P, 301, 3, 0.05);
+    const o = { alpha: 0.05, tol: 1e-6, maxIter: 500, solver: 'homotopy' } as const;
+    const alone = lassoCodes(D, K, P, X, 301, o);
+    const pool = await CodingPool.create(3);
+    try {
+      const spread = await pool.lassoCodes(D, K, P, X, 301, o);
+      expect([...spread.codes]).toEqual([...alone.codes]);
+      expect(spread.objective).toBeCloseTo(alone.objective, 12);
+      // a handful of 8x8 "images" whose 4x4 patches are the signals' first 16 values
+      const images = Float64Array.from({ length: 5 * 64 }, (_, i) => X[i]);
+      const Dp = Float64Array.from(D.subarray(0, K * 16));
+      const po = { patch: 4, stride: 2, cells: 2, alpha: 0.05, tol: 1e-6, coder: 'lasso', nonzeros: 0 } as const;
+      const one = pooledFeatures(images, 5, 8, 8, Dp, K, po);
+      const three = await pool.pooledFeatures(images, 5, 8, 8, Dp, K, po);
+      expect([...three.features]).toEqual([...one.features]);
+      expect(three.meanNonzeros).toBe(one.meanNonzeros);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('rejects bad shapes and non-finite input clearly', () => {

@@ -101,7 +101,12 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
       const sel = members.map((_, r) => r).filter((r) => split.yTest[members[r]] === 0 || split.yTest[members[r]] === k + 1);
       kindAurocs[k].push(auroc(sel.map((r) => imageScores[r]), sel.map((r) => defective[r])));
     });
-    const goodHeat = members.flatMap((_, r) => (defective[r] ? [] : [...heat.subarray(r * pixels, (r + 1) * pixels)]));
+    const goodHeat = new Float64Array(defective.filter((d) => d === 0).length * pixels);
+    for (let r = 0, at = 0; r < members.length; r++) {
+      if (defective[r]) continue;
+      goodHeat.set(heat.subarray(r * pixels, (r + 1) * pixels), at);
+      at += pixels;
+    }
     const reference = quantile(goodHeat, 0.99);
     members.forEach((src, r) => {
       if (!wanted.has(src)) return;

@@ -92,28 +92,38 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 
 /**
  * Area under the ROC curve of `scores` for `positive` labels: the probability that a
- * random positive scores above a random negative, ties counting one half (Mann-Whitney U
- * with mid-ranks). NaN when either class is empty.
+ * random positive scores above a random negative, ties counting one half (Mann-Whitney U).
+ * The two classes' scores are sorted apart (native typed-array sorts) and merged: a pixel
+ * AUROC ranks ~400,000 values, where one comparator sort of indices took most of a second.
+ * NaN when either class is empty.
  */
 export function auroc(scores: ArrayLike<number>, positive: ArrayLike<number>): number {
   const n = scores.length;
   if (positive.length !== n) throw new Error(`auroc: ${n} scores but ${positive.length} labels`);
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const midRank = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) {
-      if (positive[order[t]]) {
-        positives++;
-        rankSum += midRank;
-      }
-    }
-    i = j + 1;
-  }
+  for (let i = 0; i < n; i++) if (positive[i]) positives++;
   const negatives = n - positives;
   if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(negatives);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (positive[i]) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
+  // for each positive: the negatives below it, plus half of those equal to it
+  let below = 0;
+  let u = 0;
+  for (let a = 0; a < positives; ) {
+    const v = pos[a];
+    while (below < negatives && neg[below] < v) below++;
+    let equal = below;
+    while (equal < negatives && neg[equal] === v) equal++;
+    let same = a;
+    while (same < positives && pos[same] === v) same++;
+    u += (same - a) * (below + 0.5 * (equal - below));
+    a = same;
+  }
+  return u / (positives * negatives);
 }

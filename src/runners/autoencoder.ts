@@ -62,7 +62,7 @@ export const autoencoderRunner: Runner = {
     const groups = split.detection?.groupNames.length ?? 1;
     const { curve, evaluation } = trainDetector(
       split,
-      { units: cfg.epochs, evaluations: 4, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
+      { units: cfg.epochs, evaluations: 5, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
       hooks,
       'autoencoder',
     );

@@ -24,6 +24,31 @@ export interface DetectorPlan {
   make(group: number, images: Float32Array, n: number, rng: Rng): GroupModel;
 }
 
+/**
+ * Curve points before the last score every CURVE_SUBSET_EVERY-th test image (a fixed subset,
+ * the same for every detector and repeat of a split), so that five points cost about two
+ * full scorings; the last point, the reported figure, scores the whole test set. Below
+ * CURVE_SUBSET_MIN test images the whole set is scored each time.
+ */
+export const CURVE_SUBSET_EVERY = 5;
+const CURVE_SUBSET_MIN = 100;
+
+/** The split with only the curve subset of its test images (the split itself when small). */
+export function curveSubset(split: Split): Split {
+  const det = split.detection;
+  const n = split.yTest.length;
+  if (!det || n < CURVE_SUBSET_MIN) return split;
+  const keep = Uint32Array.from({ length: Math.ceil(n / CURVE_SUBSET_EVERY) }, (_, r) => r * CURVE_SUBSET_EVERY);
+  const pixels = split.height * split.width;
+  return {
+    ...split,
+    testIndex: Uint32Array.from(keep, (i) => split.testIndex[i]),
+    XTest: gatherRows(split.XTest, keep, split.features),
+    yTest: gatherRows(split.yTest, keep, 1),
+    detection: { ...det, maskTest: gatherRows(det.maskTest, keep, pixels), groupTest: gatherRows(det.groupTest, keep, 1) },
+  };
+}
+
 export const IMAGE_AUROC = 'image AUROC (mean over textures)';
 
 /**
@@ -45,6 +70,7 @@ export function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHoo
     let evaluation: DetectionEvaluation | undefined;
     let done = 0;
     let evaluationFlops = 0;
+    const subset = curveSubset(split);
     for (let e = 1; e <= plan.evaluations; e++) {
       const until = Math.round((plan.units * e) / plan.evaluations);
       for (; done < until; done++) {
@@ -52,9 +78,10 @@ export function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHoo
         hooks.progress(done + 1, plan.units, `${label} ${plan.unit} ${done + 1}/${plan.units}`);
       }
       const before = flops.value;
-      const score = (): DetectionEvaluation => evaluateDetection(split, (group, images, n) => models[group].scores(images, n));
+      const last = e === plan.evaluations;
+      const score = (): DetectionEvaluation => evaluateDetection(last ? split : subset, (group, images, n) => models[group].scores(images, n));
       // the final scoring of the test images is what a deployed detector does: timed as inference
-      evaluation = e === plan.evaluations ? hooks.inference(score, split.yTest.length) : hooks.untimed(score);
+      evaluation = last ? hooks.inference(score, split.yTest.length) : hooks.untimed(score);
       evaluationFlops += flops.value - before;
       curve.push({ ...hooks.elapsed(), metric: evaluation.imageAuroc, step: done });
     }
@@ -76,4 +103,4 @@ export function detectionOutput(curve: CurvePoint[], evaluation: DetectionEvalua
   return { accuracy: curve[curve.length - 1].metric, metricName: IMAGE_AUROC, heatmaps: evaluation.heatmaps, metrics };
 }
 
-export const SCORING_CONFIG = { scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: SCORING.quantile } as const;
+export const SCORING_CONFIG = { scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: SCORING.quantile, curveSubsetEvery: CURVE_SUBSET_EVERY } as const;

@@ -17,9 +17,11 @@ export const SPARSE_DETECTOR = {
   learnPatches: 10000,
   batchSize: 256,
   iterations: 100,
+  /** Exact homotopy codes (12 us per patch here, against 18 us for coordinate descent at codeTol). */
+  codeSolver: 'homotopy',
   codeTol: 1e-3,
-  /** Scoring 300 test images codes 250,000 patches (~9 s): two curve points keep evaluation affordable. */
-  evaluations: 2,
+  /** Five curve points: the first four score a fixed fifth of the test images (see trainDetector). */
+  evaluations: 5,
 } as const;
 
 /**
@@ -47,7 +49,7 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
       for (let img = 0; img < m; img++) {
         const xs = extractPatches(X.subarray(img * side * side, (img + 1) * side * side), side, side, k, { stride: SCORING.stride, center: false });
         codes.fill(0);
-        lassoCodes(D, K, P, xs, perImage, { alpha: s.alpha, tol: s.codeTol, maxIter: DEFAULT_CODE.maxIter }, codes, G);
+        lassoCodes(D, K, P, xs, perImage, { alpha: s.alpha, tol: s.codeTol, maxIter: DEFAULT_CODE.maxIter, solver: s.codeSolver }, codes, G);
         for (let p = 0; p < perImage; p++) {
           residual.set(xs.subarray(p * P, (p + 1) * P));
           for (let a = 0; a < K; a++) {

@@ -53,7 +53,8 @@ export interface RunnerHooks {
   /**
    * Runs inference of the trained model on `items` test items in a measurement window of its
    * own (outside training): its seconds, CPU seconds and energy become the record's inference
-   * cost. Several calls add up (feature extraction, then prediction).
+   * cost. Several calls add up (feature extraction, then prediction). `fn` may return a
+   * promise (work on the coding pool's threads): the window then closes when it settles.
    */
   inference<T>(fn: () => T, items: number): T;
   /**

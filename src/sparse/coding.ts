@@ -3,7 +3,7 @@ import { cdGram, GramWorkspace } from './cd-gram.js';
 import { UpdatableCholesky } from './cholesky.js';
 import { Homotopy } from './homotopy.js';
 import { flops } from './flops.js';
-import { dot } from './vec.js';
+import { correlate } from './correlate.js';
 
 /**
  * Sparse coding of many signals against one dictionary D (K atoms x P values, row-major:
@@ -56,6 +56,9 @@ export interface CodeOptions {
   readonly solver?: 'homotopy' | 'cd';
 }
 
+/** Signals whose correlations are computed together: 64 x K values stay in L1 beside G. */
+const CORRELATION_BLOCK = 64;
+
 export const DEFAULT_CODE: Omit<CodeOptions, 'alpha'> = { tol: 1e-4, maxIter: 200 };
 
 export interface CodeResult {
@@ -96,37 +99,45 @@ export function lassoCodes(
   let objective = 0;
   let passes = 0;
   let fallbacks = 0;
-  for (let i = 0; i < m; i++) {
-    const x = i * P;
-    let xx = 0;
-    for (let t = 0; t < P; t++) xx += X[x + t] * X[x + t];
-    const xi = X.subarray(x, x + P);
-    for (let k = 0; k < K; k++) c[k] = dot(D, k * P, xi, P);
-    const a = i * K;
-    if (homotopy) {
-      // exact, from zero: a warm start buys a path nothing
-      const value = homotopy.solve(G, c, 0, xx, o.alpha, codes, a);
-      if (!Number.isNaN(value)) {
-        objective += value;
+  // correlations a block of signals at a time: one register-blocked product (correlate.ts)
+  const block = Math.max(1, Math.min(m, CORRELATION_BLOCK));
+  const C = new Float64Array(block * K);
+  for (let i0 = 0; i0 < m; i0 += block) {
+    const b = Math.min(block, m - i0);
+    correlate(D, K, P, X, i0, b, C);
+    for (let s = 0; s < b; s++) {
+      const i = i0 + s;
+      const x = i * P;
+      let xx = 0;
+      for (let t = 0; t < P; t++) xx += X[x + t] * X[x + t];
+      const a = i * K;
+      const cs = s * K;
+      if (homotopy) {
+        // exact, from zero: a warm start buys a path nothing
+        const value = homotopy.solve(G, C, cs, xx, o.alpha, codes, a);
+        if (!Number.isNaN(value)) {
+          objective += value;
+          continue;
+        }
+        fallbacks++;
+        codes.fill(0, a, a + K);
+      }
+      if (xx === 0) {
+        codes.fill(0, a, a + K);
         continue;
       }
-      fallbacks++;
-      codes.fill(0, a, a + K);
+      for (let k = 0; k < K; k++) {
+        w[k] = codes[a + k];
+        c[k] = C[cs + k];
+        q[k] = c[k];
+      }
+      for (let j = 0; j < K; j++) if (w[j] !== 0) for (let k = 0; k < K; k++) q[k] -= G[j * K + k] * w[j];
+      factor.cholesky.clear();
+      const r = cdGram(G, c, xx, 1, w, q, cd, ws, factor);
+      for (let k = 0; k < K; k++) codes[a + k] = w[k];
+      objective += r.objective;
+      passes += r.passes;
     }
-    for (let k = 0; k < K; k++) {
-      w[k] = codes[a + k];
-      q[k] = c[k];
-    }
-    for (let j = 0; j < K; j++) if (w[j] !== 0) for (let k = 0; k < K; k++) q[k] -= G[j * K + k] * w[j];
-    if (xx === 0) {
-      codes.fill(0, a, a + K);
-      continue;
-    }
-    factor.cholesky.clear();
-    const r = cdGram(G, c, xx, 1, w, q, cd, ws, factor);
-    for (let k = 0; k < K; k++) codes[a + k] = w[k];
-    objective += r.objective;
-    passes += r.passes;
   }
   return { codes, objective: objective / m, passes: passes + (homotopy?.steps ?? 0), ...(fallbacks ? { fallbacks } : {}) };
 }

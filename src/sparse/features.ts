@@ -12,6 +12,8 @@ export interface PoolingOptions {
   /** lasso: codes by coordinate descent at alpha; omp: `nonzeros` atoms per patch by OMP. */
   readonly coder: 'lasso' | 'omp';
   readonly nonzeros: number;
+  /** lasso coder: the exact homotopy (default) or coordinate descent to `tol` (see CodeOptions.solver). */
+  readonly solver?: 'homotopy' | 'cd';
 }
 
 /**
@@ -27,7 +29,7 @@ export function pooledFeatures(
   D: Float64Array,
   K: number,
   o: PoolingOptions,
-): { features: Float64Array; count: number; meanNonzeros: number } {
+): { features: Float64Array; count: number; meanNonzeros: number; nonzeros: number } {
   const P = o.patch * o.patch;
   const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
   const perImage = rows * cols;
@@ -42,7 +44,7 @@ export function pooledFeatures(
     if (o.coder === 'omp') codes.set(ompCodes(D, K, P, patches, perImage, o.nonzeros, G));
     else {
       codes.fill(0);
-      lassoCodes(D, K, P, patches, perImage, { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter }, codes, G);
+      lassoCodes(D, K, P, patches, perImage, { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter, solver: o.solver ?? 'homotopy' }, codes, G);
     }
     const base = img * count;
     for (let r = 0; r < rows; r++) {
@@ -62,5 +64,5 @@ export function pooledFeatures(
       }
     }
   }
-  return { features, count, meanNonzeros: nonzeros / (n * perImage) };
+  return { features, count, meanNonzeros: nonzeros / (n * perImage), nonzeros };
 }

@@ -161,11 +161,11 @@ export async function meteredTrain(
     backend,
     elapsed: () => meter.elapsed(),
     untimed: (fn) => meter.paused(fn),
-    inference: (fn, items) =>
-      meter.paused(() => {
-        const window = new Meter(constants, sensors, idle);
-        window.begin();
-        const result = fn();
+    inference: (fn, items) => {
+      meter.pause();
+      const window = new Meter(constants, sensors, idle);
+      window.begin();
+      const finish = (): void => {
         const m = window.end();
         inference = {
           items,
@@ -174,8 +174,20 @@ export async function meteredTrain(
           joules: (inference?.joules ?? 0) + m.energy.joules,
           method: m.energy.method,
         };
-        return result;
-      }),
+        meter.resume();
+      };
+      let result: ReturnType<typeof fn>;
+      try {
+        result = fn();
+      } catch (err) {
+        finish();
+        throw err;
+      }
+      // async work (the coding pool's threads): the window closes when it settles
+      if (result instanceof Promise) return result.finally(finish) as typeof result;
+      finish();
+      return result;
+    },
     latency: (predictOne, count) =>
       meter.paused(() => {
         latency = measureLatency(predictOne, count);
@@ -449,7 +461,7 @@ async function runCells(
     notes: [
       ...(o.notes ?? []),
       ...((o.threads ?? 1) > 1
-        ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads; the sparse runners (TypeScript) and tfjs-wasm run on one, so the claims judge speed on CPU time where the core counts differ`]
+        ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads, and the dictionary runner codes its patches on ${o.threads} threads (its learning and classifier, the other sparse runners and tfjs-wasm run on one), so the claims judge speed on CPU time where the core counts differ`]
         : []),
       ...((o.externals ?? []).length
         ? [`external runners ran without a shell, each stopped (with its process group) after --external-timeout ${o.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT} s`]

@@ -4,9 +4,11 @@ import type { Split } from '../datasets/types.js';
 import { UsageError } from '../errors.js';
 import { elasticNet, type ElasticNetOptions } from '../sparse/estimators.js';
 import { enetPath, oneVsRestTargets, type PathOptions } from '../sparse/path.js';
-import { lassoCodes } from '../sparse/coding.js';
+import { readFileSync } from 'node:fs';
+import { lassoCodes, validateDictionary } from '../sparse/coding.js';
+import { CodingPool } from '../sparse/coding-pool.js';
 import { onlineDictionary } from '../sparse/dictionary.js';
-import { extractPatches } from '../sparse/patches.js';
+import { extractPatches, patchGrid } from '../sparse/patches.js';
 import { Rng } from '../util/rng.js';
 
 export interface SolveData {
@@ -195,4 +197,109 @@ export function solveDictionary(data: SolveData, o: DictionarySolveOptions, seed
     resampled: fit.resampled,
     dictionary: Array.from({ length: o.atoms }, (_, k) => [...fit.D.subarray(k * P, (k + 1) * P)]),
   };
+}
+
+export interface CodesSolveOptions {
+  readonly patch: number;
+  readonly stride: number;
+  readonly alpha: number;
+  /** Atoms of the dictionary learned here when no dictionary file is given. */
+  readonly atoms: number;
+  /** A dictionary as `solve dictionary --json` prints it (its `dictionary` field: atoms x patch pixels). */
+  readonly dictionaryFile?: string;
+  /** Code only the first `limit` patches, in image-major, row, column order. */
+  readonly limit?: number;
+  readonly threads: number;
+  readonly solver: 'homotopy' | 'cd';
+  readonly tol: number;
+}
+
+export interface CodesSummary {
+  readonly dataset: string;
+  readonly options: Omit<CodesSolveOptions, 'dictionaryFile'> & { dictionary: string };
+  readonly signals: number;
+  readonly atoms: number;
+  /** Coding alone: correlations and solves (patch extraction and dictionary learning excluded). */
+  readonly seconds: number;
+  readonly microsecondsPerSignal: number;
+  /** Mean 0.5 ||x - D^T a||^2 + alpha ||a||_1 over the signals. */
+  readonly objective: number;
+  readonly meanNonzeros: number;
+  readonly threads: number;
+  readonly fallbacks: number;
+}
+
+/** A dictionary from a `solve dictionary --json` document: every problem names the file. */
+export function readDictionaryFile(file: string, patch: number): { D: Float64Array; atoms: number } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--dictionary: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const rows = (doc as { dictionary?: unknown }).dictionary;
+  if (!Array.isArray(rows) || rows.length === 0) throw new UsageError(`--dictionary: ${file}: no "dictionary" field of atoms (the JSON that solve dictionary --json prints)`);
+  const P = patch * patch;
+  const D = new Float64Array(rows.length * P);
+  rows.forEach((row: unknown, k) => {
+    if (!Array.isArray(row) || row.length !== P) throw new UsageError(`--dictionary: ${file}: atom ${k} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${P} (--patch ${patch})`);
+    row.forEach((v: unknown, t) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--dictionary: ${file}: atom ${k} value ${t} is not a finite number`);
+      D[k * P + t] = v;
+    });
+  });
+  return { D, atoms: rows.length };
+}
+
+/**
+ * LASSO codes of every patch on a stride grid of a dataset's training split (centered as
+ * the dictionary runner centers them), against a dictionary read from a file or learned
+ * here with the dictionary runner's settings; timed alone, on `threads` threads.
+ */
+export async function solveCodes(data: SolveData, o: CodesSolveOptions): Promise<CodesSummary> {
+  const split = trainingSplit(data);
+  const P = o.patch * o.patch;
+  const { rows, cols } = patchGrid(split.height, split.width, o.patch, o.stride);
+  const perImage = rows * cols;
+  const images = o.limit === undefined ? split.yTrain.length : Math.min(split.yTrain.length, Math.ceil(o.limit / perImage));
+  const all = extractPatches(split.XTrain.subarray(0, images * split.height * split.width), split.height, split.width, o.patch, { stride: o.stride });
+  const m = Math.min(all.length / P, o.limit ?? Infinity);
+  const X = all.subarray(0, m * P);
+  let D: Float64Array;
+  let atoms: number;
+  if (o.dictionaryFile) ({ D, atoms } = readDictionaryFile(o.dictionaryFile, o.patch));
+  else {
+    const learn = 20000;
+    const rng = new Rng(data.seed);
+    const sample = extractPatches(split.XTrain, split.height, split.width, o.patch, { count: learn, rng });
+    D = onlineDictionary(sample, learn, P, { atoms: o.atoms, alpha: o.alpha, batchSize: 256, iterations: 100, seed: rng.nextUint32() }).D;
+    atoms = o.atoms;
+  }
+  validateDictionary(D, atoms, P);
+  const codeOptions = { alpha: o.alpha, tol: o.tol, maxIter: 1000, solver: o.solver } as const;
+  const pool = await CodingPool.create(o.threads);
+  try {
+    // one untimed warm-up on a few signals: the JIT, and the workers' first messages
+    await pool.lassoCodes(D, atoms, P, X.subarray(0, Math.min(m, 256) * P), Math.min(m, 256), codeOptions);
+    const t0 = performance.now();
+    const r = await pool.lassoCodes(D, atoms, P, X, m, codeOptions);
+    const seconds = (performance.now() - t0) / 1e3;
+    let nonzeros = 0;
+    for (let i = 0; i < r.codes.length; i++) if (r.codes[i] !== 0) nonzeros++;
+    const { dictionaryFile, ...rest } = o;
+    return {
+      dataset: data.dataset,
+      options: { ...rest, dictionary: dictionaryFile ?? `learned here (${o.atoms} atoms, 20,000 patches, 100 mini-batches of 256, seed ${data.seed})` },
+      signals: m,
+      atoms,
+      seconds,
+      microsecondsPerSignal: (seconds / Math.max(1, m)) * 1e6,
+      objective: r.objective,
+      meanNonzeros: nonzeros / Math.max(1, m),
+      threads: pool.threads,
+      fallbacks: r.fallbacks ?? 0,
+    };
+  } finally {
+    await pool.close();
+  }
 }

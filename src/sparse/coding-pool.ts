@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { UsageError } from '../errors.js';
+import { packageRoot } from '../util/package-root.js';
+import type { CodeOptions, CodeResult } from './coding.js';
+import { runTask, type PoolReply, type PoolTask } from './coding-worker.js';
+import type { PoolingOptions } from './features.js';
+import { patchGrid } from './patches.js';
+import { flops } from './flops.js';
+
+/**
+ * Sparse coding on `threads` threads: this one and threads - 1 worker_threads, the
+ * signals (or images) cut into one contiguous range per thread, inputs and outputs in
+ * SharedArrayBuffers so nothing is copied back. Each signal's code is independent of the
+ * others, so the result is the same bytes whatever the thread count.
+ *
+ * Written on worker_threads rather than a pool library: the work is a handful of fixed,
+ * equal ranges per call, with no queue, task stealing or lifetime policy to manage.
+ */
+export class CodingPool {
+  private constructor(private readonly workers: Worker[]) {}
+
+  /** A pool of `threads` threads in all (1: no workers, everything on this thread). */
+  static async create(threads: number): Promise<CodingPool> {
+    if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer, got ${threads}`);
+    const file = workerFile();
+    const workers = Array.from({ length: threads - 1 }, () => new Worker(file));
+    // a worker that failed to start (a missing build) is an error now, not a hang later
+    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.once('online', () => resolve());
+      w.once('error', reject);
+    })));
+    return new CodingPool(workers);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** lassoCodes (coding.ts) of m signals, split over the threads. */
+  async lassoCodes(D: Float64Array, K: number, P: number, X: Float64Array, m: number, o: CodeOptions): Promise<CodeResult> {
+    const sD = shared(D);
+    const sX = shared(X);
+    const codes = new Float64Array(new SharedArrayBuffer(m * K * 8));
+    const replies = await this.spread(m, (start, end) => ({ kind: 'codes', D: sD, K, P, X: sX, codes, start, end, options: o }));
+    const sum = (f: (r: PoolReply) => number): number => replies.reduce((s, r) => s + f(r), 0);
+    const fallbacks = sum((r) => r.fallbacks);
+    return { codes, objective: m > 0 ? sum((r) => r.objectiveSum) / m : 0, passes: sum((r) => r.passes), ...(fallbacks ? { fallbacks } : {}) };
+  }
+
+  /** pooledFeatures (features.ts) of n images, split over the threads by image. */
+  async pooledFeatures(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: PoolingOptions): Promise<{ features: Float64Array; count: number; meanNonzeros: number; nonzeros: number }> {
+    const count = 2 * o.cells * o.cells * K;
+    const features = new Float64Array(new SharedArrayBuffer(n * count * 8));
+    const sImages = shared(images);
+    const sD = shared(D);
+    const replies = await this.spread(n, (start, end) => ({ kind: 'pooled', D: sD, K, images: sImages, height, width, features, start, end, options: o }));
+    const nonzeros = replies.reduce((s, r) => s + r.nonzeros, 0);
+    const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
+    return { features, count, meanNonzeros: nonzeros / (n * rows * cols), nonzeros };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Cuts [0, m) into one range per thread, the last range on this thread; adds the workers' FLOPs to this thread's count. */
+  private async spread(m: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
+    const t = this.threads;
+    const bounds = Array.from({ length: t + 1 }, (_, i) => Math.round((m * i) / t));
+    const pending = this.workers.map((w, i) => ask(w, task(bounds[i], bounds[i + 1])));
+    // this thread's share while the workers do theirs (its FLOPs land in the counter directly)
+    const own = runTask(task(bounds[t - 1], bounds[t]));
+    const theirs = await Promise.all(pending);
+    for (const r of theirs) flops.value += r.flops;
+    return [...theirs, own];
+  }
+}
+
+function ask(w: Worker, t: PoolTask): Promise<PoolReply> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      w.off('message', onMessage);
+      reject(err);
+    };
+    const onMessage = (msg: { ok: true; reply: PoolReply } | { ok: false; message: string }): void => {
+      w.off('error', onError);
+      if (msg.ok) resolve(msg.reply);
+      else reject(new Error(`coding thread: ${msg.message}`));
+    };
+    w.once('message', onMessage);
+    w.once('error', onError);
+    w.postMessage(t);
+  });
+}
+
+/** The same values in shared memory (a view of it when already shared). */
+function shared<T extends Float32Array | Float64Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** The compiled worker: beside this module in dist/, or dist/ itself when this module runs from src/ (vitest). */
+function workerFile(): string {
+  const beside = fileURLToPath(new URL('./coding-worker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = join(packageRoot(), 'dist', 'sparse', 'coding-worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`coding pool: no compiled worker at ${beside} or ${built} (run npm run build)`);
+}

@@ -1,0 +1,55 @@
+/**
+ * A thread of the coding pool (coding-pool.ts): codes, or pools the codes of, one
+ * contiguous range of signals or images held in shared memory, and reports the sums the
+ * caller folds (objective, passes, nonzeros) and the FLOPs it did (each thread counts its own).
+ */
+import { parentPort } from 'node:worker_threads';
+import { lassoCodes, type CodeOptions } from './coding.js';
+import { pooledFeatures, type PoolingOptions } from './features.js';
+import { flops } from './flops.js';
+
+export type PoolTask =
+  | { kind: 'codes'; D: Float64Array; K: number; P: number; X: Float64Array; codes: Float64Array; start: number; end: number; options: CodeOptions }
+  | {
+      kind: 'pooled';
+      D: Float64Array;
+      K: number;
+      images: Float32Array | Float64Array;
+      height: number;
+      width: number;
+      features: Float64Array;
+      start: number;
+      end: number;
+      options: PoolingOptions;
+    };
+
+export interface PoolReply {
+  readonly objectiveSum: number;
+  readonly passes: number;
+  readonly fallbacks: number;
+  readonly nonzeros: number;
+  readonly flops: number;
+}
+
+/** The work of one task, on this thread: also how the calling thread does its own share. */
+export function runTask(t: PoolTask): PoolReply {
+  const before = flops.value;
+  if (t.kind === 'codes') {
+    const m = t.end - t.start;
+    const r = lassoCodes(t.D, t.K, t.P, t.X.subarray(t.start * t.P, t.end * t.P), m, t.options, t.codes.subarray(t.start * t.K, t.end * t.K));
+    return { objectiveSum: r.objective * m, passes: r.passes, fallbacks: r.fallbacks ?? 0, nonzeros: 0, flops: flops.value - before };
+  }
+  const pixels = t.height * t.width;
+  const n = t.end - t.start;
+  const r = pooledFeatures(t.images.subarray(t.start * pixels, t.end * pixels), n, t.height, t.width, t.D, t.K, t.options);
+  t.features.set(r.features, t.start * r.count);
+  return { objectiveSum: 0, passes: 0, fallbacks: 0, nonzeros: r.nonzeros, flops: flops.value - before };
+}
+
+parentPort?.on('message', (t: PoolTask) => {
+  try {
+    parentPort?.postMessage({ ok: true, reply: runTask(t) });
+  } catch (err) {
+    parentPort?.postMessage({ ok: false, message: (err as Error).message });
+  }
+});
