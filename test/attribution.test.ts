@@ -3,6 +3,7 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { makeSplit } from '../src/datasets/split.js';
 import { cpuBetween } from '../src/meter/child.js';
 import { makeExternalRunner } from '../src/runners/external.js';
+import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { measureLatency, meteredTrain } from '../src/suite/run.js';
 import { getRunner } from '../src/runners/registry.js';
 import type { Runner } from '../src/runners/types.js';
@@ -84,5 +85,18 @@ describe('inference windows', () => {
     expect(inference?.cpuSeconds).toBeGreaterThanOrEqual(0.29);
     expect(reading.cpuSeconds).toBeLessThan(0.29);
     expect(reading.pausedSeconds).toBeGreaterThanOrEqual(inference?.seconds ?? Infinity);
+  }, 60_000);
+});
+
+describe('the PyTorch CNN peer\'s learning curve', () => {
+  it('has ten points inside the first epoch, then one per epoch, in training seconds that only grow', async (ctx) => {
+    if (!findPython('torch')) ctx.skip();
+    // 640 digits in batches of 64: ten steps an epoch, so a point after every step of the first
+    const split = makeSplit(loadMnist(), { trainSize: 640, testSize: 100, seed: 1 });
+    const spec = peerSpecs('torch').find((s) => s.name === 'torch')!;
+    const { output } = await meteredTrain(makeExternalRunner(spec), split, { epochs: 2 }, 1, 'auto');
+    expect(output.curve.map((p) => Math.round(p.step * 10) / 10)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2]);
+    for (let i = 1; i < output.curve.length; i++) expect(output.curve[i].seconds).toBeGreaterThan(output.curve[i - 1].seconds);
+    expect(output.config.firstEpochPoints).toBe(10);
   }, 60_000);
 });

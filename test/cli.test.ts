@@ -96,6 +96,8 @@ describe('sparsebench run --suite quick --json', () => {
       expect(e.measurement.seconds).toBeGreaterThan(0);
     }
     expect(lasso.metrics.finalGap).toBeLessThanOrEqual(1e-4);
+    // ten curve points inside the CNN's first epoch (the quick suite trains one), after the untrained model
+    expect(cnn.curve.map((p) => p.step)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((f) => Math.round(f * 32) / 32));
     // the quick suite's MNIST half trains three runners for real: minutes on a loaded 2-core machine
   }, 240_000);
 

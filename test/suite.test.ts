@@ -41,7 +41,7 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
     expect(cnn.split).toEqual(lasso.split);
     expect(cnn.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(lasso.accuracy).toBeGreaterThanOrEqual(0.83);
-    expect(cnn.curve.map((c) => c.step)).toEqual([0, 1, 2, 3]);
+    expect(cnn.curve.map((c) => Math.round(c.step * 1000) / 1000)).toEqual([0, 0.104, 0.2, 0.304, 0.4, 0.504, 0.6, 0.704, 0.8, 0.904, 1, 2, 3]);
     // learning-curve time is monotone and ends at the metered training time
     for (const r of [cnn, lasso]) {
       for (let i = 1; i < r.curve.length; i++) expect(r.curve[i].seconds).toBeGreaterThanOrEqual(r.curve[i - 1].seconds);
@@ -65,7 +65,7 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
 });
 
 describe('repeats', () => {
-  it('the default suite repeats every claim cell 5 times, and the tfjs runners twice beside a PyTorch peer of their task', () => {
+  it('the default suite repeats every claim cell 5 times, and the tfjs runners once beside a PyTorch peer of their task', () => {
     const peer = [
       { name: 'torch', family: 'deep' as const, command: 'true {split}' },
       { name: 'torch-autoencoder', family: 'deep' as const, task: 'detection' as const, command: 'true {split}' },
@@ -73,7 +73,7 @@ describe('repeats', () => {
     const cells = planRun({ suite: 'default', seed: 42, backend: 'auto', resultsDir: dir(), externals: peer });
     const count = (runner: string) => cells.filter((c) => c.runner === runner).length;
     expect(['lasso', 'dictionary', 'sparse-detector', 'torch', 'torch-autoencoder'].map(count)).toEqual([5, 5, 5, 5, 5]);
-    expect(['cnn', 'autoencoder'].map(count)).toEqual([2, 2]);
+    expect(['cnn', 'autoencoder'].map(count)).toEqual([1, 1]);
     // seed-major: every runner of a seed before the next seed
     expect(cells.map((c) => c.seed)).toEqual([...cells.map((c) => c.seed)].sort((a, b) => a - b));
     // without a peer the tfjs runners are the deep-learning side of the claims: 5 repeats

@@ -68,7 +68,7 @@ def main():
     ap.add_argument("--batch", type=int, default=10)
     ap.add_argument("--noise", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--evaluations", type=int, default=5)
+    ap.add_argument("--evaluations", type=int, default=10, help="curve points, evenly over the epochs (as the tfjs autoencoder)")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     a = ap.parse_args()
     dev = torch_device.pick(a.device)

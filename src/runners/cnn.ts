@@ -6,6 +6,19 @@ import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVaria
 import { Rng } from '../util/rng.js';
 import { LATENCY_ITEMS, type CurvePoint, type Runner } from './types.js';
 
+/**
+ * Curve points inside the first epoch, where the learning curve bends most: a time to a
+ * target read off it then needs no long straight line from the untrained model. Later
+ * epochs get one point each. Every evaluation runs with the clock stopped.
+ */
+export const FIRST_EPOCH_POINTS = 10;
+
+/** The steps (1-based) of `epoch` after which the curve takes a point. */
+export function curveMarks(epoch: number, steps: number): Set<number> {
+  if (epoch > 1) return new Set([steps]);
+  return new Set(Array.from({ length: FIRST_EPOCH_POINTS }, (_, k) => Math.max(1, Math.round((steps * (k + 1)) / FIRST_EPOCH_POINTS))));
+}
+
 export const cnnRunner: Runner = {
   name: 'cnn',
   family: 'deep',
@@ -35,6 +48,7 @@ export const cnnRunner: Runner = {
     try {
       for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
         shuffle.shuffle(order);
+        const marks = curveMarks(epoch, steps);
         for (let s = 0; s < steps; s++) {
           const from = s * cfg.batchSize;
           const to = Math.min(n, from + cfg.batchSize);
@@ -46,8 +60,8 @@ export const cnnRunner: Runner = {
           xs.dispose();
           ys.dispose();
           hooks.progress((epoch - 1) * steps + s + 1, cfg.epochs * steps, `cnn epoch ${epoch}/${cfg.epochs}`);
+          if (marks.has(s + 1)) curve.push({ ...hooks.elapsed(), metric: evaluate(), step: epoch - 1 + (s + 1) / steps });
         }
-        curve.push({ ...hooks.elapsed(), metric: evaluate(), step: epoch });
       }
       // inference: the trained model classifying the test set (batched, as accuracy() predicts)
       hooks.inference(() => accuracy(model, split.XTest, split.yTest, shape), split.yTest.length);
@@ -66,6 +80,7 @@ export const cnnRunner: Runner = {
         },
         config: {
           epochs: cfg.epochs,
+          firstEpochPoints: FIRST_EPOCH_POINTS,
           batchSize: cfg.batchSize,
           learningRate: cfg.learningRate,
           optimizer: optimizer.name,

@@ -33,12 +33,18 @@ export interface DetectorPlan {
 export const CURVE_SUBSET_EVERY = 5;
 const CURVE_SUBSET_MIN = 100;
 
+/** The test rows of the curve subset, or undefined when the whole test set is scored. */
+export function curveRows(split: Split): Uint32Array | undefined {
+  const n = split.yTest.length;
+  if (!split.detection || n < CURVE_SUBSET_MIN) return undefined;
+  return Uint32Array.from({ length: Math.ceil(n / CURVE_SUBSET_EVERY) }, (_, r) => r * CURVE_SUBSET_EVERY);
+}
+
 /** The split with only the curve subset of its test images (the split itself when small). */
 export function curveSubset(split: Split): Split {
   const det = split.detection;
-  const n = split.yTest.length;
-  if (!det || n < CURVE_SUBSET_MIN) return split;
-  const keep = Uint32Array.from({ length: Math.ceil(n / CURVE_SUBSET_EVERY) }, (_, r) => r * CURVE_SUBSET_EVERY);
+  const keep = curveRows(split);
+  if (!det || !keep) return split;
   const pixels = split.height * split.width;
   return {
     ...split,

@@ -10,7 +10,7 @@ import type { Split } from '../datasets/types.js';
 import { gatherRows } from '../util/rows.js';
 import { trackDir } from '../util/cleanup.js';
 import { splitCommand, substitute } from './argv.js';
-import { detectionOutput } from './detection.js';
+import { curveRows, curveSubset, detectionOutput } from './detection.js';
 import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
 
 /**
@@ -192,7 +192,11 @@ function scoreDetector(
   const pixels = split.height * split.width;
   const n = split.yTest.length;
   let evaluation: DetectionEvaluation | undefined;
-  const curve: CurvePoint[] = report.curve.map((p) => {
+  // scored as our detectors are: points before the last on the fixed curve subset (detection.ts)
+  const subset = curveSubset(split);
+  const rows = curveRows(split);
+  const curve: CurvePoint[] = report.curve.map((p, i) => {
+    const last = i === report.curve.length - 1;
     evaluation = hooks.untimed(() => {
       const file = join(dir, p.errors);
       let bytes: Buffer;
@@ -205,7 +209,8 @@ function scoreDetector(
       const errors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const scores = errorScores(errors, n, split.height, split.width);
       const perImage = scores.length / n;
-      return evaluateDetection(split, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
+      if (last || !rows) return evaluateDetection(split, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
+      return evaluateDetection(subset, (_group, _images, _n, members) => gatherRows(scores, members.map((m) => rows[m]), perImage));
     });
     return { seconds: p.seconds, cpuSeconds: cpuAt ? cpuAt(p.seconds) : p.seconds * cpuPerSecond, metric: evaluation.imageAuroc, step: p.step };
   });
