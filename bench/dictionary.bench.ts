@@ -3,7 +3,8 @@
  * 200 iterations) on 80,000 centered 7x7 MNIST patches, ours and scikit-learn's
  * MiniBatchDictionaryLearning side by side on the same patches (when python3-sklearn is
  * installed, or SPARSEBENCH_PYTHON names a Python with it), with the final objective of
- * each dictionary on all the patches. Options: --rounds N (ours; scikit-learn runs once).
+ * each dictionary on all the patches; then sparse coding alone (`solve codes`) on one and two
+ * threads beside scikit-learn's sparse_encode. Options: --rounds N (ours; scikit-learn runs once).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { findPython } from '../src/runners/peers.js';
 import { lassoCodes } from '../src/sparse/coding.js';
 import { onlineDictionary } from '../src/sparse/dictionary.js';
 import { extractPatches } from '../src/sparse/patches.js';
-import { solveCodes } from '../src/suite/solve.js';
+import { solveCodes, type CodesSummary } from '../src/suite/solve.js';
 import { Rng } from '../src/util/rng.js';
 
 const args = process.argv.slice(2);
@@ -61,14 +62,21 @@ else {
     const dictionaryFile = join(dir, 'dictionary.json');
     writeFileSync(dictionaryFile, JSON.stringify({ dictionary: Array.from({ length: o.atoms }, (_, k) => [...D.subarray(k * P, (k + 1) * P)]) }));
     const settings = { patch: 7, stride: 3, alpha: o.alpha, atoms: o.atoms, dictionaryFile, limit, solver: 'homotopy', tol: 1e-4 } as const;
-    const one = await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, threads: 1 });
-    const two = await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, threads: 2 });
-    const cd = await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, solver: 'cd', tol: 1e-2, threads: 1 });
-    console.log(`\nsparse coding: the first ${one.signals} stride-3 7x7 patches of the training split, ${o.atoms} atoms, alpha ${o.alpha}`);
-    for (const [label, s] of [['homotopy, 1 thread', one], ['homotopy, 2 threads', two], ['cd tol 1e-2, 1 thread', cd]] as const) {
-      console.log(`sparsebench ${label.padEnd(22)} ${s.microsecondsPerSignal.toFixed(2)} us per patch; objective ${s.objective.toFixed(7)}; mean nonzeros ${s.meanNonzeros.toFixed(2)}`);
+    // interleaved rounds, medians: this VM's speed drifts by a third from one second to the next
+    const runs: Record<'one' | 'two' | 'cd', CodesSummary[]> = { one: [], two: [], cd: [] };
+    for (let r = 0; r < rounds; r++) {
+      runs.one.push(await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, threads: 1 }));
+      runs.two.push(await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, threads: 2 }));
+      runs.cd.push(await solveCodes({ dataset: 'mnist', seed: 42 }, { ...settings, solver: 'cd', tol: 1e-2, threads: 1 }));
     }
-    console.log(`2 threads / 1 thread speed-up: ${(one.seconds / two.seconds).toFixed(2)}x`);
+    const us = (xs: CodesSummary[]): number => median(xs.map((x) => x.microsecondsPerSignal));
+    const one = runs.one[0];
+    console.log(`\nsparse coding: the first ${one.signals} stride-3 7x7 patches of the training split, ${o.atoms} atoms, alpha ${o.alpha}; medians of ${rounds} interleaved rounds`);
+    for (const [label, xs] of [['homotopy, 1 thread', runs.one], ['homotopy, 2 threads', runs.two], ['cd tol 1e-2, 1 thread', runs.cd]] as const) {
+      console.log(`sparsebench ${label.padEnd(22)} ${us(xs).toFixed(2)} us per patch; objective ${xs[0].objective.toFixed(7)}; mean nonzeros ${xs[0].meanNonzeros.toFixed(2)}`);
+    }
+    const speedups = runs.one.map((x, r) => x.seconds / runs.two[r].seconds);
+    console.log(`2 threads / 1 thread speed-up: ${median(speedups).toFixed(2)}x median (rounds: ${speedups.map((x) => x.toFixed(2)).join(', ')})`);
     if (python) {
       const split2 = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
       const grid = extractPatches(split2.XTrain.subarray(0, 800 * 784), 28, 28, 7, { stride: 3 }).subarray(0, limit * P);
@@ -83,7 +91,7 @@ else {
         if (sk.problem === 'lasso') bestLasso = Math.min(bestLasso, sk.microsecondsPerSignal);
         console.log(`${sk.solver.padEnd(46)} ${sk.microsecondsPerSignal.toFixed(1)} us per patch; objective ${sk.objective.toFixed(7)} (${sk.problem}); mean nonzeros ${sk.meanNonzeros.toFixed(2)}`);
       }
-      console.log(`ratio: scikit-learn's fastest LASSO algorithm / sparsebench homotopy (1 thread) = ${(bestLasso / one.microsecondsPerSignal).toFixed(1)}x`);
+      console.log(`ratio: scikit-learn's fastest LASSO algorithm / sparsebench homotopy (1 thread) = ${(bestLasso / us(runs.one)).toFixed(1)}x`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
