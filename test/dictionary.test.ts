@@ -6,7 +6,7 @@ import { CodingPool } from '../src/sparse/coding-pool.js';
 import { correlate } from '../src/sparse/correlate.js';
 import { pooledFeatures } from '../src/sparse/features.js';
 import { batchDictionary, onlineDictionary } from '../src/sparse/dictionary.js';
-import { extractPatches, reassemble } from '../src/sparse/patches.js';
+import { extractPatches, gridPatchesInto, reassemble } from '../src/sparse/patches.js';
 import { Rng } from '../src/util/rng.js';
 
 /** K random unit atoms of length P. */
@@ -121,6 +121,20 @@ describe('sparse coding', () => {
           for (let t = 0; t < P; t++) s += A[k * P + t] * X[(i + 2) * P + t];
           expect(C[i * K + k]).toBeCloseTo(s, 12);
         }
+      }
+    }
+  });
+
+  it('grid patches written in place are the bytes extractPatches returns, centered or not', () => {
+    const r = new Rng(9);
+    const images = Float32Array.from({ length: 3 * 10 * 12 }, () => r.nextFloat());
+    for (const center of [true, false]) {
+      const all = extractPatches(images, 10, 12, 4, { stride: 3, center });
+      const perImage = all.length / 3;
+      const out = new Float64Array(perImage);
+      for (let img = 0; img < 3; img++) {
+        gridPatchesInto(images, img, 10, 12, 4, 3, center, out);
+        expect([...out]).toEqual([...all.subarray(img * perImage, (img + 1) * perImage)]);
       }
     }
   });

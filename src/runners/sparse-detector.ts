@@ -1,11 +1,11 @@
 import { SCORING, scoringGeometry } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
 import { gridOf } from '../detect/scoring.js';
-import { atomGram, DEFAULT_CODE, lassoCodes } from '../sparse/coding.js';
+import { atomGram, CodingWorkspace, DEFAULT_CODE, lassoCodes } from '../sparse/coding.js';
 import { axpy, dot } from '../sparse/vec.js';
 import { OnlineDictionaryLearner } from '../sparse/dictionary.js';
 import { flops } from '../sparse/flops.js';
-import { extractPatches } from '../sparse/patches.js';
+import { extractPatches, gridPatchesInto } from '../sparse/patches.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
@@ -46,10 +46,14 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
       const out = new Float64Array(m * perImage);
       const codes = new Float64Array(perImage * K);
       const residual = new Float64Array(P);
+      // one patch buffer and one coder scratch for every image: nothing allocated in the loop
+      const xs = new Float64Array(perImage * P);
+      const work = new CodingWorkspace(K);
+      const code = { alpha: s.alpha, tol: s.codeTol, maxIter: DEFAULT_CODE.maxIter, solver: s.codeSolver } as const;
       for (let img = 0; img < m; img++) {
-        const xs = extractPatches(X.subarray(img * side * side, (img + 1) * side * side), side, side, k, { stride: SCORING.stride, center: false });
+        gridPatchesInto(X, img, side, side, k, SCORING.stride, false, xs);
         codes.fill(0);
-        lassoCodes(D, K, P, xs, perImage, { alpha: s.alpha, tol: s.codeTol, maxIter: DEFAULT_CODE.maxIter, solver: s.codeSolver }, codes, G);
+        lassoCodes(D, K, P, xs, perImage, code, codes, G, work);
         for (let p = 0; p < perImage; p++) {
           residual.set(xs.subarray(p * P, (p + 1) * P));
           for (let a = 0; a < K; a++) {

@@ -1,5 +1,6 @@
-import { atomGram, DEFAULT_CODE, lassoCodes, ompCodes } from './coding.js';
-import { extractPatches, patchGrid } from './patches.js';
+import { UsageError } from '../errors.js';
+import { atomGram, CodingWorkspace, DEFAULT_CODE, lassoCodes, ompCodes } from './coding.js';
+import { gridPatchesInto, patchGrid } from './patches.js';
 
 export interface PoolingOptions {
   readonly patch: number;
@@ -39,12 +40,18 @@ export function pooledFeatures(
   const codes = new Float64Array(perImage * K);
   let nonzeros = 0;
   const pixels = height * width;
+  if (images.length < n * pixels) throw new UsageError(`features: ${images.length} values are not ${n} images of ${height}x${width}`);
+  if (!Number.isInteger(o.patch) || o.patch < 1 || o.patch > Math.min(height, width)) throw new UsageError(`--patch must be an integer in [1, ${Math.min(height, width)}], got ${o.patch}`);
+  // one patch buffer and one coder scratch for every image: nothing allocated in the loop
+  const patches = new Float64Array(perImage * P);
+  const work = new CodingWorkspace(K);
+  const code = { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter, solver: o.solver ?? 'homotopy' } as const;
   for (let img = 0; img < n; img++) {
-    const patches = extractPatches(images.subarray(img * pixels, (img + 1) * pixels), height, width, o.patch, { stride: o.stride });
+    gridPatchesInto(images, img, height, width, o.patch, o.stride, true, patches);
     if (o.coder === 'omp') codes.set(ompCodes(D, K, P, patches, perImage, o.nonzeros, G));
     else {
       codes.fill(0);
-      lassoCodes(D, K, P, patches, perImage, { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter, solver: o.solver ?? 'homotopy' }, codes, G);
+      lassoCodes(D, K, P, patches, perImage, code, codes, G, work);
     }
     const base = img * count;
     for (let r = 0; r < rows; r++) {

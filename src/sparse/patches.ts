@@ -39,6 +39,27 @@ export function extractPatches(
 }
 
 /** Patches per image on a stride grid, and the grid itself, for pooling codes spatially. */
+/**
+ * The patches extractPatches takes at `stride` from image `index` of `images` (same order,
+ * same centering, the same bytes), written into `out` (rows x cols x k^2) without allocating:
+ * for loops that code image after image. Validates nothing (its callers did).
+ */
+export function gridPatchesInto(images: Float32Array | Float64Array, index: number, height: number, width: number, k: number, stride: number, center: boolean, out: Float64Array): void {
+  const base = index * height * width;
+  const d = k * k;
+  let p = 0;
+  for (let r = 0; r + k <= height; r += stride) {
+    for (let c = 0; c + k <= width; c += stride) {
+      const o = p * d;
+      let mean = 0;
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) mean += out[o + i * k + j] = images[base + (r + i) * width + c + j];
+      mean = center ? mean / d : 0;
+      for (let t = 0; t < d; t++) out[o + t] -= mean;
+      p++;
+    }
+  }
+}
+
 export function patchGrid(height: number, width: number, k: number, stride: number): { rows: number; cols: number } {
   return { rows: Math.floor((height - k) / stride) + 1, cols: Math.floor((width - k) / stride) + 1 };
 }
