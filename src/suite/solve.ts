@@ -279,9 +279,10 @@ export async function solveCodes(data: SolveData, o: CodesSolveOptions): Promise
   const codeOptions = { alpha: o.alpha, tol: o.tol, maxIter: 1000, solver: o.solver } as const;
   const pool = await CodingPool.create(o.threads);
   try {
-    // one untimed warm-up on up to 8,192 signals, so that every thread's JIT has optimised the
-    // solver before the clock starts (256 left a fresh worker in its baseline tier: 1.4x on 2 threads, not 1.9x)
-    const warm = Math.min(m, 8192);
+    // one untimed warm-up on up to 51,200 signals, so that every thread's JIT has optimised the
+    // solver before the clock starts: a fresh worker after 256 (or 8,192) signals still ran
+    // slower than this thread (1.4x on 2 threads; 1.7-1.96x once warm)
+    const warm = Math.min(m, 51200);
     await pool.lassoCodes(D, atoms, P, X.subarray(0, warm * P), warm, codeOptions);
     const t0 = performance.now();
     const r = await pool.lassoCodes(D, atoms, P, X, m, codeOptions);
