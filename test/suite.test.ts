@@ -65,20 +65,23 @@ describe('default suite (the acceptance figures of npm run bench)', () => {
 });
 
 describe('repeats', () => {
-  it('the default suite repeats every claim cell 5 times, and the tfjs runners once beside a PyTorch peer of their task', () => {
+  it('the default suite repeats every claim cell 5 times, the cheap LASSO cell and its deep side 10, and the tfjs runners once beside a PyTorch peer of their task', () => {
     const peer = [
       { name: 'torch', family: 'deep' as const, command: 'true {split}' },
       { name: 'torch-autoencoder', family: 'deep' as const, task: 'detection' as const, command: 'true {split}' },
     ];
     const cells = planRun({ suite: 'default', seed: 42, backend: 'auto', resultsDir: dir(), externals: peer });
     const count = (runner: string) => cells.filter((c) => c.runner === runner).length;
-    expect(['lasso', 'dictionary', 'sparse-detector', 'torch', 'torch-autoencoder'].map(count)).toEqual([5, 5, 5, 5, 5]);
+    expect(['lasso', 'dictionary', 'sparse-detector', 'torch', 'torch-autoencoder'].map(count)).toEqual([10, 5, 5, 10, 5]);
+    // seeds 47-51 train only the LASSO runner and its pair
+    expect(new Set(cells.filter((c) => c.seed >= 47).map((c) => c.runner))).toEqual(new Set(['lasso', 'torch']));
     expect(['cnn', 'autoencoder'].map(count)).toEqual([1, 1]);
     // seed-major: every runner of a seed before the next seed
     expect(cells.map((c) => c.seed)).toEqual([...cells.map((c) => c.seed)].sort((a, b) => a - b));
-    // without a peer the tfjs runners are the deep-learning side of the claims: 5 repeats
+    // without a peer the tfjs runners are the deep-learning side of the claims: as many repeats as the sparse cells they pair with
     const alone = planRun({ suite: 'default', seed: 42, backend: 'auto', resultsDir: dir() });
-    expect(alone.filter((c) => c.runner === 'cnn')).toHaveLength(5);
+    expect(alone.filter((c) => c.runner === 'cnn')).toHaveLength(10);
+    expect(alone.filter((c) => c.runner === 'autoencoder')).toHaveLength(5);
     // --repeats is taken as given
     expect(planRun({ suite: 'default', repeats: 3, seed: 42, backend: 'auto', resultsDir: dir(), externals: peer }).filter((c) => c.runner === 'cnn')).toHaveLength(3);
   });

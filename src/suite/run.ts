@@ -114,13 +114,22 @@ export function planRun(o: RunOptions): PlannedCell[] {
   }
   // beside a native deep-learning peer of the same task, the tfjs runners enter no claim (see Suite.repeatsBesidePeer)
   const peerTasks = new Set(externals.filter((x) => x.family === 'deep').map((x) => x.task ?? 'classification'));
+  // a cheap cell may repeat more (SuiteEntry.repeats); the deep-learning externals of its dataset as often
+  const cheapOn = (dataset: string): number => Math.max(repeats, ...suite.entries.filter((e) => e.dataset === dataset).map((e) => e.repeats ?? repeats));
   const repeatsOf = (e: SuiteEntry): number => {
-    if (o.repeats !== undefined || suite.repeatsBesidePeer === undefined || externalNames.includes(e.runner)) return repeats;
-    const r = getRunner(e.runner);
-    return r.family === 'deep' && peerTasks.has(r.task) ? Math.min(repeats, suite.repeatsBesidePeer) : repeats;
+    if (o.repeats !== undefined) return repeats;
+    const external = externals.find((x) => x.name === e.runner);
+    const r = external ? { family: external.family, task: external.task ?? 'classification' } : getRunner(e.runner);
+    if (r.family !== 'deep') return e.repeats ?? repeats;
+    // the deep-learning side: as often as the most-repeated sparse cell it pairs with, except the
+    // tfjs runners beside a native peer of their task, which enter no claim
+    const besidePeer = !external && suite.repeatsBesidePeer !== undefined && peerTasks.has(r.task);
+    return besidePeer ? Math.min(repeats, suite.repeatsBesidePeer ?? repeats) : cheapOn(e.dataset);
   };
+  const most = Math.max(...entries.map(repeatsOf));
+  if (most > MAX_REPEATS) throw new UsageError(`the suite's cheap cells repeat ${most} times, more than ${MAX_REPEATS}`);
   const cells: PlannedCell[] = [];
-  for (let repeat = 0; repeat < repeats; repeat++) {
+  for (let repeat = 0; repeat < most; repeat++) {
     // every runner of one repeat shares one seed, hence one split, and runs before the next
     // seed starts, so that drift of the machine hits both sides of a pair alike
     // --epochs sets the CNN's epochs; detectors keep their own (an autoencoder needs ~100)
