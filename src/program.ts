@@ -500,15 +500,20 @@ export function buildProgram(): Command {
     );
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : fitTable(summary));
   });
-  solve
-    .command('dictionary')
-    .description('online dictionary learning (Mairal et al.) on centered random patches of the training split')
-    .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
-    .option('--seed <n>', 'split, patch and learning seed', seedOption(), DEFAULT_SEED)
-    .option('--patch <k>', 'patch side', integer('--patch', 1), 7)
-    .option('--atoms <n>', 'dictionary atoms', integer('--atoms', 1), 64)
+  // the flags both patch commands share (dictionary, codes)
+  const patchOptions = (c: Command, seedHelp: string, atomsHelp: string): Command =>
+    c
+      .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
+      .option('--seed <n>', seedHelp, seedOption(), DEFAULT_SEED)
+      .option('--patch <k>', 'patch side', integer('--patch', 1), 7)
+      .option('--atoms <n>', atomsHelp, integer('--atoms', 1), 64)
+      .option('--alpha <a>', 'code sparsity: 0.5 ||x - D^T a||^2 + alpha ||a||_1', real('--alpha', (x) => x > 0, 'positive'), 0.1);
+  patchOptions(
+    solve.command('dictionary').description('online dictionary learning (Mairal et al.) on centered random patches of the training split'),
+    'split, patch and learning seed',
+    'dictionary atoms',
+  )
     .option('--patches <n>', 'random patches learned from', integer('--patches', 1), 80000)
-    .option('--alpha <a>', 'code sparsity: 0.5 ||x - D^T a||^2 + alpha ||a||_1', real('--alpha', (x) => x > 0, 'positive'), 0.1)
     .option('--batch <n>', 'mini-batch size', integer('--batch', 1), 256)
     .option('--iterations <n>', 'mini-batches', integer('--iterations', 1), 200)
     .option('--json', 'one JSON document on stdout (with the dictionary)')
@@ -528,15 +533,12 @@ export function buildProgram(): Command {
         );
       }
     });
-  solve
-    .command('codes')
-    .description('LASSO codes of every patch on a stride grid of the training split, timed alone (correlations and solves)')
-    .option('--dataset <name>', 'dataset whose training split is used', 'mnist')
-    .option('--seed <n>', 'split seed (and the learned dictionary\'s)', seedOption(), DEFAULT_SEED)
-    .option('--patch <k>', 'patch side', integer('--patch', 1), 7)
+  patchOptions(
+    solve.command('codes').description('LASSO codes of every patch on a stride grid of the training split, timed alone (correlations and solves)'),
+    'split seed (and the learned dictionary\'s)',
+    'atoms of the dictionary learned here (without --dictionary)',
+  )
     .option('--stride <s>', 'patch grid step', integer('--stride', 1), 3)
-    .option('--alpha <a>', 'code sparsity: 0.5 ||x - D^T a||^2 + alpha ||a||_1', real('--alpha', (x) => x > 0, 'positive'), 0.1)
-    .option('--atoms <n>', 'atoms of the dictionary learned here (without --dictionary)', integer('--atoms', 1), 64)
     .option('--dictionary <file>', 'a dictionary: the JSON that `solve dictionary --json` prints')
     .option('--limit <n>', 'code only the first n patches (image-major, row, column order)', integer('--limit', 1))
     .option('--threads <n|auto>', 'threads that code (auto: every core)', threadsSpec, 1)

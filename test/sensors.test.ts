@@ -24,6 +24,16 @@ function tree(domains: Record<string, [string, number, number]>): string {
 
 const MAX = 262_143_328_850; // a real Intel package range, in microjoules
 
+/** Whether a process runs (a zombie awaiting its reaper does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 describe('RAPL discovery', () => {
   it('counts packages and dram once: never psys, core, uncore or MMIO copies', () => {
     const root = tree({
@@ -157,10 +167,34 @@ describe('nvidia-smi', () => {
     const failing = await NvidiaSampler.start(fake, 100, 2000);
     expect(failing.ok ? '' : failing.reason).toMatch(/exited with 9: NVIDIA-SMI has failed/);
     process.env.FAKE_NVIDIA_SMI = 'hang';
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'sparsebench-nvsmi-')), 'pid');
+    process.env.FAKE_NVIDIA_SMI_PIDFILE = pidFile;
     const t0 = Date.now();
     const hung = await NvidiaSampler.start(fake, 100, 800);
     delete process.env.FAKE_NVIDIA_SMI;
+    delete process.env.FAKE_NVIDIA_SMI_PIDFILE;
     expect(hung.ok ? '' : hung.reason).toMatch(/gave no sample within 800 ms/);
     expect(Date.now() - t0).toBeLessThan(2500);
+    // the hung stand-in is ended, not left behind (its reader thread is gone before it could pass a message on)
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const give = Date.now() + 5000;
+    while (running(pid) && Date.now() < give) await sleep(50);
+    expect(running(pid)).toBe(false);
+  });
+
+  it('ends nvidia-smi when this process exits without a stop', () => {
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'sparsebench-nvsmi-')), 'pid');
+    const script = `const { NvidiaSampler } = await import(${JSON.stringify(new URL('../dist/meter/nvidia.js', import.meta.url).href)});
+const s = await NvidiaSampler.start(${JSON.stringify(fake)}, 100, 5000);
+if (!s.ok) { console.error(s.reason); process.exit(3); }
+process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, FAKE_NVIDIA_SMI_PIDFILE: pidFile }, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const give = Date.now() + 5000;
+    while (running(pid) && Date.now() < give) spawnSync('sleep', ['0.05']);
+    const alive = running(pid);
+    if (alive) process.kill(pid, 'SIGKILL');
+    expect(alive).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { trackFinalizer } from '../util/cleanup.js';
 
 /** One nvidia-smi sample of one GPU. NaN where the driver answered [N/A]. */
 export interface GpuSample {
@@ -117,6 +118,9 @@ const { sab, binary, args } = workerData;
 const head = new Int32Array(sab, 0, 2);
 const ring = new Uint8Array(sab, 8);
 const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+// the main thread ends nvidia-smi itself (a message to this thread may never be read if the
+// process exits first, and a child outlives the thread that spawned it)
+if (child.pid !== undefined) parentPort.postMessage({ kind: 'pid', pid: child.pid });
 let stderr = '';
 child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-500)));
 child.stdout.on('data', (d) => {
@@ -154,6 +158,11 @@ export class NvidiaSampler {
   private readonly head: Int32Array;
   private readonly ring: Uint8Array;
 
+  /** nvidia-smi's pid, once the reader has spawned it. */
+  private pid: number | undefined;
+  private readonly onExit = (): void => this.killChild('SIGKILL');
+  private untrack: () => void = () => {};
+
   private constructor(
     private readonly worker: Worker,
     sab: SharedArrayBuffer,
@@ -163,11 +172,33 @@ export class NvidiaSampler {
     this.ring = new Uint8Array(sab, 8);
   }
 
+  /** nvidia-smi is ours to end: on stop, on interruption (cleanUpAll) and when this process exits without a stop. */
+  private adopt(pid: number): void {
+    this.pid = pid;
+    process.once('exit', this.onExit);
+    this.untrack = trackFinalizer(() => this.killChild('SIGTERM'));
+  }
+
+  private killChild(signal: NodeJS.Signals): void {
+    if (this.pid === undefined) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // it has ended already
+    }
+  }
+
+  private release(): void {
+    process.off('exit', this.onExit);
+    this.untrack();
+  }
+
   static start(binary = process.env.SPARSEBENCH_NVIDIA_SMI ?? 'nvidia-smi', intervalMs = 100, timeoutMs = 3000): Promise<NvidiaStart> {
     return new Promise((resolve) => {
       const sab = new SharedArrayBuffer(8 + RING_BYTES);
       const args = [`--query-gpu=${QUERY.join(',')}`, '--format=csv,noheader,nounits', '-lms', String(intervalMs)];
-      const worker = new Worker(READER, { eval: true, workerData: { sab, binary, args } });
+      // execArgv []: the reader is CommonJS whatever flags this process has (--input-type=module)
+      const worker = new Worker(READER, { eval: true, workerData: { sab, binary, args }, execArgv: [] });
       worker.unref();
       const sampler = new NvidiaSampler(worker, sab, intervalMs);
       let settled = false;
@@ -175,12 +206,18 @@ export class NvidiaSampler {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (!r.ok) void worker.terminate();
+        if (!r.ok) {
+          sampler.killChild('SIGKILL');
+          sampler.release();
+          void worker.terminate();
+        }
         resolve(r);
       };
-      worker.on('message', (m: { kind: string; code?: number | string; message?: string; stderr?: string }) => {
+      worker.on('message', (m: { kind: string; code?: number | string; message?: string; stderr?: string; pid?: number }) => {
+        if (m.kind === 'pid' && m.pid !== undefined) sampler.adopt(m.pid);
         if (m.kind === 'data' && sampler.samples.length > 0) finish({ ok: true, sampler });
         if (m.kind === 'error') finish({ ok: false, reason: m.code === 'ENOENT' ? `${binary} not found (no NVIDIA driver)` : `${binary}: ${m.message}` });
+        if (m.kind === 'exit') sampler.pid = undefined; // ended: its pid may be reused
         if (m.kind === 'exit') finish({ ok: false, reason: `${binary} exited with ${m.code}: ${m.stderr?.trim().split('\n').pop() ?? ''}` });
       });
       worker.on('error', (err) => finish({ ok: false, reason: `${binary}: reader thread failed (${err.message})` }));
@@ -271,6 +308,8 @@ export class NvidiaSampler {
   }
 
   stop(): void {
+    this.killChild('SIGTERM');
+    this.release();
     this.worker.postMessage('stop');
     // the reader ends once nvidia-smi has
     setTimeout(() => void this.worker.terminate(), 1000).unref();

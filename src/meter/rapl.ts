@@ -164,6 +164,8 @@ export class RaplPoller {
     this.domains.forEach((d, i) => (this.last[i] = readNumber(d.file)));
     this.worker = new Worker(WORKER, {
       eval: true,
+      // CommonJS whatever flags this process has (--input-type=module)
+      execArgv: [],
       workerData: {
         files: this.domains.map((d) => d.file),
         maxRanges: this.domains.map((d) => d.maxRangeUj),

@@ -70,35 +70,8 @@ export class UpdatableCholesky {
 
   /** Removes row/column k, restoring triangularity with Givens rotations. */
   removeAt(k: number): void {
-    const { L, cap } = this;
-    const r = this.r;
-    // shift rows below k up by one; they keep their column k entry for now
-    for (let i = k; i < r - 1; i++) {
-      const dst = i * cap;
-      const src = (i + 1) * cap;
-      for (let c = 0; c <= i + 1; c++) L[dst + c] = L[src + c];
-      this.idx[i] = this.idx[i + 1];
-    }
-    flops.value += 3 * (r - 1 - k) * (r - k);
-    // row i (i >= k) now has entries in columns 0..i+1; rotate columns (i, i+1) to zero (i, i+1)
-    for (let i = k; i < r - 1; i++) {
-      const a = L[i * cap + i];
-      const b = L[i * cap + i + 1];
-      const h = Math.hypot(a, b);
-      const c = a / h;
-      const s = b / h;
-      for (let t = i; t < r - 1; t++) {
-        const row = t * cap;
-        const x = L[row + i];
-        const y = L[row + i + 1];
-        L[row + i] = c * x + s * y;
-        L[row + i + 1] = -s * x + c * y;
-      }
-      // keep the diagonal positive
-      if (L[i * cap + i] < 0) for (let t = i; t < r - 1; t++) L[t * cap + i] = -L[t * cap + i];
-    }
-    for (let t = k; t < r - 1; t++) L[t * cap + r - 1] = 0;
-    this.r = r - 1;
+    removeFactorRow(this.L, this.cap, this.idx, this.r, k);
+    this.r--;
   }
 
   /** Solves L L^T x = b for the first `size` entries of b; x may alias b. */
@@ -132,4 +105,38 @@ export class UpdatableCholesky {
     this.L = L;
     this.idx = idx;
   }
+}
+
+/**
+ * Removes row and column k of an r-row lower-triangular factor L (row-major, `stride` values
+ * a row; `idx` names each row's outside index), restoring triangularity with Givens
+ * rotations: the rows below k move up one, each keeping its column-k entry for a moment, and
+ * rotating columns (i, i+1) zeroes (i, i+1). Shared by UpdatableCholesky and the homotopy
+ * coder's inline factor.
+ */
+export function removeFactorRow(L: Float64Array, stride: number, idx: Int32Array, r: number, k: number): void {
+  for (let i = k; i < r - 1; i++) {
+    const dst = i * stride;
+    const src = dst + stride;
+    for (let c = 0; c <= i + 1; c++) L[dst + c] = L[src + c];
+    idx[i] = idx[i + 1];
+  }
+  flops.value += 3 * (r - 1 - k) * (r - k);
+  for (let i = k; i < r - 1; i++) {
+    const a = L[i * stride + i];
+    const b = L[i * stride + i + 1];
+    const h = Math.hypot(a, b);
+    const c = a / h;
+    const s = b / h;
+    for (let t = i; t < r - 1; t++) {
+      const row = t * stride;
+      const x = L[row + i];
+      const y = L[row + i + 1];
+      L[row + i] = c * x + s * y;
+      L[row + i + 1] = -s * x + c * y;
+    }
+    // keep the diagonal positive
+    if (L[i * stride + i] < 0) for (let t = i; t < r - 1; t++) L[t * stride + i] = -L[t * stride + i];
+  }
+  for (let t = k; t < r - 1; t++) L[t * stride + r - 1] = 0;
 }

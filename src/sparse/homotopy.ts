@@ -1,3 +1,4 @@
+import { removeFactorRow } from './cholesky.js';
 import { flops } from './flops.js';
 
 /**
@@ -151,7 +152,7 @@ export class Homotopy {
         const j = idx[leaving];
         a[aOff + j] = 0;
         sign[j] = 0;
-        this.removeAt(r, leaving);
+        removeFactorRow(L, K, idx, r, leaving);
         r--;
         // it stands exactly on the boundary: let the path move on before it may re-enter
         justLeft = j;
@@ -202,35 +203,5 @@ export class Homotopy {
     idx[r] = j;
     flops.value += r * r;
     return true;
-  }
-
-  /** Removes row/column k of an r-row factor, restoring triangularity with Givens rotations. */
-  private removeAt(r: number, k: number): void {
-    const { K, L, idx } = this;
-    for (let i = k; i < r - 1; i++) {
-      const dst = i * K;
-      const src = dst + K;
-      for (let t = 0; t <= i + 1; t++) L[dst + t] = L[src + t];
-      idx[i] = idx[i + 1];
-    }
-    // row i (i >= k) now has entries in columns 0..i+1; rotate columns (i, i+1) to zero (i, i+1)
-    for (let i = k; i < r - 1; i++) {
-      const p = L[i * K + i];
-      const q = L[i * K + i + 1];
-      const h = Math.hypot(p, q);
-      const cs = p / h;
-      const sn = q / h;
-      for (let t = i; t < r - 1; t++) {
-        const row = t * K;
-        const x = L[row + i];
-        const y = L[row + i + 1];
-        L[row + i] = cs * x + sn * y;
-        L[row + i + 1] = -sn * x + cs * y;
-      }
-      // keep the diagonal positive
-      if (L[i * K + i] < 0) for (let t = i; t < r - 1; t++) L[t * K + i] = -L[t * K + i];
-    }
-    for (let t = k; t < r - 1; t++) L[t * K + r - 1] = 0;
-    flops.value += 6 * (r - 1 - k) * (r - k);
   }
 }
