@@ -94,7 +94,7 @@ export function buildProgram(): Command {
         .default('auto'),
     )
     .addOption(new Option('--backend <name>', `tfjs backend (${BACKEND_CHOICES.join('|')}): auto = tensorflow (tfjs-node) if it loads, else wasm, else cpu (slow, warned)`).default('auto'))
-    .option('--threads <n|auto>', 'thread budget of every runner (torch peers, external commands and the dictionary runner\'s patch coding take it; the rest of our sparse code and tfjs-wasm use one); auto = every core', threadsSpec, 1)
+    .option('--threads <n|auto>', 'thread budget of every runner (torch peers and external commands take it, the dictionary runner codes and the sparse detector scores on it; the rest of our sparse code and tfjs-wasm use one); auto = every core', threadsSpec, 1)
     .option('--results-dir <dir>', 'where records and tables go', 'results')
     .option('--shard <i/n>', 'run only slice I of N of the suite (a CI matrix); join the records with `merge`', shardSpec)
     .option('--no-sensors', 'do not read RAPL or nvidia-smi: energy is estimated and labelled so')

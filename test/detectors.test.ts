@@ -67,6 +67,16 @@ describe('detectors', () => {
     expect(output.metrics.flops).toBeGreaterThan(0);
   });
 
+  it('the sparse detector scores the same on two threads (the coding pool splits the images)', async () => {
+    const one = outputs.get('sparse-detector')!.output;
+    const { output: two } = await meteredTrain(getRunner('sparse-detector'), split, { threads: 2 }, 7, 'auto');
+    expect(two.config.scoringThreads).toBe(2);
+    expect(one.config.scoringThreads).toBe(1);
+    expect(two.curve.map((p) => p.metric)).toEqual(one.curve.map((p) => p.metric));
+    expect(two.metrics.pixelAuroc).toBe(one.metrics.pixelAuroc);
+    expect(two.metrics.flops).toBe(one.metrics.flops);
+  }, 120_000);
+
   it('the autoencoder learns to reconstruct good texture better than chance separates, and records its backend', () => {
     const { output } = outputs.get('autoencoder')!;
     expect(output.backend?.name).toBe('wasm');

@@ -147,6 +147,11 @@ describe('sparse coding', () => {
     try {
       const spread = await pool.lassoCodes(D, K, P, X, 301, o);
       expect([...spread.codes]).toEqual([...alone.codes]);
+      // calls made at once (a detector's textures) take their turns: each gets its own answers
+      const half = lassoCodes(D, K, P, X.subarray(0, 150 * P), 150, o);
+      const [a, b] = await Promise.all([pool.lassoCodes(D, K, P, X, 301, o), pool.lassoCodes(D, K, P, X.subarray(0, 150 * P), 150, o)]);
+      expect([...a.codes]).toEqual([...alone.codes]);
+      expect([...b.codes]).toEqual([...half.codes]);
       expect(spread.objective).toBeCloseTo(alone.objective, 12);
       // a handful of 8x8 "images" whose 4x4 patches are the signals' first 16 values
       const images = Float64Array.from({ length: 5 * 64 }, (_, i) => X[i]);

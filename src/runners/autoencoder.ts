@@ -67,7 +67,7 @@ export const autoencoderRunner: Runner = {
     const backend = await selectBackend(hooks.backend);
     const cfg: AutoencoderConfig = { ...DEFAULT_AUTOENCODER, epochs: options.epochs ?? DEFAULT_AUTOENCODER.epochs };
     const groups = split.detection?.groupNames.length ?? 1;
-    const { curve, evaluation } = trainDetector(
+    const { curve, evaluation } = await trainDetector(
       split,
       { units: cfg.epochs, evaluations: AUTOENCODER_EVALUATIONS, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
       hooks,

@@ -9,8 +9,8 @@ import type { CurvePoint, RunnerHooks, RunnerOutput } from './types.js';
 export interface GroupModel {
   /** Advances training by `units` (mini-batches, epochs). */
   train(units: number): void;
-  /** Patch scores of n images on the SCORING grid (n x rows x cols). */
-  scores(images: Float32Array, n: number): Float64Array;
+  /** Patch scores of n images on the SCORING grid (n x rows x cols); async where threads score them. */
+  scores(images: Float32Array, n: number): Float64Array | Promise<Float64Array>;
   dispose?(): void;
 }
 
@@ -62,7 +62,7 @@ export const IMAGE_AUROC = 'image AUROC (mean over textures)';
  * that the learning curve after each slice measures the whole detector: image AUROC
  * averaged over the groups, evaluated outside the measured window.
  */
-export function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHooks, label: string): { curve: CurvePoint[]; evaluation: DetectionEvaluation; evaluationFlops: number } {
+export async function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHooks, label: string): Promise<{ curve: CurvePoint[]; evaluation: DetectionEvaluation; evaluationFlops: number }> {
   const det = split.detection;
   if (!det) throw new Error(`${label}: ${split.dataset} is not a detection dataset`);
   const rng = new Rng(hooks.seed);
@@ -85,9 +85,19 @@ export function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHoo
       }
       const before = flops.value;
       const last = e === plan.evaluations;
-      const score = (): DetectionEvaluation => evaluateDetection(last ? split : subset, (group, images, n) => models[group].scores(images, n));
+      const target = last ? split : subset;
+      // every texture's patch scores first (a model may score on the coding pool's threads),
+      // then the evaluation over them; the images are those evaluateDetection gives each group
+      const score = async (): Promise<DetectionEvaluation> => {
+        const scores = await Promise.all(models.map((m, group) => {
+          const members = [...target.yTest.keys()].filter((i) => target.detection?.groupTest[i] === group);
+          if (members.length === 0) return new Float64Array(0);
+          return m.scores(gatherRows(target.XTest, members, pixels), members.length);
+        }));
+        return evaluateDetection(target, (group) => scores[group]);
+      };
       // the final scoring of the test images is what a deployed detector does: timed as inference
-      evaluation = last ? hooks.inference(score, split.yTest.length) : hooks.untimed(score);
+      evaluation = await (last ? hooks.inference(score, split.yTest.length) : hooks.untimed(score));
       evaluationFlops += flops.value - before;
       curve.push({ ...hooks.elapsed(), metric: evaluation.imageAuroc, step: done });
     }

@@ -1,11 +1,9 @@
-import { SCORING, scoringGeometry } from '../detect/evaluate.js';
+import { SCORING } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
-import { gridOf } from '../detect/scoring.js';
-import { atomGram, CodingWorkspace, DEFAULT_CODE, lassoCodes } from '../sparse/coding.js';
-import { axpy, dot } from '../sparse/vec.js';
+import { CodingPool } from '../sparse/coding-pool.js';
 import { OnlineDictionaryLearner } from '../sparse/dictionary.js';
 import { flops } from '../sparse/flops.js';
-import { extractPatches, gridPatchesInto } from '../sparse/patches.js';
+import { extractPatches } from '../sparse/patches.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
@@ -29,42 +27,17 @@ export const SPARSE_DETECTOR = {
  * of one texture's defect-free images; a patch's anomaly score is the mean squared
  * residual of its LASSO code, x - D^T a.
  */
-function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng): GroupModel {
+function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng, pool: CodingPool): GroupModel {
   const s = SPARSE_DETECTOR;
   const k = SCORING.k;
   const P = k * k;
   const patches = extractPatches(images.subarray(0, n * side * side), side, side, k, { count: s.learnPatches, rng, center: false });
   const learner = new OnlineDictionaryLearner(patches, s.learnPatches, P, { atoms: s.atoms, alpha: s.alpha, batchSize: s.batchSize, iterations: s.iterations, seed: rng.nextUint32(), tol: 1e-4 });
+  const scoring = { patch: k, stride: SCORING.stride, center: false, alpha: s.alpha, tol: s.codeTol, solver: s.codeSolver } as const;
   return {
     train: (units) => learner.run(units),
-    scores(X, m) {
-      const D = learner.D;
-      const K = s.atoms;
-      const G = atomGram(D, K, P);
-      const { rows, cols } = gridOf(scoringGeometry(side, side));
-      const perImage = rows * cols;
-      const out = new Float64Array(m * perImage);
-      const codes = new Float64Array(perImage * K);
-      const residual = new Float64Array(P);
-      // one patch buffer and one coder scratch for every image: nothing allocated in the loop
-      const xs = new Float64Array(perImage * P);
-      const work = new CodingWorkspace(K);
-      const code = { alpha: s.alpha, tol: s.codeTol, maxIter: DEFAULT_CODE.maxIter, solver: s.codeSolver } as const;
-      for (let img = 0; img < m; img++) {
-        gridPatchesInto(X, img, side, side, k, SCORING.stride, false, xs);
-        codes.fill(0);
-        lassoCodes(D, K, P, xs, perImage, code, codes, G, work);
-        for (let p = 0; p < perImage; p++) {
-          residual.set(xs.subarray(p * P, (p + 1) * P));
-          for (let a = 0; a < K; a++) {
-            const c = codes[p * K + a];
-            if (c !== 0) axpy(residual, -c, D, a * P, P);
-          }
-          out[img * perImage + p] = dot(residual, 0, residual, P) / P;
-        }
-      }
-      return out;
-    },
+    // the images are split over the pool's threads (one thread unless --threads says more)
+    scores: (X, m) => pool.residualScores(X, m, side, side, learner.D, s.atoms, scoring),
   };
 }
 
@@ -73,28 +46,33 @@ export const sparseDetectorRunner: Runner = {
   family: 'sparse',
   task: 'detection',
   description: 'per texture, online dictionary (32 atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code',
-  async train(split, _options, hooks) {
+  async train(split, options, hooks) {
     const s = SPARSE_DETECTOR;
-    const flopsAtStart = flops.value;
-    const { curve, evaluation, evaluationFlops } = trainDetector(
-      split,
-      {
-        units: s.iterations,
-        evaluations: s.evaluations,
-        unit: 'mini-batch',
-        make: (_group, images, n, rng) => dictionaryModel(images, n, split.width, rng),
-      },
-      hooks,
-      'sparse-detector',
-    );
-    // scoring the test images is evaluation: its coding does not count as training
-    const counted = flops.value - flopsAtStart - evaluationFlops;
-    const out = detectionOutput(curve, evaluation);
-    return {
-      ...out,
-      curve,
-      metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length },
-      config: { ...s, patch: SCORING.k, patchCentering: false, ...SCORING_CONFIG, seed: hooks.seed },
-    };
+    const pool = await CodingPool.create(options.threads ?? 1);
+    try {
+      const flopsAtStart = flops.value;
+      const { curve, evaluation, evaluationFlops } = await trainDetector(
+        split,
+        {
+          units: s.iterations,
+          evaluations: s.evaluations,
+          unit: 'mini-batch',
+          make: (_group, images, n, rng) => dictionaryModel(images, n, split.width, rng, pool),
+        },
+        hooks,
+        'sparse-detector',
+      );
+      // scoring the test images is evaluation: its coding does not count as training
+      const counted = flops.value - flopsAtStart - evaluationFlops;
+      const out = detectionOutput(curve, evaluation);
+      return {
+        ...out,
+        curve,
+        metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length },
+        config: { ...s, patch: SCORING.k, patchCentering: false, ...SCORING_CONFIG, scoringThreads: pool.threads, seed: hooks.seed },
+      };
+    } finally {
+      await pool.close();
+    }
   },
 };

@@ -48,7 +48,7 @@ export interface RunnerHooks {
   readonly backend: BackendChoice;
   /** Active (unpaused) training time so far. */
   elapsed(): { seconds: number; cpuSeconds: number };
-  /** Runs work that is not training (evaluation, exporting data) outside the measured window. */
+  /** Runs work that is not training (evaluation, exporting data) outside the measured window; `fn` may return a promise (the window resumes when it settles). */
   untimed<T>(fn: () => T): T;
   /**
    * Runs inference of the trained model on `items` test items in a measurement window of its

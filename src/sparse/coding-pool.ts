@@ -7,6 +7,7 @@ import { packageRoot } from '../util/package-root.js';
 import type { CodeOptions, CodeResult } from './coding.js';
 import { runTask, type PoolReply, type PoolTask } from './coding-worker.js';
 import type { PoolingOptions } from './features.js';
+import type { ResidualOptions } from './residuals.js';
 import { patchGrid } from './patches.js';
 import { flops } from './flops.js';
 
@@ -20,6 +21,9 @@ import { flops } from './flops.js';
  * equal ranges per call, with no queue, task stealing or lifetime policy to manage.
  */
 export class CodingPool {
+  /** Calls run one after another: each uses every thread, and a worker answers one task at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly workers: Worker[]) {}
 
   /** A pool of `threads` threads in all (1: no workers, everything on this thread). */
@@ -62,12 +66,28 @@ export class CodingPool {
     return { features, count, meanNonzeros: nonzeros / (n * rows * cols), nonzeros };
   }
 
+  /** residualScores (residuals.ts) of n images, split over the threads by image. */
+  async residualScores(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: ResidualOptions): Promise<Float64Array> {
+    const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
+    const scores = new Float64Array(new SharedArrayBuffer(n * rows * cols * 8));
+    const sImages = shared(images);
+    const sD = shared(D);
+    await this.spread(n, (start, end) => ({ kind: 'residuals', D: sD, K, images: sImages, height, width, scores, start, end, options: o }));
+    return scores;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   /** Cuts [0, m) into one range per thread, the last range on this thread; adds the workers' FLOPs to this thread's count. */
-  private async spread(m: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
+  private spread(m: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
+    const run = this.queue.then(() => this.spreadNow(m, task));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async spreadNow(m: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
     const t = this.threads;
     const bounds = Array.from({ length: t + 1 }, (_, i) => Math.round((m * i) / t));
     const pending = this.workers.map((w, i) => ask(w, task(bounds[i], bounds[i + 1])));

@@ -1,12 +1,14 @@
 /**
- * A thread of the coding pool (coding-pool.ts): codes, or pools the codes of, one
- * contiguous range of signals or images held in shared memory, and reports the sums the
+ * A thread of the coding pool (coding-pool.ts): codes, pools the codes of, or scores the
+ * code residuals of, one contiguous range of signals or images held in shared memory, and reports the sums the
  * caller folds (objective, passes, nonzeros) and the FLOPs it did (each thread counts its own).
  */
 import { parentPort } from 'node:worker_threads';
 import { lassoCodes, type CodeOptions } from './coding.js';
 import { pooledFeatures, type PoolingOptions } from './features.js';
 import { flops } from './flops.js';
+import { patchGrid } from './patches.js';
+import { residualScores, type ResidualOptions } from './residuals.js';
 
 export type PoolTask =
   | { kind: 'codes'; D: Float64Array; K: number; P: number; X: Float64Array; codes: Float64Array; start: number; end: number; options: CodeOptions }
@@ -21,6 +23,18 @@ export type PoolTask =
       start: number;
       end: number;
       options: PoolingOptions;
+    }
+  | {
+      kind: 'residuals';
+      D: Float64Array;
+      K: number;
+      images: Float32Array | Float64Array;
+      height: number;
+      width: number;
+      scores: Float64Array;
+      start: number;
+      end: number;
+      options: ResidualOptions;
     };
 
 export interface PoolReply {
@@ -41,6 +55,12 @@ export function runTask(t: PoolTask): PoolReply {
   }
   const pixels = t.height * t.width;
   const n = t.end - t.start;
+  if (t.kind === 'residuals') {
+    const { rows, cols } = patchGrid(t.height, t.width, t.options.patch, t.options.stride);
+    const perImage = rows * cols;
+    residualScores(t.images.subarray(t.start * pixels, t.end * pixels), n, t.height, t.width, t.D, t.K, t.options, t.scores.subarray(t.start * perImage, t.end * perImage));
+    return { objectiveSum: 0, passes: 0, fallbacks: 0, nonzeros: 0, flops: flops.value - before };
+  }
   const r = pooledFeatures(t.images.subarray(t.start * pixels, t.end * pixels), n, t.height, t.width, t.D, t.K, t.options);
   t.features.set(r.features, t.start * r.count);
   return { objectiveSum: 0, passes: 0, fallbacks: 0, nonzeros: r.nonzeros, flops: flops.value - before };

@@ -169,7 +169,20 @@ export async function meteredTrain(
     seed,
     backend,
     elapsed: () => meter.elapsed(),
-    untimed: (fn) => meter.paused(fn),
+    untimed: (fn) => {
+      meter.pause();
+      let result: ReturnType<typeof fn>;
+      try {
+        result = fn();
+      } catch (err) {
+        meter.resume();
+        throw err;
+      }
+      // async work (the coding pool's threads): the clock starts again when it settles
+      if (result instanceof Promise) return result.finally(() => meter.resume()) as typeof result;
+      meter.resume();
+      return result;
+    },
     inference: (fn, items) => {
       meter.pause();
       const window = new Meter(constants, sensors, idle);
@@ -470,7 +483,7 @@ async function runCells(
     notes: [
       ...(o.notes ?? []),
       ...((o.threads ?? 1) > 1
-        ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads, and the dictionary runner codes its patches on ${o.threads} threads (its learning and classifier, the other sparse runners and tfjs-wasm run on one), so the claims judge speed on CPU time where the core counts differ`]
+        ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads, the dictionary runner codes its patches and the sparse detector scores its images on ${o.threads} threads (their learning and classifiers, the LASSO runner and tfjs-wasm run on one), so the claims judge speed on CPU time where the core counts differ`]
         : []),
       ...((o.externals ?? []).length
         ? [`external runners ran without a shell, each stopped (with its process group) after --external-timeout ${o.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT} s`]
