@@ -78,8 +78,8 @@ else {
     const speedups = runs.one.map((x, r) => x.seconds / runs.two[r].seconds);
     console.log(`2 threads / 1 thread speed-up: ${median(speedups).toFixed(2)}x median (rounds: ${speedups.map((x) => x.toFixed(2)).join(', ')})`);
     if (python) {
-      const split2 = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
-      const grid = extractPatches(split2.XTrain.subarray(0, 800 * 784), 28, 28, 7, { stride: 3 }).subarray(0, limit * P);
+      // the split solve codes codes: the same seed and sizes as `split` above
+      const grid = extractPatches(split.XTrain.subarray(0, 800 * 784), 28, 28, 7, { stride: 3 }).subarray(0, limit * P);
       writeFileSync(join(dir, 'patches.f64'), Buffer.from(grid.buffer, grid.byteOffset, grid.byteLength));
       writeFileSync(join(dir, 'dictionary.f64'), Buffer.from(D.buffer, D.byteOffset, D.byteLength));
       writeFileSync(join(dir, 'meta.json'), JSON.stringify({ patches: limit, features: P, atoms: o.atoms, byteOrder: 'little-endian', dtype: 'float64' }));

@@ -65,15 +65,34 @@ const mean = (xs: readonly number[]): number => {
 
 const b64 = (bytes: Uint8Array): string => deflateSync(bytes, { level: 9 }).toString('base64');
 
+/** The test indices of each group (texture), in test order: the images a group's model scores. */
+export function groupMembers(split: Split): number[][] {
+  const det = split.detection;
+  if (!det) throw new Error(`groupMembers: ${split.dataset} is not a detection split`);
+  return det.groupNames.map((_, group) => [...split.yTest.keys()].filter((i) => det.groupTest[i] === group));
+}
+
 /**
  * Scores every test image with its group's model and measures image- and pixel-level
- * AUROC per group, then averages over groups. Heat maps of one test image per defect kind
- * (the first in the seeded test order) and one defect-free image are kept for the report,
- * scaled so that 128 is the 99th percentile of the group's defect-free pixels.
+ * AUROC per group, then averages over groups (see evaluateScores).
  */
 export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionEvaluation {
+  const pixels = split.height * split.width;
+  const members = groupMembers(split);
+  const scores = members.map((m, group) => (m.length === 0 ? new Float64Array(0) : scorer(group, gatherRows(split.XTest, m, pixels), m.length, m)));
+  return evaluateScores(split, members, scores);
+}
+
+/**
+ * Image- and pixel-level AUROC per group from each group's patch scores (scores[g] for the
+ * test images members[g], as groupMembers gives them), averaged over groups. Heat maps of one
+ * test image per defect kind (the first in the seeded test order) and one defect-free image
+ * are kept for the report, scaled so that 128 is the 99th percentile of the group's
+ * defect-free pixels.
+ */
+export function evaluateScores(split: Split, groups: readonly (readonly number[])[], groupScores: readonly Float64Array[]): DetectionEvaluation {
   const det = split.detection;
-  if (!det) throw new Error(`evaluateDetection: ${split.dataset} is not a detection split`);
+  if (!det) throw new Error(`evaluateScores: ${split.dataset} is not a detection split`);
   const g = scoringGeometry(split.height, split.width);
   const { rows, cols } = gridOf(g);
   const pixels = split.height * split.width;
@@ -86,9 +105,9 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
   }
   const items: HeatmapItem[] = [];
   det.groupNames.forEach((name, group) => {
-    const members = [...split.yTest.keys()].filter((i) => det.groupTest[i] === group);
+    const members = groups[group];
     if (members.length === 0) return;
-    const scores = scorer(group, gatherRows(split.XTest, members, pixels), members.length, members);
+    const scores = groupScores[group];
     const heat = new Float64Array(members.length * pixels);
     const imageScores = members.map((_, r) => {
       const own = scores.subarray(r * perImage, (r + 1) * perImage);

@@ -217,8 +217,10 @@ export class NvidiaSampler {
         if (m.kind === 'pid' && m.pid !== undefined) sampler.adopt(m.pid);
         if (m.kind === 'data' && sampler.samples.length > 0) finish({ ok: true, sampler });
         if (m.kind === 'error') finish({ ok: false, reason: m.code === 'ENOENT' ? `${binary} not found (no NVIDIA driver)` : `${binary}: ${m.message}` });
-        if (m.kind === 'exit') sampler.pid = undefined; // ended: its pid may be reused
-        if (m.kind === 'exit') finish({ ok: false, reason: `${binary} exited with ${m.code}: ${m.stderr?.trim().split('\n').pop() ?? ''}` });
+        if (m.kind === 'exit') {
+          sampler.pid = undefined; // ended: its pid may be reused
+          finish({ ok: false, reason: `${binary} exited with ${m.code}: ${m.stderr?.trim().split('\n').pop() ?? ''}` });
+        }
       });
       worker.on('error', (err) => finish({ ok: false, reason: `${binary}: reader thread failed (${err.message})` }));
       const timer = setTimeout(() => {

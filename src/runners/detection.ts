@@ -1,5 +1,5 @@
 import type { Split } from '../datasets/types.js';
-import { evaluateDetection, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
+import { evaluateScores, groupMembers, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
 import { flops } from '../sparse/flops.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows } from '../util/rows.js';
@@ -87,14 +87,11 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
       const last = e === plan.evaluations;
       const target = last ? split : subset;
       // every texture's patch scores first (a model may score on the coding pool's threads),
-      // then the evaluation over them; the images are those evaluateDetection gives each group
+      // then the evaluation over them
       const score = async (): Promise<DetectionEvaluation> => {
-        const scores = await Promise.all(models.map((m, group) => {
-          const members = [...target.yTest.keys()].filter((i) => target.detection?.groupTest[i] === group);
-          if (members.length === 0) return new Float64Array(0);
-          return m.scores(gatherRows(target.XTest, members, pixels), members.length);
-        }));
-        return evaluateDetection(target, (group) => scores[group]);
+        const members = groupMembers(target);
+        const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length))));
+        return evaluateScores(target, members, scores);
       };
       // the final scoring of the test images is what a deployed detector does: timed as inference
       evaluation = await (last ? hooks.inference(score, split.yTest.length) : hooks.untimed(score));

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
 import type { CodeOptions, CodeResult } from './coding.js';
 import { runTask, type PoolReply, type PoolTask } from './coding-worker.js';
-import type { PoolingOptions } from './features.js';
+import { pooledCount, type PoolingOptions } from './features.js';
 import type { ResidualOptions } from './residuals.js';
 import { patchGrid } from './patches.js';
 import { flops } from './flops.js';
@@ -56,7 +56,7 @@ export class CodingPool {
 
   /** pooledFeatures (features.ts) of n images, split over the threads by image. */
   async pooledFeatures(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: PoolingOptions): Promise<{ features: Float64Array; count: number; meanNonzeros: number; nonzeros: number }> {
-    const count = 2 * o.cells * o.cells * K;
+    const count = pooledCount(K, o.cells);
     const features = new Float64Array(new SharedArrayBuffer(n * count * 8));
     const sImages = shared(images);
     const sD = shared(D);

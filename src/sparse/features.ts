@@ -17,6 +17,9 @@ export interface PoolingOptions {
   readonly solver?: 'homotopy' | 'cd';
 }
 
+/** Features per image: positive and negative parts of K codes in each of cells x cells regions. */
+export const pooledCount = (K: number, cells: number): number => 2 * cells * cells * K;
+
 /**
  * Sparse-code features of images: every patch on a stride grid is coded against the
  * dictionary, and the codes are max-pooled over a cells x cells partition of the grid,
@@ -34,7 +37,7 @@ export function pooledFeatures(
   const P = o.patch * o.patch;
   const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
   const perImage = rows * cols;
-  const count = 2 * o.cells * o.cells * K;
+  const count = pooledCount(K, o.cells);
   const features = new Float64Array(n * count);
   const G = atomGram(D, K, P);
   const codes = new Float64Array(perImage * K);

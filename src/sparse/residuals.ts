@@ -27,11 +27,12 @@ export function residualScores(
   D: Float64Array,
   K: number,
   o: ResidualOptions,
-  out: Float64Array = new Float64Array(n * patchGrid(height, width, o.patch, o.stride).rows * patchGrid(height, width, o.patch, o.stride).cols),
+  out?: Float64Array,
 ): Float64Array {
   const P = o.patch * o.patch;
   const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
   const perImage = rows * cols;
+  const scores = out ?? new Float64Array(n * perImage);
   const G = atomGram(D, K, P);
   const codes = new Float64Array(perImage * K);
   const residual = new Float64Array(P);
@@ -48,8 +49,8 @@ export function residualScores(
         const c = codes[p * K + a];
         if (c !== 0) axpy(residual, -c, D, a * P, P);
       }
-      out[img * perImage + p] = dot(residual, 0, residual, P) / P;
+      scores[img * perImage + p] = dot(residual, 0, residual, P) / P;
     }
   }
-  return out;
+  return scores;
 }

@@ -149,6 +149,23 @@ export function planRun(o: RunOptions): PlannedCell[] {
   return mine;
 }
 
+/**
+ * fn(), then `done` once it has finished: at once for a value or a throw, when it settles
+ * for a promise (work on the coding pool's threads), so a paused window spans async work.
+ */
+function settled<T>(fn: () => T, done: () => void): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    done();
+    throw err;
+  }
+  if (result instanceof Promise) return result.finally(done) as T;
+  done();
+  return result;
+}
+
 /** One training inside its own meter window: the unit every suite cell and benchmark runs. */
 export async function meteredTrain(
   runner: Runner,
@@ -171,17 +188,7 @@ export async function meteredTrain(
     elapsed: () => meter.elapsed(),
     untimed: (fn) => {
       meter.pause();
-      let result: ReturnType<typeof fn>;
-      try {
-        result = fn();
-      } catch (err) {
-        meter.resume();
-        throw err;
-      }
-      // async work (the coding pool's threads): the clock starts again when it settles
-      if (result instanceof Promise) return result.finally(() => meter.resume()) as typeof result;
-      meter.resume();
-      return result;
+      return settled(fn, () => meter.resume());
     },
     inference: (fn, items) => {
       meter.pause();
@@ -198,17 +205,7 @@ export async function meteredTrain(
         };
         meter.resume();
       };
-      let result: ReturnType<typeof fn>;
-      try {
-        result = fn();
-      } catch (err) {
-        finish();
-        throw err;
-      }
-      // async work (the coding pool's threads): the window closes when it settles
-      if (result instanceof Promise) return result.finally(finish) as typeof result;
-      finish();
-      return result;
+      return settled(fn, finish);
     },
     latency: (predictOne, count) =>
       meter.paused(() => {

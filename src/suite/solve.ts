@@ -6,6 +6,7 @@ import { elasticNet, type ElasticNetOptions } from '../sparse/estimators.js';
 import { enetPath, oneVsRestTargets, type PathOptions } from '../sparse/path.js';
 import { readFileSync } from 'node:fs';
 import { lassoCodes, validateDictionary } from '../sparse/coding.js';
+import { DICTIONARY_RUNNER } from '../runners/dictionary.js';
 import { CodingPool } from '../sparse/coding-pool.js';
 import { onlineDictionary } from '../sparse/dictionary.js';
 import { extractPatches, patchGrid } from '../sparse/patches.js';
@@ -269,10 +270,10 @@ export async function solveCodes(data: SolveData, o: CodesSolveOptions): Promise
   let atoms: number;
   if (o.dictionaryFile) ({ D, atoms } = readDictionaryFile(o.dictionaryFile, o.patch));
   else {
-    const learn = 20000;
+    const { learnPatches, batchSize, iterations } = DICTIONARY_RUNNER;
     const rng = new Rng(data.seed);
-    const sample = extractPatches(split.XTrain, split.height, split.width, o.patch, { count: learn, rng });
-    D = onlineDictionary(sample, learn, P, { atoms: o.atoms, alpha: o.alpha, batchSize: 256, iterations: 100, seed: rng.nextUint32() }).D;
+    const sample = extractPatches(split.XTrain, split.height, split.width, o.patch, { count: learnPatches, rng });
+    D = onlineDictionary(sample, learnPatches, P, { atoms: o.atoms, alpha: o.alpha, batchSize, iterations, seed: rng.nextUint32() }).D;
     atoms = o.atoms;
   }
   validateDictionary(D, atoms, P);
@@ -292,7 +293,7 @@ export async function solveCodes(data: SolveData, o: CodesSolveOptions): Promise
     const { dictionaryFile, ...rest } = o;
     return {
       dataset: data.dataset,
-      options: { ...rest, dictionary: dictionaryFile ?? `learned here (${o.atoms} atoms, 20,000 patches, 100 mini-batches of 256, seed ${data.seed})` },
+      options: { ...rest, dictionary: dictionaryFile ?? `learned here with the dictionary runner's settings (${o.atoms} atoms, ${DICTIONARY_RUNNER.learnPatches} patches, ${DICTIONARY_RUNNER.iterations} mini-batches of ${DICTIONARY_RUNNER.batchSize}, seed ${data.seed})` },
       signals: m,
       atoms,
       seconds,
