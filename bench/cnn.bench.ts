@@ -23,7 +23,7 @@ const epochs = Number(flag('--epochs', '3'));
 const rounds = Number(flag('--rounds', '2'));
 const backend = parseBackendChoice(flag('--backend', 'auto'));
 
-const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+const split = stratifiedSplit(loadMnist(), { trainSize: 8000, validationSize: 1000, testSize: 1000, seed: 42 });
 const info = await selectBackend(backend);
 const runners: Runner[] = [cnnRunner];
 try {

@@ -24,7 +24,7 @@ const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
 const n = 80000;
 const P = 49;
-const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+const split = stratifiedSplit(loadMnist(), { trainSize: 8000, validationSize: 1000, testSize: 1000, seed: 42 });
 const X = extractPatches(split.XTrain, 28, 28, 7, { count: n, rng: new Rng(42) });
 const o = { atoms: 64, alpha: 0.1, batchSize: 256, iterations: 200 };
 

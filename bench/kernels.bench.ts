@@ -12,7 +12,7 @@ import { adam } from '../src/deep/adam.js';
 import { buildCnn, DEFAULT_CNN, trainStep } from '../src/deep/cnn.js';
 import { Rng } from '../src/util/rng.js';
 
-const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+const split = stratifiedSplit(loadMnist(), { trainSize: 8000, validationSize: 1000, testSize: 1000, seed: 42 });
 const n = split.yTrain.length;
 const p = split.features;
 const backend = await selectBackend((process.env.SPARSEBENCH_BACKEND as 'auto' | undefined) ?? 'auto');

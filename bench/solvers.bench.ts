@@ -23,7 +23,7 @@ const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
 const withDefault = args.includes('--sklearn-default');
 
-const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 42 });
+const split = stratifiedSplit(loadMnist(), { trainSize: 8000, validationSize: 1000, testSize: 1000, seed: 42 });
 const n = split.yTrain.length;
 const p = split.features;
 const X = { data: split.XTrain, rows: n, columns: p };

@@ -3,7 +3,7 @@ export { Rng } from './util/rng.js';
 export { UsageError } from './errors.js';
 export type { Dataset, Split } from './datasets/types.js';
 export { loadMnist } from './datasets/mnist.js';
-export { stratifiedSplit, detectionSplit, makeSplit, type SplitOptions } from './datasets/split.js';
+export { stratifiedSplit, detectionSplit, makeSplit, validationView, defaultValidationSize, type SplitOptions } from './datasets/split.js';
 export { datasetNames, datasetEntry, loadDataset } from './datasets/registry.js';
 export { exportSplit, type ExportMeta } from './datasets/export.js';
 export { selectBackend, parseBackendChoice, type BackendChoice, type BackendInfo } from './deep/backend.js';

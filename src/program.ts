@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXPORT_FILES, exportSplit } from './datasets/export.js';
-import { datasetEntry, datasetNames, loadDataset } from './datasets/registry.js';
+import { datasetEntry, datasetNames, loadDataset, splitSizes } from './datasets/registry.js';
 import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
 import { UsageError } from './errors.js';
@@ -406,7 +406,7 @@ export function buildProgram(): Command {
     .action((opts) => {
       const rows = datasetNames().map((name) => {
         const e = datasetEntry(name);
-        return { name, description: e.description, defaultSplit: { train: e.trainSize, test: e.testSize }, ...e.available() };
+        return { name, description: e.description, defaultSplit: { train: e.trainSize, validation: e.validationSize, test: e.testSize }, ...e.available() };
       });
       if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
       else for (const r of rows) process.stdout.write(`${r.name}\t${r.ok ? 'present' : 'MISSING'}\t${r.description}\n`);
@@ -439,11 +439,12 @@ export function buildProgram(): Command {
     });
   datasets
     .command('export')
-    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json; detection datasets add mask_test.u8, group_train.u8, group_test.u8')
+    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_val.f64, y_val.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json; detection datasets add mask_val.u8, mask_test.u8, group_train.u8, group_val.u8, group_test.u8')
     .requiredOption('--dataset <name>', 'dataset to export')
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <n>', 'split seed', seedOption(), DEFAULT_SEED)
     .option('--train-size <n>', 'training samples (default: the dataset\'s)', integer('--train-size', 1))
+    .option('--validation-size <n>', 'validation samples (default: the dataset\'s)', integer('--validation-size', 1))
     .option('--test-size <n>', 'test samples (default: the dataset\'s)', integer('--test-size', 1))
     .option('--force', 'replace the files of an earlier export in --out')
     .option('--json', 'print meta.json on stdout')
@@ -453,11 +454,7 @@ export function buildProgram(): Command {
       // never overwrite what is there without being told: it may be another split, or the user's data
       const clash = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => EXPORT_FILES.includes(f)) : [];
       if (clash.length && !opts.force) throw new UsageError(`--out ${opts.out}: already holds ${clash.join(', ')}; pass --force to replace them, or choose an empty directory`);
-      const split = makeSplit(loadDataset(e.name), {
-        trainSize: opts.trainSize ?? e.trainSize,
-        testSize: opts.testSize ?? e.testSize,
-        seed: opts.seed,
-      });
+      const split = makeSplit(loadDataset(e.name), { ...splitSizes(e, opts), seed: opts.seed });
       const meta = exportSplit(split, opts.out);
       process.stdout.write(opts.json ? JSON.stringify(meta) + '\n' : `${opts.out}: ${meta.files.map((f) => f.file).join(', ')}, meta.json\n`);
     });

@@ -115,6 +115,30 @@ describe('compare --against: interleaved rounds', () => {
     expect(many).toBeGreaterThanOrEqual(80);
   });
 
+  it('a slower change whose settings changed is another experiment: shown with its ratio, not judged, and says what changed', async () => {
+    const rng = new Rng(3);
+    const steady = () => 1;
+    // a side whose lasso cells carry the given alpha in their config
+    const at = (side: SideRunner, alpha: number): SideRunner => async (seed, round) => {
+      const r = await side(seed, round);
+      for (const e of r.results) if (e.runner === 'lasso') e.config = { ...e.config, alpha };
+      return r;
+    };
+    const base = at(standIn(rng, { cnn: 0.5, lasso: 0.25 }, 0.03, steady), 1e-3);
+    const slower = standIn(rng, { cnn: 0.5, lasso: 0.5 }, 0.03, steady);
+    // the same slowdown at the same settings is a regression
+    const same = judgeRounds(await runRounds({ rounds: DEFAULT_ROUNDS, seed: 42, base, change: at(slower, 1e-3) }));
+    expect(flagged(same)).toContain('mnist/lasso train seconds');
+    const c = judgeRounds(await runRounds({ rounds: DEFAULT_ROUNDS, seed: 42, base, change: at(slower, 3e-4) }));
+    const row = c.rows.find((r) => r.cell === 'mnist/lasso' && r.metric === 'train seconds')!;
+    expect(row.verdict).toBe('settings changed');
+    expect(row.interval!.low).toBeGreaterThan(1.2);
+    expect(c.regressions).toBe(0);
+    expect(c.notes.join('\n')).toMatch(/mnist\/lasso: settings changed \(alpha 0.001 -> 0.0003\)/);
+    // the seed differs by round and is no setting; the cell at unchanged settings is still judged
+    expect(c.rows.find((r) => r.cell === 'mnist/cnn' && r.metric === 'train seconds')?.verdict).toBe('ok');
+  });
+
   it('a faster change is reported better; one round is shown, never judged', async () => {
     const c = await simulatedJob(9, 0.5, 0.05);
     expect(c.rows.find((r) => r.cell === 'mnist/lasso' && r.metric === 'train seconds')?.verdict).toBe('better');

@@ -204,6 +204,19 @@ describe('claims verdicts (paired by seed)', () => {
     expect(none.reasons.join('\n')).toMatch(/no pair of repeats both reached 90% accuracy: compared on training time and energy instead/);
   });
 
+  it('takes the target from the validation curves, never from the test figures, and says it is on validation', () => {
+    const r = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
+    // the curves end on validation (0.80 for both sides), the test figures are 0.90+
+    for (const e of r.results) {
+      e.split = { ...e.split, validation: 50 };
+      e.curve = [{ seconds: 0, cpuSeconds: 0, metric: 0.1, step: 0 }, { seconds: e.measurement.seconds, cpuSeconds: e.measurement.cpuSeconds, metric: 0.8, step: 1 }];
+    }
+    const [c] = claims(r);
+    expect(c.target).toBeCloseTo(0.79, 10);
+    expect(c.speedWall.basis).toBe('wall time to 79% validation accuracy');
+    expect(c.censored).toEqual({ deep: 0, sparse: 0 });
+  });
+
   it('states the inference cost per 1,000 test items, paired, or that it was not measured', () => {
     const r = run([40, 41, 39, 40, 40], [20, 21, 19, 20, 20], five([10000, 10100, 9900]), five([90, 95, 85]));
     expect(claims(r)[0].reasons.join('\n')).toMatch(/inference not measured for cnn and lasso/);

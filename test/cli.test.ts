@@ -80,7 +80,7 @@ describe('sparsebench run --suite quick --json', () => {
     // both runners trained on the same split
     const [cnn, lasso] = ['cnn', 'lasso'].map((n) => record.results.find((x) => x.runner === n)!);
     expect(cnn.split).toEqual(lasso.split);
-    expect(cnn.split).toEqual({ train: 2000, test: 500, seed: 42 });
+    expect(cnn.split).toEqual({ train: 2000, validation: 250, test: 500, seed: 42 });
     // no silent fallback: backend stated in record, stderr and table
     expect(cnn.backend?.name).toBe('wasm');
     expect(cnn.backend?.reason).toMatch(/tfjs-node/);
@@ -260,12 +260,15 @@ describe('sparsebench datasets export', () => {
     expect(r.code, r.stderr).toBe(0);
     const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as ExportMeta;
     expect(JSON.parse(r.stdout)).toEqual(meta);
-    const split = stratifiedSplit(loadMnist(), { trainSize: 8000, testSize: 2000, seed: 7 });
+    const split = stratifiedSplit(loadMnist(), { trainSize: 8000, validationSize: 1000, testSize: 1000, seed: 7 });
     const X = readFileSync(join(dir, 'X_train.f64'));
     expect(X.byteLength).toBe(8000 * 784 * 8);
     // byte-for-byte (a deep equality over 6 million numbers would be slow)
     expect(X.equals(Buffer.from(Float64Array.from(split.XTrain).buffer))).toBe(true);
     expect(readFileSync(join(dir, 'y_test.u8')).equals(Buffer.from(split.yTest))).toBe(true);
+    expect(readFileSync(join(dir, 'X_val.f64')).equals(Buffer.from(Float64Array.from(split.XVal).buffer))).toBe(true);
+    expect(readFileSync(join(dir, 'index_val.u32')).equals(Buffer.from(split.valIndex.buffer))).toBe(true);
+    expect(meta.format).toBe('sparsebench-split/2');
     expect(meta.files.find((f) => f.file === 'X_train.f64')?.shape).toEqual([8000, 784]);
   });
 });

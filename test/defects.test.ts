@@ -63,7 +63,7 @@ describe('defects generator', () => {
 });
 
 describe('detection split', () => {
-  const split = detectionSplit(data, { trainSize: 150, testSize: 300, seed: 42 });
+  const split = detectionSplit(data, { trainSize: 150, validationSize: 120, testSize: 300, seed: 42 });
   const det = split.detection!;
 
   it('trains on defect-free images only, 50 per texture, and tests each texture with half defective', () => {
@@ -78,6 +78,26 @@ describe('detection split', () => {
     }
     const train = new Set(split.trainIndex);
     expect([...split.testIndex].some((i) => train.has(i))).toBe(false);
+  });
+
+  it('validates each texture on 20 good and 20 defective images of its own, none of them trained or tested on', () => {
+    const seen = new Set([...split.trainIndex, ...split.testIndex]);
+    expect([...split.valIndex].some((i) => seen.has(i))).toBe(false);
+    for (let g = 0; g < TEXTURE_FAMILIES.length; g++) {
+      const val = [...split.yVal.keys()].filter((i) => det.groupVal[i] === g);
+      expect(val.length).toBe(40);
+      expect(val.filter((i) => split.yVal[i] > 0).length).toBe(20);
+    }
+    split.valIndex.forEach((src, r) => {
+      expect(det.groupVal[r]).toBe(data.detection.groups[src]);
+      expect(split.yVal[r]).toBe(data.y[src]);
+      expect(det.maskVal.subarray(r * pixels, (r + 1) * pixels)).toEqual(data.detection.masks.subarray(src * pixels, (src + 1) * pixels));
+    });
+    // drawn last: the train and test images are the same whatever the validation size
+    const small = detectionSplit(data, { trainSize: 150, validationSize: 30, testSize: 300, seed: 42 });
+    expect(small.trainIndex).toEqual(split.trainIndex);
+    expect(small.testIndex).toEqual(split.testIndex);
+    expect(() => detectionSplit(data, { trainSize: 150, validationSize: 150, testSize: 300, seed: 1 })).toThrow(/train 50 \+ validation 25 \+ test 50 is too many/);
   });
 
   it('carries each test image\'s mask and group, and is deterministic per seed', () => {

@@ -19,7 +19,9 @@ import { meteredTrain, planRun } from '../src/suite/run.js';
 import { makeExternalRunner } from '../src/runners/external.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { UsageError } from '../src/errors.js';
-import { curveSubset, CURVE_SUBSET_EVERY } from '../src/runners/detection.js';
+import { trainDetector, type DetectorPlan } from '../src/runners/detection.js';
+import { validationView } from '../src/datasets/split.js';
+import { errorScores, evaluateDetection } from '../src/detect/evaluate.js';
 import { record } from './helpers/records.js';
 
 // 10 defect-free training images and 20 test images per texture: small enough for a test
@@ -38,7 +40,7 @@ beforeAll(async () => {
       family: runner.family,
       repeat: 0,
       seed: 7,
-      split: { train: 30, test: 60, seed: 7 },
+      split: { train: 30, validation: 6, test: 60, seed: 7 },
       accuracy: output.accuracy,
       metricName: output.metricName,
       heatmaps: output.heatmaps ? { ...output.heatmaps, items: [...output.heatmaps.items] } : undefined,
@@ -131,27 +133,29 @@ describe('detectors', () => {
   });
 });
 
+// hooks that run everything at once (no meter): the windows are another test's business
+const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), inference: <T>(f: () => T) => f(), latency() {}, childUsage() {}, progress() {} });
+
 describe('curve points of detectors', () => {
-  it('score a fixed fifth of a large test set, every texture and both labels in it; a small test set whole', () => {
-    const big = makeSplit(generateDefects(), { trainSize: 30, testSize: 300, seed: 7 });
-    const sub = curveSubset(big);
-    expect(sub.yTest.length).toBe(60);
-    const det = sub.detection!;
-    const pixels = big.height * big.width;
-    for (let r = 0; r < 60; r++) {
-      const i = r * CURVE_SUBSET_EVERY;
-      expect(sub.testIndex[r]).toBe(big.testIndex[i]);
-      expect(sub.yTest[r]).toBe(big.yTest[i]);
-      expect(det.groupTest[r]).toBe(big.detection!.groupTest[i]);
-      expect(sub.XTest[r * big.features + 100]).toBe(big.XTest[i * big.features + 100]);
-      expect(det.maskTest.subarray(r * pixels, (r + 1) * pixels)).toEqual(big.detection!.maskTest.subarray(i * pixels, (i + 1) * pixels));
-    }
-    for (let g = 0; g < det.groupNames.length; g++) {
-      const labels = [...sub.yTest].filter((_, r) => det.groupTest[r] === g);
-      expect(labels.some((y) => y === 0)).toBe(true);
-      expect(labels.some((y) => y > 0)).toBe(true);
-    }
-    expect(curveSubset(split)).toBe(split);
+  it('read the validation images; the reported figure the test images, scored once', async () => {
+    // a detector whose patch score is the mean intensity of the patch (dark defects score low):
+    // fixed, so that what each evaluation read can be recomputed from the split alone
+    const intensity: DetectorPlan = {
+      units: 3,
+      evaluations: 3,
+      unit: 'step',
+      make: () => ({ train() {}, scores: (X, n) => errorScores(X, n, split.height, split.width) }),
+    };
+    const scorer = (_g: number, X: Float32Array, n: number) => errorScores(X, n, split.height, split.width);
+    const windows: string[] = [];
+    const h = { ...hooks(), untimed: <T>(f: () => T) => (windows.push('untimed'), f()), inference: <T>(f: () => T) => (windows.push('inference'), f()) };
+    const { curve, evaluation } = await trainDetector(split, intensity, h, 'intensity');
+    const onValidation = evaluateDetection(validationView(split), scorer).imageAuroc;
+    const onTest = evaluateDetection(split, scorer).imageAuroc;
+    expect(onValidation).not.toBe(onTest);
+    expect(curve.map((p) => p.metric)).toEqual([onValidation, onValidation, onValidation]);
+    expect(evaluation.imageAuroc).toBe(onTest);
+    expect(windows).toEqual(['untimed', 'untimed', 'untimed', 'inference']);
   });
 });
 
@@ -176,12 +180,13 @@ describe('planning detection cells', () => {
 });
 
 describe('external detectors', () => {
-  const hooks = () => ({ seed: 7, backend: 'auto' as const, elapsed: () => ({ seconds: 0, cpuSeconds: 0 }), untimed: <T>(f: () => T) => f(), inference: <T>(f: () => T) => f(), latency() {}, childUsage() {}, progress() {} });
-  // a stand-in detector: writes errors that are the test images themselves (dark defects score low)
+  // a stand-in detector: writes errors that are the images themselves (dark defects score low),
+  // of the validation images for its curve and of the test images for its figure
   const writer = (bytes: string) =>
-    `node -e "const fs=require('fs'),d=process.argv[1],m=JSON.parse(fs.readFileSync(d+'/meta.json'));` +
-    `const x=new Float64Array(fs.readFileSync(d+'/X_test.f64').buffer.slice(0));fs.writeFileSync(d+'/e.f32',Buffer.from(Float32Array.from(x).buffer).subarray(0,${bytes}));` +
-    `console.log(JSON.stringify({curve:[{seconds:1,step:1,errors:'e.f32'}],trainSeconds:1,framework:'stand-in'}))" {split}`;
+    `node -e "const fs=require('fs'),d=process.argv[1];` +
+    `const w=(s,f,b)=>{const x=new Float64Array(fs.readFileSync(d+'/X_'+s+'.f64').buffer.slice(0));fs.writeFileSync(d+'/'+f,Buffer.from(Float32Array.from(x).buffer).subarray(0,b(x)))};` +
+    `w('val','e.f32',(x)=>${bytes});w('test','t.f32',(x)=>x.length*4);` +
+    `console.log(JSON.stringify({curve:[{seconds:1,step:1,errors:'e.f32'}],testErrors:'t.f32',trainSeconds:1,framework:'stand-in'}))" {split}`;
 
   it('scores the errors a command writes with our own scoring, and names a file of the wrong size', async () => {
     const ok = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('x.length*4') });
@@ -190,9 +195,13 @@ describe('external detectors', () => {
     expect(out.accuracy).toBeGreaterThanOrEqual(0);
     expect(out.metrics.pixelAuroc).toBeGreaterThan(0);
     expect(out.heatmaps?.items.length).toBe(5);
+    // the same scoring as ours: the curve on the validation images, the figure on test
+    const scorer = (_g: number, X: Float32Array, n: number) => errorScores(X, n, split.height, split.width);
+    expect(out.curve[0].metric).toBe(evaluateDetection(validationView(split), scorer).imageAuroc);
+    expect(out.accuracy).toBe(evaluateDetection(split, scorer).imageAuroc);
     const short = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('100') });
     await expect(short.train(split, {}, hooks())).rejects.toThrow(UsageError);
-    await expect(short.train(split, {}, hooks())).rejects.toThrow(/e\.f32 holds 100 bytes, not 60 x 4096 float32 errors/);
+    await expect(short.train(split, {}, hooks())).rejects.toThrow(/e\.f32 holds 100 bytes, not 6 x 4096 float32 errors of the validation images/);
   }, 60_000);
 
   it('the PyTorch autoencoder peer (where python3-torch is installed) is scored like ours', async (ctx) => {

@@ -45,7 +45,7 @@ describe('dataset manifest', () => {
 });
 
 describe('stratifiedSplit', () => {
-  const opts = { trainSize: 8000, testSize: 2000, seed: 42 };
+  const opts = { trainSize: 8000, validationSize: 1000, testSize: 1000, seed: 42 };
 
   it('is identical for the same seed', () => {
     const a = stratifiedSplit(data, opts);
@@ -71,7 +71,7 @@ describe('stratifiedSplit', () => {
     const train = new Set(s.trainIndex);
     expect(train.size).toBe(8000);
     for (const i of s.testIndex) expect(train.has(i)).toBe(false);
-    for (const r of [0, 17, 1999]) {
+    for (const r of [0, 17, 999]) {
       const src = s.testIndex[r];
       expect(s.yTest[r]).toBe(data.y[src]);
       expect(s.XTest.subarray(r * 784, (r + 1) * 784)).toEqual(data.X.subarray(src * 784, (src + 1) * 784));
@@ -89,8 +89,30 @@ describe('stratifiedSplit', () => {
     }
   });
 
+  it('holds out a validation part disjoint from train and test, class-balanced, that leaves train and test as they were', () => {
+    const s = stratifiedSplit(data, opts);
+    const seen = new Set([...s.trainIndex, ...s.testIndex]);
+    expect(s.valIndex.length).toBe(1000);
+    for (const i of s.valIndex) expect(seen.has(i)).toBe(false);
+    expect(new Set(s.valIndex).size).toBe(1000);
+    const total = classCounts(data.y);
+    classCounts(s.yVal).forEach((c, k) => expect(Math.abs(c - (total[k] * 1000) / 10000)).toBeLessThanOrEqual(1));
+    for (const r of [0, 500, 999]) {
+      const src = s.valIndex[r];
+      expect(s.yVal[r]).toBe(data.y[src]);
+      expect(s.XVal.subarray(r * 784, (r + 1) * 784)).toEqual(data.X.subarray(src * 784, (src + 1) * 784));
+    }
+    // validation is drawn last: another validation size changes neither train nor test
+    const other = stratifiedSplit(data, { ...opts, validationSize: 200 });
+    expect(Buffer.from(other.trainIndex.buffer).equals(Buffer.from(s.trainIndex.buffer))).toBe(true);
+    expect(Buffer.from(other.testIndex.buffer).equals(Buffer.from(s.testIndex.buffer))).toBe(true);
+    // without one given, an eighth of the training size
+    expect(stratifiedSplit(data, { trainSize: 2000, testSize: 500, seed: 1 }).yVal.length).toBe(250);
+  });
+
   it('rejects impossible sizes, naming the flag', () => {
-    expect(() => stratifiedSplit(data, { ...opts, trainSize: 9000 })).toThrow(/too many/);
+    expect(() => stratifiedSplit(data, { ...opts, trainSize: 9000 })).toThrow(/train 9000 \+ validation 1000 \+ test 1000 is too many/);
+    expect(() => stratifiedSplit(data, { ...opts, validationSize: 5 })).toThrow(/--validation-size must be an integer >= 10/);
     expect(() => stratifiedSplit(data, { ...opts, testSize: 0 })).toThrow(UsageError);
     expect(() => stratifiedSplit(data, { ...opts, trainSize: 1.5 })).toThrow(/--train-size/);
   });

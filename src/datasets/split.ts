@@ -6,7 +6,22 @@ import { featureCount, isDetection, type Dataset, type DetectionDataset, type Sp
 export interface SplitOptions {
   trainSize: number;
   testSize: number;
+  /**
+   * Images held out for every choice made while training (learning curves, times to a
+   * target, settings): the test set is scored once, at the end. Default: an eighth of the
+   * training size (at least two per class; for detection a multiple of the textures).
+   */
+  validationSize?: number;
   seed: number;
+}
+
+/** The validation size a split takes when none is given (see SplitOptions.validationSize). */
+export function defaultValidationSize(data: Dataset, trainSize: number): number {
+  if (isDetection(data)) {
+    const groups = data.detection.groupNames.length;
+    return groups * Math.max(2, Math.round(trainSize / 8 / groups));
+  }
+  return Math.max(2 * data.classes, Math.round(trainSize / 8));
 }
 
 /**
@@ -17,14 +32,18 @@ export interface SplitOptions {
 export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
   const n = data.y.length;
   const { trainSize, testSize, seed } = opts;
+  const validationSize = opts.validationSize ?? defaultValidationSize(data, trainSize);
   if (!Number.isInteger(trainSize) || trainSize < data.classes) {
     throw new UsageError(`--train-size must be an integer >= ${data.classes}, got ${trainSize}`);
   }
   if (!Number.isInteger(testSize) || testSize < 1) {
     throw new UsageError(`--test-size must be a positive integer, got ${testSize}`);
   }
-  if (trainSize + testSize > n) {
-    throw new UsageError(`${data.name} has ${n} samples; train ${trainSize} + test ${testSize} is too many`);
+  if (!Number.isInteger(validationSize) || validationSize < data.classes) {
+    throw new UsageError(`--validation-size must be an integer >= ${data.classes} (one per class), got ${validationSize}`);
+  }
+  if (trainSize + testSize + validationSize > n) {
+    throw new UsageError(`${data.name} has ${n} samples; train ${trainSize} + validation ${validationSize} + test ${testSize} is too many`);
   }
   const rng = new Rng(seed);
   const byClass: number[][] = Array.from({ length: data.classes }, () => []);
@@ -33,13 +52,21 @@ export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
 
   const trainQuota = allocate(byClass.map((m) => m.length), trainSize);
   const testQuota = allocate(byClass.map((m, c) => m.length - trainQuota[c]), testSize, byClass.map((m) => m.length));
+  const valQuota = allocate(byClass.map((m, c) => m.length - trainQuota[c] - testQuota[c]), validationSize, byClass.map((m) => m.length));
   const train: number[] = [];
   const test: number[] = [];
+  const val: number[] = [];
+  // validation is drawn after train and test, and shuffled last: a seed's train and test
+  // sets are the same whatever the validation size
   byClass.forEach((members, c) => {
+    const t = trainQuota[c] + testQuota[c];
     train.push(...members.slice(0, trainQuota[c]));
-    test.push(...members.slice(trainQuota[c], trainQuota[c] + testQuota[c]));
+    test.push(...members.slice(trainQuota[c], t));
+    val.push(...members.slice(t, t + valQuota[c]));
   });
-  return assemble(data, rng.shuffle(Uint32Array.from(train)), rng.shuffle(Uint32Array.from(test)), seed);
+  const trainIndex = rng.shuffle(Uint32Array.from(train));
+  const testIndex = rng.shuffle(Uint32Array.from(test));
+  return assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
 }
 
 /** Share of defective images in a detection test set (the rest are defect-free). */
@@ -52,8 +79,9 @@ export const TEST_DEFECT_RATE = 0.5;
  */
 export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Split {
   const { trainSize, testSize, seed } = opts;
+  const validationSize = opts.validationSize ?? defaultValidationSize(data, trainSize);
   const groups = data.detection.groupNames.length;
-  for (const [flag, v] of [['--train-size', trainSize], ['--test-size', testSize]] as const) {
+  for (const [flag, v] of [['--train-size', trainSize], ['--validation-size', validationSize], ['--test-size', testSize]] as const) {
     if (!Number.isInteger(v) || v < 2 * groups || v % groups !== 0) {
       throw new UsageError(`${flag} must be a multiple of ${groups} (one share per texture of ${data.name}) and at least ${2 * groups}, got ${v}`);
     }
@@ -61,6 +89,7 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
   const rng = new Rng(seed);
   const train: number[] = [];
   const test: number[] = [];
+  const val: number[] = [];
   for (let g = 0; g < groups; g++) {
     const byClass: number[][] = Array.from({ length: data.classes }, () => []);
     for (let i = 0; i < data.y.length; i++) if (data.detection.groups[i] === g) byClass[data.y[i]].push(i);
@@ -69,23 +98,35 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     const nTrain = trainSize / groups;
     const nTest = testSize / groups;
     const nBad = Math.round(nTest * TEST_DEFECT_RATE);
+    const nVal = validationSize / groups;
+    const nValBad = Math.round(nVal * TEST_DEFECT_RATE);
     const name = data.detection.groupNames[g];
-    if (nTrain + nTest - nBad > good.length) {
-      throw new UsageError(`${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + test ${nTest - nBad} is too many`);
+    const goodNeeded = nTrain + nTest - nBad + nVal - nValBad;
+    if (goodNeeded > good.length) {
+      throw new UsageError(`${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
     }
     const available = defective.map((m) => m.length);
-    if (nBad > available.reduce((a, b) => a + b, 0)) throw new UsageError(`${data.name}/${name} has too few defective images for a test set of ${nTest}`);
+    if (nBad + nValBad > available.reduce((a, b) => a + b, 0)) {
+      throw new UsageError(`${data.name}/${name} has too few defective images for a test set of ${nTest} and a validation set of ${nVal}`);
+    }
     const quota = allocate(available, nBad, available.map(() => 1));
+    const valQuota = allocate(available.map((a, k) => a - quota[k]), nValBad, available.map(() => 1));
     train.push(...good.slice(0, nTrain));
     test.push(...good.slice(nTrain, nTrain + nTest - nBad), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
+    val.push(...good.slice(nTrain + nTest - nBad, goodNeeded), ...defective.flatMap((m, k) => m.slice(quota[k], quota[k] + valQuota[k])));
   }
-  const split = assemble(data, rng.shuffle(Uint32Array.from(train)), rng.shuffle(Uint32Array.from(test)), seed);
+  const trainIndex = rng.shuffle(Uint32Array.from(train));
+  const testIndex = rng.shuffle(Uint32Array.from(test));
+  const split = assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
   const d = data.detection;
+  const pixels = data.height * data.width;
   return {
     ...split,
     detection: {
-      maskTest: gatherRows(d.masks, split.testIndex, data.height * data.width),
+      maskTest: gatherRows(d.masks, split.testIndex, pixels),
+      maskVal: gatherRows(d.masks, split.valIndex, pixels),
       groupTrain: Uint8Array.from(split.trainIndex, (i) => d.groups[i]),
+      groupVal: Uint8Array.from(split.valIndex, (i) => d.groups[i]),
       groupTest: Uint8Array.from(split.testIndex, (i) => d.groups[i]),
       groupNames: d.groupNames,
       kindNames: d.kindNames,
@@ -98,8 +139,9 @@ export function makeSplit(data: Dataset, opts: SplitOptions): Split {
   return isDetection(data) ? detectionSplit(data, opts) : stratifiedSplit(data, opts);
 }
 
-function assemble(data: Dataset, trainIndex: Uint32Array, testIndex: Uint32Array, seed: number): Split {
+function assemble(data: Dataset, trainIndex: Uint32Array, valIndex: Uint32Array, testIndex: Uint32Array, seed: number): Split {
   const [XTrain, yTrain] = gather(data, trainIndex);
+  const [XVal, yVal] = gather(data, valIndex);
   const [XTest, yTest] = gather(data, testIndex);
   return {
     dataset: data.name,
@@ -110,11 +152,30 @@ function assemble(data: Dataset, trainIndex: Uint32Array, testIndex: Uint32Array
     classes: data.classes,
     features: featureCount(data),
     trainIndex,
+    valIndex,
     testIndex,
     XTrain,
     yTrain,
+    XVal,
+    yVal,
     XTest,
     yTest,
+  };
+}
+
+/**
+ * The split as an evaluation on its validation part sees it: the validation images in the
+ * test fields, so that every scorer of test images scores them unchanged. Runners evaluate
+ * their curves on this view and the test set once, at the end.
+ */
+export function validationView(split: Split): Split {
+  const det = split.detection;
+  return {
+    ...split,
+    testIndex: split.valIndex,
+    XTest: split.XVal,
+    yTest: split.yVal,
+    ...(det ? { detection: { ...det, maskTest: det.maskVal, groupTest: det.groupVal } } : {}),
   };
 }
 

@@ -36,13 +36,18 @@ export function isDetection(d: Dataset): d is DetectionDataset {
 /** The detection part of a split: masks and groups of the test images, groups of the training ones. */
 export interface DetectionSplitInfo {
   readonly maskTest: Uint8Array;
+  readonly maskVal: Uint8Array;
   readonly groupTrain: Uint8Array;
+  readonly groupVal: Uint8Array;
   readonly groupTest: Uint8Array;
   readonly groupNames: readonly string[];
   readonly kindNames: readonly string[];
 }
 
-/** The train/test split every runner of one repetition receives: identical bytes. */
+/**
+ * The train/validation/test split every runner of one repetition receives: identical bytes.
+ * Training reads train; curves and every choice read validation; test is scored once.
+ */
 export interface Split {
   readonly dataset: string;
   readonly seed: number;
@@ -52,9 +57,12 @@ export interface Split {
   readonly classes: number;
   readonly features: number;
   readonly trainIndex: Uint32Array;
+  readonly valIndex: Uint32Array;
   readonly testIndex: Uint32Array;
   readonly XTrain: Float32Array;
   readonly yTrain: Uint8Array;
+  readonly XVal: Float32Array;
+  readonly yVal: Uint8Array;
   readonly XTest: Float32Array;
   readonly yTest: Uint8Array;
   /** Present on detection datasets only (training images are then all defect-free). */

@@ -12,7 +12,7 @@ export interface CnnConfig {
   readonly dense: number;
 }
 
-export const DEFAULT_CNN: CnnConfig = { epochs: 3, batchSize: 64, learningRate: 1e-3, filters: [8, 16], dense: 0 };
+export const DEFAULT_CNN: CnnConfig = { epochs: 2, batchSize: 64, learningRate: 1e-2, filters: [8, 16], dense: 0 };
 
 export const CNN_ARCHS = { default: { filters: [8, 16], dense: 0 }, large: { filters: [32, 64], dense: 128 } } as const;
 export type CnnArch = keyof typeof CNN_ARCHS;

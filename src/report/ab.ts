@@ -54,7 +54,7 @@ const AB_METRICS: readonly AbMetric[] = [
   { name: 'energy J', unit: 'J', gate: (g) => g.energy, value: (e) => e.energy.joules },
 ];
 
-export type AbVerdict = 'ok' | 'better' | 'regression' | 'missing' | 'new' | 'not measured';
+export type AbVerdict = 'ok' | 'better' | 'regression' | 'settings changed' | 'missing' | 'new' | 'not measured';
 
 export interface AbRow {
   readonly cell: string;
@@ -82,6 +82,26 @@ export interface AbComparison {
   readonly exact?: Comparison;
 }
 
+/** Config keys that differ by run, not by setting: the seed (the rounds' own), an external's command (its paths). */
+const NOT_SETTINGS = new Set(['seed', 'command']);
+
+/**
+ * What a cell's settings changed from base to change: its config (minus NOT_SETTINGS) and its
+ * training size, as "key a -> b". A cell whose settings changed runs another experiment, not
+ * the same one slower or faster (asv versions a benchmark for the same reason): its time and
+ * energy are shown, not judged, and the exact gates against the baseline still hold.
+ */
+export function changedSettings(a: ResultEntry, b: ResultEntry): string[] {
+  const out: string[] = [];
+  if (a.split.train !== b.split.train) out.push(`training size ${a.split.train} -> ${b.split.train}`);
+  for (const key of [...new Set([...Object.keys(a.config), ...Object.keys(b.config)])].sort()) {
+    if (NOT_SETTINGS.has(key)) continue;
+    const [x, y] = [JSON.stringify(a.config[key] ?? null), JSON.stringify(b.config[key] ?? null)];
+    if (x !== y) out.push(`${key} ${x} -> ${y}`);
+  }
+  return out;
+}
+
 /** A cell's figure in one record: the median of its entries (one per repeat). */
 const figure = (rs: readonly ResultEntry[], m: AbMetric): number => median(rs.map(m.value));
 
@@ -99,6 +119,8 @@ export function judgeRounds(rounds: readonly AbRound[], gates: AbGates = DEFAULT
       rows.push({ cell, metric: '(runner)', unit: '', gate: gates.time, verdict: inA ? 'missing' : inB ? 'new' : 'not measured' });
       continue;
     }
+    const changed = changedSettings((perRound[0].a.get(cell) as ResultEntry[])[0], (perRound[0].b.get(cell) as ResultEntry[])[0]);
+    if (changed.length) notes.push(`${cell}: settings changed (${changed.join('; ')}): its time and energy are shown, not judged against the base`);
     for (const m of AB_METRICS) {
       const a = perRound.map((p) => figure(p.a.get(cell) as ResultEntry[], m));
       const b = perRound.map((p) => figure(p.b.get(cell) as ResultEntry[], m));
@@ -109,7 +131,8 @@ export function judgeRounds(rounds: readonly AbRound[], gates: AbGates = DEFAULT
         continue;
       }
       const interval = pairedLogRatio(b.map((x, i) => x / a[i]), gates.level);
-      const verdict: AbVerdict = interval.level !== null && interval.low > gate ? 'regression' : interval.level !== null && interval.high < 1 / gate ? 'better' : 'ok';
+      const judged: AbVerdict = interval.level !== null && interval.low > gate ? 'regression' : interval.level !== null && interval.high < 1 / gate ? 'better' : 'ok';
+      const verdict: AbVerdict = changed.length ? 'settings changed' : judged;
       rows.push({ cell, metric: m.name, unit: m.unit, base: median(a), change: median(b), interval, gate, method, verdict });
     }
   }

@@ -24,6 +24,8 @@ export function paretoFront<T extends { energy: number; accuracy: number }>(poin
 
 function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; title: string; spec: TopLevelSpec }[] {
   const metric = metricLabel(rs);
+  // the curves read the validation images (records before the validation split: test)
+  const curveMetric = rs.every((r) => r.split.validation !== undefined) ? `${metric.replace(/^test /, '')} on validation` : metric;
   const points = rs.map((r) => ({ runner: r.runner, family: r.family, repeat: r.repeat, energy: r.energy.joules, accuracy: r.accuracy, method: r.energy.method }));
   const front = paretoFront(points);
   const runners = [...new Set(rs.map((r) => r.runner))].sort();
@@ -47,12 +49,12 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
   const common = { width: 420, height: 260, background: 'white', config: { font: 'DejaVu Sans' } } as const;
   const curve = (x: 'seconds' | 'joules', label: string): TopLevelSpec => ({
     ...common,
-    title: `${dataset}: ${metric} against training ${label}`,
+    title: `${dataset}: ${curveMetric} against training ${label}`,
     data: { values: curves },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: x, type: 'quantitative', title: `training ${label}` },
-      y: { field: 'accuracy', type: 'quantitative', title: metric, scale: { zero: false } },
+      y: { field: 'accuracy', type: 'quantitative', title: curveMetric, scale: { zero: false } },
       color: { field: 'runner', type: 'nominal' },
       detail: { field: 'repeat', type: 'nominal' },
     },

@@ -145,7 +145,8 @@ export function renderReadme(
     const notes = [...failureNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest), ...memoryNotes(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
-      'Training seconds and CPU seconds exclude test-set evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points. ' +
+      'Training seconds and CPU seconds exclude evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points, ' +
+        'scored on the validation images (so are the claims\' targets); the test images are scored once, after training, for the tables\' figures. ' +
         'Per-runner tables: medians over the repeats, brackets as each table\'s caption says (an order-statistic interval of the median from 6 repeats on, else the range).',
       '',
     );

@@ -34,6 +34,8 @@ export interface CellSummary {
   /** Counted (sparse) or analytic (CNN) floating-point operations of training; NaN if unknown. */
   readonly flops: number;
   readonly train: number;
+  /** Absent on records before the validation split. */
+  readonly validation?: number;
   readonly test: number;
 }
 
@@ -99,6 +101,7 @@ export function summarise(record: RunRecord): CellSummary[] {
       },
       flops: m((r) => r.metrics.flops ?? NaN),
       train: first.split.train,
+      ...(first.split.validation === undefined ? {} : { validation: first.split.validation }),
       test: first.split.test,
     };
   });
@@ -145,7 +148,8 @@ export function datasetTables(record: RunRecord): string {
   const parts: string[] = [];
   for (const dataset of new Set(cells.map((c) => c.dataset))) {
     const here = cells.filter((c) => c.dataset === dataset);
-    parts.push(`### ${dataset} (train ${here[0].train}, test ${here[0].test})`);
+    const validation = here[0].validation === undefined ? '' : `, validation ${here[0].validation}`;
+    parts.push(`### ${dataset} (train ${here[0].train}${validation}, test ${here[0].test})`);
     parts.push(
       mdTable(
         ['runner', 'family', 'backend', 'repeats', metricLabel(record.results.filter((r) => r.dataset === dataset)), 'train seconds', 'CPU seconds', 'cores used (threads given)', 'inference s per 1k items (J, method); one item alone, median', 'energy J', 'kWh x PUE', 'CO2e g', 'energy method', 'GFLOP', 'peak RSS MiB (see notes)'],

@@ -65,8 +65,9 @@ export const resultSchema = z.object({
   family: z.enum(['deep', 'sparse']),
   repeat: z.number().int().nonnegative(),
   seed: z.number().int(),
-  split: z.object({ train: z.number().int(), test: z.number().int(), seed: z.number().int() }),
-  /** Test accuracy, or what metricName says (a detector's image AUROC). */
+  /** validation: images held out for the curve (absent: records before it, whose curves read test). */
+  split: z.object({ train: z.number().int(), validation: z.number().int().optional(), test: z.number().int(), seed: z.number().int() }),
+  /** Test accuracy, or what metricName says (a detector's image AUROC); the curve reads validation. */
   accuracy: z.number().min(0).max(1),
   metricName: z.string().optional(),
   heatmaps: heatmapsSchema.optional(),

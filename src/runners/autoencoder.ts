@@ -49,38 +49,43 @@ function autoencoderModel(images: Float32Array, n: number, side: number, cfg: Au
 }
 
 /**
- * Curve points over the training: ten, every 12th of the 120 epochs (the early ones on the
- * curve subset, see trainDetector), so that a time to a target is read off the curve where
- * it bends, not off a long straight line; scoring the subset costs ~0.1 s a point here.
+ * Curve points over the training: ten, every 6th of the 60 epochs, each scoring the
+ * validation images (see trainDetector), so that a time to a target is read off the curve
+ * where it bends, not off a long straight line.
  */
 export const AUTOENCODER_EVALUATIONS = 10;
 
-export const autoencoderRunner: Runner = {
-  name: 'autoencoder',
-  family: 'deep',
-  task: 'detection',
-  description: 'per texture, a denoising convolutional autoencoder in TensorFlow.js (conv32-conv16, mirrored), Adam 3e-3, 120 epochs of 32x32 crops; anomaly = squared reconstruction error',
-  async prepare(hooks) {
-    return selectBackend(hooks.backend);
-  },
-  async train(split, options, hooks) {
-    const backend = await selectBackend(hooks.backend);
-    const cfg: AutoencoderConfig = { ...DEFAULT_AUTOENCODER, epochs: options.epochs ?? DEFAULT_AUTOENCODER.epochs };
-    const groups = split.detection?.groupNames.length ?? 1;
-    const { curve, evaluation } = await trainDetector(
-      split,
-      { units: cfg.epochs, evaluations: AUTOENCODER_EVALUATIONS, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
-      hooks,
-      'autoencoder',
-    );
-    const trainingFlops = autoencoderFlopsPerSample(cfg) * split.yTrain.length * cfg.epochs;
-    const out = detectionOutput(curve, evaluation);
-    return {
-      ...out,
-      curve,
-      metrics: { ...out.metrics, flops: trainingFlops, pfsDays: pfsDays(trainingFlops), trainSamples: split.yTrain.length, steps: Math.ceil(split.yTrain.length / groups / cfg.batchSize) * cfg.epochs * groups },
-      config: { ...cfg, filters: [...cfg.filters], optimizer: 'adam', loss: 'mean squared error', ...SCORING_CONFIG, evaluations: AUTOENCODER_EVALUATIONS, seed: hooks.seed },
-      backend,
-    };
-  },
-};
+export const autoencoderRunner: Runner = autoencoderWith(DEFAULT_AUTOENCODER);
+
+/** The runner with other settings (the tuner's grid, bench/tune.ts); --epochs still sets the epochs. */
+export function autoencoderWith(base: AutoencoderConfig): Runner {
+  return {
+    name: 'autoencoder',
+    family: 'deep',
+    task: 'detection',
+    description: 'per texture, a denoising convolutional autoencoder in TensorFlow.js (conv32-conv16, mirrored), Adam 1e-2, 60 epochs of 32x32 crops; anomaly = squared reconstruction error',
+    async prepare(hooks) {
+      return selectBackend(hooks.backend);
+    },
+    async train(split, options, hooks) {
+      const backend = await selectBackend(hooks.backend);
+      const cfg: AutoencoderConfig = { ...base, epochs: options.epochs ?? base.epochs };
+      const groups = split.detection?.groupNames.length ?? 1;
+      const { curve, evaluation } = await trainDetector(
+        split,
+        { units: cfg.epochs, evaluations: AUTOENCODER_EVALUATIONS, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
+        hooks,
+        'autoencoder',
+      );
+      const trainingFlops = autoencoderFlopsPerSample(cfg) * split.yTrain.length * cfg.epochs;
+      const out = detectionOutput(evaluation);
+      return {
+        ...out,
+        curve,
+        metrics: { ...out.metrics, flops: trainingFlops, pfsDays: pfsDays(trainingFlops), trainSamples: split.yTrain.length, steps: Math.ceil(split.yTrain.length / groups / cfg.batchSize) * cfg.epochs * groups },
+        config: { ...cfg, filters: [...cfg.filters], optimizer: 'adam', loss: 'mean squared error', ...SCORING_CONFIG, evaluations: AUTOENCODER_EVALUATIONS, seed: hooks.seed },
+        backend,
+      };
+    },
+  };
+}

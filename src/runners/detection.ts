@@ -1,6 +1,7 @@
 import type { Split } from '../datasets/types.js';
 import { evaluateScores, groupMembers, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
 import { flops } from '../sparse/flops.js';
+import { validationView } from '../datasets/split.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows } from '../util/rows.js';
 import type { CurvePoint, RunnerHooks, RunnerOutput } from './types.js';
@@ -24,43 +25,14 @@ export interface DetectorPlan {
   make(group: number, images: Float32Array, n: number, rng: Rng): GroupModel;
 }
 
-/**
- * Curve points before the last score every CURVE_SUBSET_EVERY-th test image (a fixed subset,
- * the same for every detector and repeat of a split), so that five points cost about two
- * full scorings; the last point, the reported figure, scores the whole test set. Below
- * CURVE_SUBSET_MIN test images the whole set is scored each time.
- */
-export const CURVE_SUBSET_EVERY = 5;
-const CURVE_SUBSET_MIN = 100;
-
-/** The test rows of the curve subset, or undefined when the whole test set is scored. */
-export function curveRows(split: Split): Uint32Array | undefined {
-  const n = split.yTest.length;
-  if (!split.detection || n < CURVE_SUBSET_MIN) return undefined;
-  return Uint32Array.from({ length: Math.ceil(n / CURVE_SUBSET_EVERY) }, (_, r) => r * CURVE_SUBSET_EVERY);
-}
-
-/** The split with only the curve subset of its test images (the split itself when small). */
-export function curveSubset(split: Split): Split {
-  const det = split.detection;
-  const keep = curveRows(split);
-  if (!det || !keep) return split;
-  const pixels = split.height * split.width;
-  return {
-    ...split,
-    testIndex: Uint32Array.from(keep, (i) => split.testIndex[i]),
-    XTest: gatherRows(split.XTest, keep, split.features),
-    yTest: gatherRows(split.yTest, keep, 1),
-    detection: { ...det, maskTest: gatherRows(det.maskTest, keep, pixels), groupTest: gatherRows(det.groupTest, keep, 1) },
-  };
-}
-
 export const IMAGE_AUROC = 'image AUROC (mean over textures)';
 
 /**
  * Trains one model per group (texture) of a detection split, all advanced in turn, so
- * that the learning curve after each slice measures the whole detector: image AUROC
- * averaged over the groups, evaluated outside the measured window.
+ * that the learning curve after each slice measures the whole detector: image AUROC on
+ * the validation images, averaged over the groups, evaluated outside the measured window.
+ * The test images are scored once, after training, in the inference window: that
+ * evaluation is the detector's reported figure.
  */
 export async function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHooks, label: string): Promise<{ curve: CurvePoint[]; evaluation: DetectionEvaluation; evaluationFlops: number }> {
   const det = split.detection;
@@ -73,10 +45,16 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
   });
   try {
     const curve: CurvePoint[] = [];
-    let evaluation: DetectionEvaluation | undefined;
     let done = 0;
     let evaluationFlops = 0;
-    const subset = curveSubset(split);
+    // every texture's patch scores first (a model may score on the coding pool's threads),
+    // then the evaluation over them
+    const scoreOn = (target: Split) => async (): Promise<DetectionEvaluation> => {
+      const members = groupMembers(target);
+      const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length))));
+      return evaluateScores(target, members, scores);
+    };
+    const validation = validationView(split);
     for (let e = 1; e <= plan.evaluations; e++) {
       const until = Math.round((plan.units * e) / plan.evaluations);
       for (; done < until; done++) {
@@ -84,36 +62,30 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
         hooks.progress(done + 1, plan.units, `${label} ${plan.unit} ${done + 1}/${plan.units}`);
       }
       const before = flops.value;
-      const last = e === plan.evaluations;
-      const target = last ? split : subset;
-      // every texture's patch scores first (a model may score on the coding pool's threads),
-      // then the evaluation over them
-      const score = async (): Promise<DetectionEvaluation> => {
-        const members = groupMembers(target);
-        const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length))));
-        return evaluateScores(target, members, scores);
-      };
-      // the final scoring of the test images is what a deployed detector does: timed as inference
-      evaluation = await (last ? hooks.inference(score, split.yTest.length) : hooks.untimed(score));
+      const point = await hooks.untimed(scoreOn(validation));
       evaluationFlops += flops.value - before;
-      curve.push({ ...hooks.elapsed(), metric: evaluation.imageAuroc, step: done });
+      curve.push({ ...hooks.elapsed(), metric: point.imageAuroc, step: done });
     }
-    if (!evaluation) throw new Error(`${label}: no evaluation (evaluations must be >= 1)`);
+    if (curve.length === 0) throw new Error(`${label}: no evaluation (evaluations must be >= 1)`);
+    // the final scoring of the test images is what a deployed detector does: timed as inference
+    const before = flops.value;
+    const evaluation = await hooks.inference(scoreOn(split), split.yTest.length);
+    evaluationFlops += flops.value - before;
     return { curve, evaluation, evaluationFlops };
   } finally {
     for (const m of models) m.dispose?.();
   }
 }
 
-/** The figures every detector reports, from its final evaluation. */
-export function detectionOutput(curve: CurvePoint[], evaluation: DetectionEvaluation): Pick<RunnerOutput, 'accuracy' | 'metricName' | 'heatmaps'> & { metrics: Record<string, number> } {
+/** The figures every detector reports, from its evaluation on the test images. */
+export function detectionOutput(evaluation: DetectionEvaluation): Pick<RunnerOutput, 'accuracy' | 'metricName' | 'heatmaps'> & { metrics: Record<string, number> } {
   const metrics: Record<string, number> = { imageAuroc: evaluation.imageAuroc, pixelAuroc: evaluation.pixelAuroc };
   for (const [group, a] of Object.entries(evaluation.byGroup)) {
     metrics[`imageAuroc.${group}`] = a.imageAuroc;
     metrics[`pixelAuroc.${group}`] = a.pixelAuroc;
   }
   for (const [kind, a] of Object.entries(evaluation.byKind)) metrics[`imageAuroc.${kind}`] = a;
-  return { accuracy: curve[curve.length - 1].metric, metricName: IMAGE_AUROC, heatmaps: evaluation.heatmaps, metrics };
+  return { accuracy: evaluation.imageAuroc, metricName: IMAGE_AUROC, heatmaps: evaluation.heatmaps, metrics };
 }
 
-export const SCORING_CONFIG = { scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: SCORING.quantile, curveSubsetEvery: CURVE_SUBSET_EVERY } as const;
+export const SCORING_CONFIG = { scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: SCORING.quantile, curveOn: 'validation images' } as const;

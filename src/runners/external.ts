@@ -7,10 +7,11 @@ import { UsageError } from '../errors.js';
 import { cpuBetween, runMetered, type ChildUsage } from '../meter/child.js';
 import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
 import type { Split } from '../datasets/types.js';
+import { validationView } from '../datasets/split.js';
 import { gatherRows } from '../util/rows.js';
 import { trackDir } from '../util/cleanup.js';
 import { splitCommand, substitute } from './argv.js';
-import { curveRows, curveSubset, detectionOutput } from './detection.js';
+import { detectionOutput } from './detection.js';
 import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
 
 /**
@@ -60,13 +61,17 @@ const reportSchema = z.object({
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
+const errorsFile = z.string().regex(/^[\w.-]+$/, 'a file name in the split directory');
+
 /**
  * A detector's JSON line: at each checkpoint, the file (in the split directory) holding the
- * per-pixel squared reconstruction errors of the test images, float32 little-endian in test
- * order; sparsebench scores them exactly as it scores its own detectors.
+ * per-pixel squared reconstruction errors of the validation images (the curve), and after
+ * training one file of the test images' errors (the reported figure), float32 little-endian
+ * in split order; sparsebench scores them exactly as it scores its own detectors.
  */
 const detectionReportSchema = reportSchema.omit({ accuracy: true, curve: true }).extend({
-  curve: z.array(z.object({ seconds: z.number().nonnegative(), step: z.number(), errors: z.string().regex(/^[\w.-]+$/, 'a file name in the split directory') })).min(1),
+  curve: z.array(z.object({ seconds: z.number().nonnegative(), step: z.number(), errors: errorsFile })).min(1),
+  testErrors: errorsFile,
 });
 
 export const EXTERNAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -96,7 +101,8 @@ function lastJsonLine(stdout: string): unknown {
 /**
  * Any training command as a runner. The split is exported (outside the measured window)
  * to a temporary directory in sparsebench's raw format; the command trains on it and
- * prints one JSON line: {"accuracy": ..., "curve"?: [{"seconds", "metric", "step"?}],
+ * prints one JSON line: {"accuracy": ... (on the test images), "curve"?: [{"seconds",
+ * "metric" (on the validation images), "step"?}],
  * "trainSeconds"?: ..., "framework"?: ...}. The meter charges the process tree's measured
  * CPU and memory; time is the command's own training time when it reports one.
  */
@@ -183,38 +189,40 @@ function scoreDetector(
   hooks: RunnerHooks,
 ): RunnerOutput {
   const parsed = detectionReportSchema.safeParse(json);
-  if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"curve": [{"seconds", "step", "errors": FILE}], ...}');
+  if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"curve": [{"seconds", "step", "errors": FILE}], "testErrors": FILE, ...}');
   const report = parsed.data;
   const trainSeconds = report.trainSeconds ?? report.curve[report.curve.length - 1].seconds;
   const cpuAt = trainingCpu(run, report.trainWindows);
   hooks.childUsage(run, trainSeconds, cpuAt ? cpuAt(Infinity) : undefined);
   const cpuPerSecond = cpuPerSecondOf(run);
   const pixels = split.height * split.width;
-  const n = split.yTest.length;
-  let evaluation: DetectionEvaluation | undefined;
-  // scored as our detectors are: points before the last on the fixed curve subset (detection.ts)
-  const subset = curveSubset(split);
-  const rows = curveRows(split);
-  const curve: CurvePoint[] = report.curve.map((p, i) => {
-    const last = i === report.curve.length - 1;
-    evaluation = hooks.untimed(() => {
-      const file = join(dir, p.errors);
+  // scored as our detectors are: the curve on the validation images, the figure on test
+  const validation = validationView(split);
+  const score = (target: Split, file: string): DetectionEvaluation =>
+    hooks.untimed(() => {
+      const n = target.yTest.length;
+      const path = join(dir, file);
       let bytes: Buffer;
       try {
-        bytes = readFileSync(file);
+        bytes = readFileSync(path);
       } catch (err) {
-        throw new UsageError(`--cmd (${spec.name}): ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+        throw new UsageError(`--cmd (${spec.name}): ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
       }
-      if (bytes.length !== n * pixels * 4) throw new UsageError(`--cmd (${spec.name}): ${p.errors} holds ${bytes.length} bytes, not ${n} x ${pixels} float32 errors`);
+      const which = target === split ? 'test' : 'validation';
+      if (bytes.length !== n * pixels * 4) throw new UsageError(`--cmd (${spec.name}): ${file} holds ${bytes.length} bytes, not ${n} x ${pixels} float32 errors of the ${which} images`);
       const errors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const scores = errorScores(errors, n, split.height, split.width);
       const perImage = scores.length / n;
-      if (last || !rows) return evaluateDetection(split, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
-      return evaluateDetection(subset, (_group, _images, _n, members) => gatherRows(scores, members.map((m) => rows[m]), perImage));
+      return evaluateDetection(target, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
     });
-    return { seconds: p.seconds, cpuSeconds: cpuAt ? cpuAt(p.seconds) : p.seconds * cpuPerSecond, metric: evaluation.imageAuroc, step: p.step };
-  });
-  const out = detectionOutput(curve, evaluation!);
+  const curve: CurvePoint[] = report.curve.map((p) => ({
+    seconds: p.seconds,
+    cpuSeconds: cpuAt ? cpuAt(p.seconds) : p.seconds * cpuPerSecond,
+    metric: score(validation, p.errors).imageAuroc,
+    step: p.step,
+  }));
+  const evaluation = score(split, report.testErrors);
+  const out = detectionOutput(evaluation);
   return {
     ...out,
     curve,

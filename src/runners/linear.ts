@@ -3,11 +3,11 @@ import type { CurvePoint, RunnerHooks } from './types.js';
 
 /**
  * The one-vs-rest elastic-net classifier as the sparse runners train it: along its path,
- * each point's test accuracy (evaluated outside the window) makes the learning curve.
+ * each point's validation accuracy (evaluated outside the window) makes the learning curve.
  */
 export function fitWithCurve(
   train: { X: Float32Array | Float64Array; y: Uint8Array; features: number },
-  test: { X: Float32Array | Float64Array; y: Uint8Array },
+  validation: { X: Float32Array | Float64Array; y: Uint8Array },
   classes: number,
   o: LassoClassifierOptions,
   hooks: RunnerHooks,
@@ -21,7 +21,7 @@ export function fitWithCurve(
       if ((++passes & 15) === 0) hooks.progress(index, total, `${label} path ${index + 1}/${total}, ${passes} passes`);
     },
     onPathPoint(point, model, index, total) {
-      const metric = hooks.untimed(() => accuracyOf(predict(model, test.X), test.y));
+      const metric = hooks.untimed(() => accuracyOf(predict(model, validation.X), validation.y));
       curve.push({ ...hooks.elapsed(), metric, step: index + 1 });
       hooks.progress(index + 1, total, `${label} path ${index + 1}/${total} alpha=${point.alpha.toPrecision(3)}`);
     },

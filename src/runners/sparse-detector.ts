@@ -8,8 +8,8 @@ import type { Rng } from '../util/rng.js';
 import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
 
-/** Settings chosen on the defects set's first seed (see the README); patches are 8x8 like the scoring grid. */
-export const SPARSE_DETECTOR = {
+/** Settings chosen on validation images of the tuning seeds (bench/tune.ts, results/tuning.md); patches are 8x8 like the scoring grid. */
+export const SPARSE_DETECTOR: SparseDetectorSettings = {
   atoms: 32,
   alpha: 0.1,
   learnPatches: 10000,
@@ -18,17 +18,27 @@ export const SPARSE_DETECTOR = {
   /** Exact homotopy codes (12 us per patch here, against 18 us for coordinate descent at codeTol). */
   codeSolver: 'homotopy',
   codeTol: 1e-3,
-  /** Five curve points: the first four score a fixed fifth of the test images (see trainDetector). */
+  /** Five curve points, each scoring the validation images (see trainDetector). */
   evaluations: 5,
-} as const;
+};
+
+export interface SparseDetectorSettings {
+  readonly atoms: number;
+  readonly alpha: number;
+  readonly learnPatches: number;
+  readonly batchSize: number;
+  readonly iterations: number;
+  readonly codeSolver: 'homotopy' | 'cd';
+  readonly codeTol: number;
+  readonly evaluations: number;
+}
 
 /**
  * A dictionary of raw (uncentred: brightness matters for stains and spots) 8x8 patches
  * of one texture's defect-free images; a patch's anomaly score is the mean squared
  * residual of its LASSO code, x - D^T a.
  */
-function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng, pool: CodingPool): GroupModel {
-  const s = SPARSE_DETECTOR;
+function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng, pool: CodingPool, s: SparseDetectorSettings): GroupModel {
   const k = SCORING.k;
   const P = k * k;
   const patches = extractPatches(images.subarray(0, n * side * side), side, side, k, { count: s.learnPatches, rng, center: false });
@@ -41,38 +51,42 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
   };
 }
 
-export const sparseDetectorRunner: Runner = {
-  name: 'sparse-detector',
-  family: 'sparse',
-  task: 'detection',
-  description: 'per texture, online dictionary (32 atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code',
-  async train(split, options, hooks) {
-    const s = SPARSE_DETECTOR;
-    const pool = await CodingPool.create(options.threads ?? 1);
-    try {
-      const flopsAtStart = flops.value;
-      const { curve, evaluation, evaluationFlops } = await trainDetector(
-        split,
-        {
-          units: s.iterations,
-          evaluations: s.evaluations,
-          unit: 'mini-batch',
-          make: (_group, images, n, rng) => dictionaryModel(images, n, split.width, rng, pool),
-        },
-        hooks,
-        'sparse-detector',
-      );
-      // scoring the test images is evaluation: its coding does not count as training
-      const counted = flops.value - flopsAtStart - evaluationFlops;
-      const out = detectionOutput(curve, evaluation);
-      return {
-        ...out,
-        curve,
-        metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length },
-        config: { ...s, patch: SCORING.k, patchCentering: false, ...SCORING_CONFIG, scoringThreads: pool.threads, seed: hooks.seed },
-      };
-    } finally {
-      await pool.close();
-    }
-  },
-};
+export const sparseDetectorRunner: Runner = sparseDetectorWith(SPARSE_DETECTOR);
+
+/** The detector with other settings (the tuner's grid, bench/tune.ts). */
+export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
+  return {
+    name: 'sparse-detector',
+    family: 'sparse',
+    task: 'detection',
+    description: `per texture, online dictionary (${s.atoms} atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code`,
+    async train(split, options, hooks) {
+      const pool = await CodingPool.create(options.threads ?? 1);
+      try {
+        const flopsAtStart = flops.value;
+        const { curve, evaluation, evaluationFlops } = await trainDetector(
+          split,
+          {
+            units: s.iterations,
+            evaluations: s.evaluations,
+            unit: 'mini-batch',
+            make: (_group, images, n, rng) => dictionaryModel(images, n, split.width, rng, pool, s),
+          },
+          hooks,
+          'sparse-detector',
+        );
+        // scoring the test images is evaluation: its coding does not count as training
+        const counted = flops.value - flopsAtStart - evaluationFlops;
+        const out = detectionOutput(evaluation);
+        return {
+          ...out,
+          curve,
+          metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length },
+          config: { ...s, patch: SCORING.k, patchCentering: false, ...SCORING_CONFIG, scoringThreads: pool.threads, seed: hooks.seed },
+        };
+      } finally {
+        await pool.close();
+      }
+    },
+  };
+}

@@ -94,7 +94,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     if (!like) continue;
     const task = datasetEntry(dataset).task;
     for (const x of externals.filter((e) => (e.task ?? 'classification') === task)) {
-      withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, testSize: like.testSize, epochs: like.epochs });
+      withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, validationSize: like.validationSize, testSize: like.testSize, epochs: like.epochs });
     }
   }
   const entries = withExternals.filter(
@@ -396,10 +396,10 @@ async function runCells(
   }
   for (const cell of cells) {
     if (journal.done.has(cellKey(cell))) continue;
-    const key = `${cell.dataset}/${cell.trainSize}/${cell.testSize}/${cell.seed}`;
+    const key = `${cell.dataset}/${cell.trainSize}/${cell.validationSize}/${cell.testSize}/${cell.seed}`;
     let split = splits.get(key);
     if (!split) {
-      split = makeSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, testSize: cell.testSize, seed: cell.seed });
+      split = makeSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, validationSize: cell.validationSize, testSize: cell.testSize, seed: cell.seed });
       splits.set(key, split);
     }
     // one split at a time in memory: cells of a seed are adjacent in the plan
@@ -433,7 +433,7 @@ async function runCells(
       family: runner.family,
       repeat: cell.repeat,
       seed: cell.seed,
-      split: { train: split.yTrain.length, test: split.yTest.length, seed: split.seed },
+      split: { train: split.yTrain.length, validation: split.yVal.length, test: split.yTest.length, seed: split.seed },
       accuracy: out.accuracy,
       ...(out.metricName ? { metricName: out.metricName } : {}),
       // the report draws the first repeat's heat maps; the others would only swell the record

@@ -1,4 +1,4 @@
-import { datasetEntry, loadDataset } from '../datasets/registry.js';
+import { datasetEntry, loadDataset, splitSizes } from '../datasets/registry.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import { UsageError } from '../errors.js';
@@ -23,11 +23,7 @@ function trainingSplit(d: SolveData): Split {
   const e = datasetEntry(d.dataset);
   const available = e.available();
   if (!available.ok) throw new UsageError(`--dataset ${d.dataset}: ${available.reason}`);
-  return makeSplit(loadDataset(d.dataset), {
-    trainSize: d.trainSize ?? e.trainSize,
-    testSize: d.testSize ?? e.testSize,
-    seed: d.seed,
-  });
+  return makeSplit(loadDataset(d.dataset), { ...splitSizes(e, d), seed: d.seed });
 }
 
 export interface PathTargetSummary {

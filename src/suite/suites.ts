@@ -1,3 +1,5 @@
+import { datasetEntry } from '../datasets/registry.js';
+import { DEFAULT_CNN } from '../deep/cnn.js';
 import { UsageError } from '../errors.js';
 
 /** One (dataset, runner) cell of a suite, with its sizes and options. */
@@ -5,6 +7,7 @@ export interface SuiteEntry {
   readonly dataset: string;
   readonly runner: string;
   readonly trainSize: number;
+  readonly validationSize: number;
   readonly testSize: number;
   readonly epochs?: number;
   /**
@@ -32,38 +35,45 @@ export interface Suite {
 export const SUITE_NAMES = ['quick', 'default', 'full'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
-const runnersOn = (dataset: string, trainSize: number, testSize: number, epochs: number, lassoRepeats?: number): SuiteEntry[] => [
-  { dataset, runner: 'cnn', trainSize, testSize, epochs },
-  { dataset, runner: 'lasso', trainSize, testSize, ...(lassoRepeats ? { repeats: lassoRepeats } : {}) },
-  { dataset, runner: 'dictionary', trainSize, testSize },
+type Sizes = Pick<SuiteEntry, 'trainSize' | 'validationSize' | 'testSize'>;
+
+const runnersOn = (dataset: string, sizes: Sizes, epochs: number, lassoRepeats?: number): SuiteEntry[] => [
+  { dataset, runner: 'cnn', ...sizes, epochs },
+  { dataset, runner: 'lasso', ...sizes, ...(lassoRepeats ? { repeats: lassoRepeats } : {}) },
+  { dataset, runner: 'dictionary', ...sizes },
 ];
+/** A dataset's own sizes (datasets/registry.ts), so that suites never repeat them. */
+const sizesOf = (dataset: string): Sizes => {
+  const e = datasetEntry(dataset);
+  return { trainSize: e.trainSize, validationSize: e.validationSize, testSize: e.testSize };
+};
 /** Detection on the generated defects: 50 defect-free training images per texture, as in the claim; 100 test images per texture. */
 const defects: SuiteEntry[] = [
-  { dataset: 'defects', runner: 'autoencoder', trainSize: 150, testSize: 300 },
-  { dataset: 'defects', runner: 'sparse-detector', trainSize: 150, testSize: 300 },
+  { dataset: 'defects', runner: 'autoencoder', ...sizesOf('defects') },
+  { dataset: 'defects', runner: 'sparse-detector', ...sizesOf('defects') },
 ];
-const mnist = (trainSize: number, testSize: number, epochs: number, lassoRepeats?: number): SuiteEntry[] => runnersOn('mnist', trainSize, testSize, epochs, lassoRepeats);
+const mnist = (sizes: Sizes, epochs: number, lassoRepeats?: number): SuiteEntry[] => runnersOn('mnist', sizes, epochs, lassoRepeats);
 
 const SUITES: Record<SuiteName, Suite> = {
   quick: {
     name: 'quick',
-    description: 'CI smoke run: 2,000/500 MNIST digits, CNN 1 epoch, LASSO, dictionary; defects with both detectors',
+    description: 'CI smoke run: 2,000/250/500 MNIST digits (train/validation/test), CNN 1 epoch, LASSO, dictionary; defects with both detectors',
     repeats: 1,
-    entries: [...mnist(2000, 500, 1), ...defects],
+    entries: [...mnist({ trainSize: 2000, validationSize: 250, testSize: 500 }, 1), ...defects],
   },
   default: {
     name: 'default',
-    description: '8,000/2,000 MNIST digits, CNN 3 epochs, LASSO, dictionary; defects with both detectors; 5 paired repeats (seeds seed..seed+4), the LASSO runner (0.5 s) and its PyTorch peers 10, the tfjs runners once beside a PyTorch peer',
+    description: '8,000/1,000/1,000 MNIST digits (train/validation/test), CNN 2 epochs, LASSO, dictionary; defects with both detectors; 5 paired repeats (seeds seed..seed+4), the LASSO runner (0.5 s) and its PyTorch peers 10, the tfjs runners once beside a PyTorch peer',
     repeats: 5,
     repeatsBesidePeer: 1,
-    entries: [...mnist(8000, 2000, 3, 10), ...defects],
+    entries: [...mnist(sizesOf('mnist'), DEFAULT_CNN.epochs, 10), ...defects],
   },
   full: {
     name: 'full',
-    description: '8,000/2,000 MNIST digits and Fashion-MNIST images, CNN 10 epochs, LASSO, dictionary; defects with both detectors; 10 paired repeats, the tfjs runners 3 beside a PyTorch peer',
+    description: '8,000/1,000/1,000 MNIST digits and 8,000/1,000/2,000 Fashion-MNIST images (train/validation/test), CNN 10 epochs, LASSO, dictionary; defects with both detectors; 10 paired repeats, the tfjs runners 3 beside a PyTorch peer',
     repeats: 10,
     repeatsBesidePeer: 3,
-    entries: [...mnist(8000, 2000, 10), ...runnersOn('fashion-mnist', 8000, 2000, 10), ...defects],
+    entries: [...mnist(sizesOf('mnist'), 10), ...runnersOn('fashion-mnist', sizesOf('fashion-mnist'), 10), ...defects],
   },
 };
 
