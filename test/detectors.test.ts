@@ -202,6 +202,9 @@ describe('external detectors', () => {
     const short = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('100') });
     await expect(short.train(split, {}, hooks())).rejects.toThrow(UsageError);
     await expect(short.train(split, {}, hooks())).rejects.toThrow(/e\.f32 holds 100 bytes, not 6 x 4096 float32 errors of the validation images/);
+    // a detector that never scores the test images (format 1's protocol) is told which field it lacks
+    const old = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('x.length*4').replace(",testErrors:'t.f32'", '') });
+    await expect(old.train(split, {}, hooks())).rejects.toThrow(/field testErrors: /);
   }, 60_000);
 
   it('the PyTorch autoencoder peer (where python3-torch is installed) is scored like ours', async (ctx) => {
