@@ -75,7 +75,7 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
           hooks,
           'sparse-detector',
         );
-        // scoring the test images is evaluation: its coding does not count as training
+        // scoring the validation images (the curve) and the test images (inference) is not training: their coding is not counted
         const counted = flops.value - flopsAtStart - evaluationFlops;
         const out = detectionOutput(evaluation);
         return {
