@@ -11,7 +11,7 @@ import { parseBackendChoice, selectBackend } from '../src/deep/backend.js';
 import type { CnnArch } from '../src/deep/cnn.js';
 import { median } from '../src/report/stats.js';
 import { cnnRunner } from '../src/runners/cnn.js';
-import { makeExternalRunner } from '../src/runners/external.js';
+import { closeServedRunners, makeExternalRunner } from '../src/runners/external.js';
 import { peerSpecs } from '../src/runners/peers.js';
 import type { Runner } from '../src/runners/types.js';
 import { meteredTrain } from '../src/suite/run.js';
@@ -48,6 +48,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
+await closeServedRunners();
 console.log(`CNN (${arch}), ${epochs} epochs x ${steps / epochs} steps of 64 on 8,000 MNIST digits; tfjs backend ${info.name} (${info.reason}); ${rounds} interleaved rounds, medians`);
 const tfjs = median(figures.get('cnn')!.map((f) => f.seconds));
 for (const [name, fs] of figures) {

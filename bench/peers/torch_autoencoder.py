@@ -17,6 +17,7 @@ seconds, evaluation excluded) and the settings. Peer benchmark only: the harness
 needs Python.
 
 usage: torch_autoencoder.py DIR [--epochs 60] [--seed 42] [--threads N] [--lr 1e-2] [--noise 0.1] [--filters 32] [--code 16] [--device auto|cpu|cuda]
+       torch_autoencoder.py --serve   (requests on stdin, see served.py)
 """
 import argparse
 import json
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import served
 import torch_device
 
 
@@ -62,7 +64,7 @@ def autoencoder(filters=32, code=16):
     )
 
 
-def main():
+def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--epochs", type=int, default=60)
@@ -76,12 +78,17 @@ def main():
     ap.add_argument("--code", type=int, default=16, help="channels of the bottleneck")
     ap.add_argument("--evaluations", type=int, default=10, help="curve points, evenly over the epochs (as the tfjs autoencoder)")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     dev = torch_device.pick(a.device)
     if a.threads > 0:
         # both pools: intra-op (one operator's loops) and inter-op (independent operators)
         torch.set_num_threads(a.threads)
-        torch.set_num_interop_threads(a.threads)
+        # settable once per process: a served process keeps the budget of its first request
+        if torch.get_num_interop_threads() != a.threads:
+            try:
+                torch.set_num_interop_threads(a.threads)
+            except RuntimeError:
+                print(f"inter-op threads stay {torch.get_num_interop_threads()} (set once per process)", file=sys.stderr)
     torch.manual_seed(a.seed)
     g = torch.Generator().manual_seed(a.seed)
     Xtr, gtr, Xva, gva, Xte, gte, meta = load(a.dir)
@@ -146,7 +153,7 @@ def main():
     torch_device.sync(dev)
     inference = time.perf_counter() - t0
     test_errors = write_errors(Xte, gte, "errors_test.f32")
-    print(json.dumps({
+    return {
         "curve": curve,
         "testErrors": test_errors,
         "inference": {"seconds": inference, "items": len(Xte)},
@@ -157,8 +164,8 @@ def main():
         "trainSeconds": trained,
         "trainWindows": windows,
         "config": {"epochs": a.epochs, "batchSize": a.batch, "crop": a.crop, "noise": a.noise, "learningRate": a.lr, "filters": [a.filters], "code": a.code, "seed": a.seed, **torch_device.config(dev)},
-    }))
+    }
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    served.run(main)

@@ -9,6 +9,7 @@ first epoch and after each later one, against training seconds, evaluation exclu
 the settings. Peer benchmark only: the harness never needs Python.
 
 usage: torch_cnn.py DIR [--epochs 2] [--seed 42] [--batch 64] [--lr 1e-2] [--threads N] [--filters 8,16] [--dense 0] [--device auto|cpu|cuda]
+       torch_cnn.py --serve   (requests on stdin, see served.py)
 """
 import argparse
 import json
@@ -21,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+import served
 import torch_device
 
 # curve points inside the first epoch (then one per epoch), as the tfjs CNN takes them
@@ -86,7 +88,7 @@ def single_item_latency(net, X, dev, items=100, warmup=3):
     return {"items": n, "medianSeconds": median, "p95Seconds": times[min(n - 1, max(0, math.ceil(0.95 * n) - 1))]}
 
 
-def main():
+def main(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--epochs", type=int, default=2)
@@ -97,12 +99,17 @@ def main():
     ap.add_argument("--dense", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-2)
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     dev = torch_device.pick(a.device)
     if a.threads > 0:
         # both pools: intra-op (one operator's loops) and inter-op (independent operators)
         torch.set_num_threads(a.threads)
-        torch.set_num_interop_threads(a.threads)
+        # settable once per process: a served process keeps the budget of its first request
+        if torch.get_num_interop_threads() != a.threads:
+            try:
+                torch.set_num_interop_threads(a.threads)
+            except RuntimeError:
+                print(f"inter-op threads stay {torch.get_num_interop_threads()} (set once per process)", file=sys.stderr)
     torch.manual_seed(a.seed)
     Xtr, ytr, Xva, yva, Xte, yte, meta = load(a.dir)
     # on the CPU .to() returns the very tensors: the CPU path is unchanged
@@ -149,7 +156,7 @@ def main():
     torch_device.sync(dev)
     inference = time.perf_counter() - t0
     latency = single_item_latency(net, Xte, dev)
-    print(json.dumps({
+    return {
         "accuracy": test_accuracy,
         "inference": {"seconds": inference, "items": len(yte)},
         "latency": latency,
@@ -161,8 +168,8 @@ def main():
         "trainSeconds": trained,
         "trainWindows": windows,
         "config": {"epochs": a.epochs, "firstEpochPoints": FIRST_EPOCH_POINTS, "batchSize": a.batch, "learningRate": a.lr, "filters": [f1, f2], "dense": a.dense, "seed": a.seed, **torch_device.config(dev)},
-    }))
+    }
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    served.run(main)

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { endGroup, trackGroup, trackFinalizer } from '../util/cleanup.js';
-import { openCpuGroup } from './cgroup.js';
+import { openCpuGroup, type CpuGroup } from './cgroup.js';
 
 /** What a metered child process used, measured from /proc (Linux). */
 export interface ChildUsage {
@@ -82,6 +82,14 @@ function processTable(): { children: Map<number, number[]>; rss: Map<number, num
 
 let launches = 0;
 
+/** Inherited by every descendant unless it clears its environment (SPARSEBENCH_METERED): how a detached one is recognised without a cgroup. */
+export function launchToken(): string {
+  return `${process.pid}-${++launches}-${process.hrtime.bigint()}`;
+}
+
+/** The wrapper's first lines: with a cgroup's procs file in $1 it joins before anything of the command runs, and says so on fd 3. */
+export const JOIN_GROUP = 'if [ -n "$1" ] && echo $$ > "$1" 2>/dev/null; then echo joined >&3; fi\nshift\n';
+
 /** Whether process pid's environment holds SPARSEBENCH_METERED=token (unreadable: no). */
 function carries(pid: number, token: string): boolean {
   try {
@@ -101,6 +109,48 @@ function treeOf(root: number, children: Map<number, number[]>): Set<number> {
     stack.push(...(children.get(pid) ?? []));
   }
   return tree;
+}
+
+/**
+ * Samples a metered command's process tree (and its cgroup's members, where it has one):
+ * resident memory, and the cumulative CPU series that training intervals are charged from.
+ * Without a cgroup, a process new since the last sample that is outside the tree but carries
+ * the launch token has detached: it is remembered (its memory counted, its CPU not).
+ */
+export class TreeSampler {
+  peakRssBytes = 0;
+  rssSamples = 0;
+  readonly cpuSeries: { t: number; cpu: number }[] = [];
+  readonly escaped = new Set<number>();
+  private known = new Set<number>();
+
+  constructor(
+    private readonly pid: number | undefined,
+    private readonly group: CpuGroup | undefined,
+    private readonly token: string,
+  ) {}
+
+  sample(): void {
+    if (this.pid === undefined) return;
+    const t = Date.now();
+    const { children, rss, cpu } = processTable();
+    const tree = treeOf(this.pid, children);
+    for (const pid of this.group?.members() ?? []) tree.add(pid);
+    if (!this.group) {
+      // the first sample, taken at the spawn, only learns what ran before
+      if (this.rssSamples > 0) for (const pid of rss.keys()) if (!this.known.has(pid) && !tree.has(pid) && carries(pid, this.token)) this.escaped.add(pid);
+      this.known = new Set(rss.keys());
+    }
+    let total = 0;
+    for (const pid of new Set([...tree, ...this.escaped])) total += rss.get(pid) ?? 0;
+    this.peakRssBytes = Math.max(this.peakRssBytes, total);
+    let used = 0;
+    if (this.group) used = this.group.cpuSeconds();
+    else for (const pid of tree) used += cpu.get(pid) ?? 0;
+    // the live tree's sum can dip when a child exits before its parent waits for it: keep it monotone
+    this.cpuSeries.push({ t, cpu: Math.max(used, this.cpuSeries[this.cpuSeries.length - 1]?.cpu ?? 0) });
+    this.rssSamples++;
+  }
 }
 
 /**
@@ -131,11 +181,10 @@ export function runMetered(
   // an argument list runs as "$@": no shell parses the user's words. $1 is the cgroup's
   // procs file (or empty): the wrapper joins before anything of the command runs
   const group = process.env.SPARSEBENCH_CGROUP === 'off' ? { reason: 'SPARSEBENCH_CGROUP=off' } : openCpuGroup();
-  // inherited by every descendant unless it clears its environment: how a detached one is recognised without a cgroup
-  const token = `${process.pid}-${++launches}-${process.hrtime.bigint()}`;
+  const token = launchToken();
   const argv = typeof command === 'string' ? [] : [...command];
   const body = typeof command === 'string' ? command : '"$@"';
-  const script = `if [ -n "$1" ] && echo $$ > "$1" 2>/dev/null; then echo joined >&3; fi\nshift\n${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
+  const script = `${JOIN_GROUP}${body}\nstatus=$?\ncat /proc/$$/stat >&3\nexit $status`;
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     // its own process group: an interrupted run (or a timeout) ends the whole trainer tree
@@ -159,33 +208,8 @@ export function runMetered(
     let stdout = '';
     let stderr = '';
     let fd3 = '';
-    let peak = 0;
-    let samples = 0;
-    let known = new Set<number>();
-    const escaped = new Set<number>();
-    const cpuSeries: { t: number; cpu: number }[] = [];
-    const sample = (): void => {
-      if (child.pid === undefined) return;
-      const t = Date.now();
-      const { children, rss, cpu } = processTable();
-      const tree = treeOf(child.pid, children);
-      for (const pid of group.group?.members() ?? []) tree.add(pid);
-      if (!group.group) {
-        // a process new since the last sample, outside the tree, that carries our token: it detached
-        // (the first sample, taken at the spawn, only learns what ran before)
-        if (samples > 0) for (const pid of rss.keys()) if (!known.has(pid) && !tree.has(pid) && carries(pid, token)) escaped.add(pid);
-        known = new Set(rss.keys());
-      }
-      let total = 0;
-      for (const pid of new Set([...tree, ...escaped])) total += rss.get(pid) ?? 0;
-      peak = Math.max(peak, total);
-      let used = 0;
-      if (group.group) used = group.group.cpuSeconds();
-      else for (const pid of tree) used += cpu.get(pid) ?? 0;
-      // the live tree's sum can dip when a child exits before its parent waits for it: keep it monotone
-      cpuSeries.push({ t, cpu: Math.max(used, cpuSeries[cpuSeries.length - 1]?.cpu ?? 0) });
-      samples++;
-    };
+    const sampler = new TreeSampler(child.pid, group.group, token);
+    const sample = (): void => sampler.sample();
     // 10 Hz: a training interval of a second is charged from ten samples
     const timer = setInterval(sample, opts.sampleMs ?? 100);
     const echo = opts.echo === 'stdout' ? process.stdout : opts.echo === 'stderr' ? process.stderr : undefined;
@@ -228,7 +252,8 @@ export function runMetered(
       const waitedCpu = fields.length > 14 ? (Number(fields[13]) + Number(fields[14]) + Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS : NaN;
       const finish = (g?: { stopped: number; cpuSeconds: number }): void => {
         untrackGroup();
-        const base = { exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, peakRssBytes: peak, rssSamples: samples, timedOut, cpuSeries };
+        const { peakRssBytes, rssSamples, cpuSeries } = sampler;
+        const base = { exitCode: code ?? 1, stdout, stderrTail: stderr, wallSeconds, peakRssBytes, rssSamples, timedOut, cpuSeries };
         if (g && joined && group.group) {
           // the wait status is exact to the tick for what was waited for; the group adds what detached
           const cpuSeconds = Number.isFinite(waitedCpu) ? Math.max(waitedCpu, g.cpuSeconds) : g.cpuSeconds;
@@ -247,7 +272,7 @@ export function runMetered(
           ...base,
           cpuSeconds: waitedCpu,
           attribution: `wait status: the command and the descendants it waited for (${why})`,
-          ...(escaped.size ? { escapedDescendants: escaped.size } : {}),
+          ...(sampler.escaped.size ? { escapedDescendants: sampler.escaped.size } : {}),
         });
       };
       if (group.group) group.group.close().then(finish, () => finish());

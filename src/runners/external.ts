@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { exportSplit } from '../datasets/export.js';
 import { UsageError } from '../errors.js';
 import { cpuBetween, runMetered, type ChildUsage } from '../meter/child.js';
+import { ServedFailure, ServedProcess } from '../meter/served.js';
 import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
 import type { Split } from '../datasets/types.js';
 import { validationView } from '../datasets/split.js';
@@ -27,6 +28,13 @@ export interface ExternalSpec {
   readonly task?: Task;
   /** `{epochs}` when the suite cell sets none (detection cells: the detector's own epoch count). */
   readonly defaultEpochs?: number;
+  /**
+   * The same trainer as a server (bench/peers/served.py's protocol, src/meter/served.ts):
+   * `start` runs once per run and thread budget, and each repeat is one request
+   * {"args": [the words of `args`, fields filled]}, answered by the report line that
+   * `command` would print. `command` must be `start` without its serve flag, then `args`.
+   */
+  readonly served?: { readonly start: string; readonly args: string };
 }
 
 /** Seconds an external trainer may run before its process group is stopped (--external-timeout). */
@@ -131,12 +139,10 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         const argv = substitute(splitCommand(spec.command), fields);
         const env = { ...threadEnv(threads), SPARSEBENCH_SPLIT: fields.split, SPARSEBENCH_EPOCHS: fields.epochs, SPARSEBENCH_SEED: fields.seed, SPARSEBENCH_THREADS: fields.threads };
         let lines = 0;
-        const run = await runMetered(argv, { env, timeoutSeconds, onStderr: () => hooks.progress(++lines, lines, `${spec.name}: running`) });
-        if (run.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
-        if (run.exitCode !== 0) {
-          throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${run.stderrTail.trim().split('\n').slice(-3).join(' | ')}`);
-        }
-        const json = lastJsonLine(run.stdout);
+        const onStderr = (): void => hooks.progress(++lines, lines, `${spec.name}: running`);
+        const { run, json } = spec.served
+          ? await servedRequest(spec, spec.served, fields, threads, timeoutSeconds, onStderr)
+          : await oneShot(spec, argv, env, timeoutSeconds, onStderr);
         if (task === 'detection') return scoreDetector(spec, split, dir, json, run, hooks);
         const parsed = reportSchema.safeParse(json);
         if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"accuracy": 0..1, ...}');
@@ -173,6 +179,65 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
 function threadEnv(threads: number): NodeJS.ProcessEnv {
   const n = String(threads);
   return { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, NUMEXPR_NUM_THREADS: n, VECLIB_MAXIMUM_THREADS: n };
+}
+
+const tail = (stderr: string): string => stderr.trim().split('\n').slice(-3).join(' | ');
+
+/** One process for this repeat: the report is its last JSON line on stdout. */
+async function oneShot(spec: ExternalSpec, argv: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number, onStderr: () => void): Promise<{ run: ChildUsage; json: unknown }> {
+  const run = await runMetered(argv, { env, timeoutSeconds, onStderr });
+  if (run.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
+  if (run.exitCode !== 0) throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${tail(run.stderrTail)}`);
+  return { run, json: lastJsonLine(run.stdout) };
+}
+
+/** Served trainers by command and thread budget (their environment holds the budget): one process each per run. */
+const servers = new Map<string, ServedProcess>();
+
+/** One request to this trainer's server, started at its first repeat. */
+async function servedRequest(
+  spec: ExternalSpec,
+  served: NonNullable<ExternalSpec['served']>,
+  fields: Parameters<typeof substitute>[1],
+  threads: number,
+  timeoutSeconds: number,
+  onStderr: () => void,
+): Promise<{ run: ChildUsage; json: unknown }> {
+  const key = `${served.start}\0${threads}`;
+  let server = servers.get(key);
+  if (!server?.alive) {
+    server = new ServedProcess(splitCommand(served.start), { ...threadEnv(threads), SPARSEBENCH_THREADS: String(threads) });
+    servers.set(key, server);
+  }
+  try {
+    const reply = await server.request(JSON.stringify({ args: substitute(splitCommand(served.args), fields) }), timeoutSeconds, onStderr);
+    let json: unknown;
+    try {
+      json = JSON.parse(reply.line);
+    } catch {
+      json = undefined;
+    }
+    const error = (json as { error?: unknown } | undefined)?.error;
+    if (typeof error === 'string') {
+      // stderr is another pipe: what the trainer wrote there before answering may arrive just after
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const why = tail(server.stderrTail);
+      throw new UsageError(`--cmd (${spec.name}) failed (served request ${reply.request + 1}): ${error}${why ? `: ${why}` : ''}`);
+    }
+    return { run: reply, json };
+  } catch (err) {
+    if (!(err instanceof ServedFailure)) throw err;
+    servers.delete(key);
+    if (err.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
+    throw new UsageError(`--cmd (${spec.name}) served process ${err.message}: ${tail(err.stderrTail)}`);
+  }
+}
+
+/** Ends every served trainer (the end of a run); a later repeat would start a fresh one. */
+export async function closeServedRunners(): Promise<void> {
+  const all = [...servers.values()];
+  servers.clear();
+  await Promise.all(all.map((s) => s.close()));
 }
 
 function badReport(spec: ExternalSpec, issue: z.ZodIssue | undefined, shape: string): UsageError {
@@ -285,6 +350,7 @@ function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Recor
     curveCpuSeconds: report.trainWindows?.length ? 'the process tree\'s CPU inside the reported training intervals (sampled at 10 Hz)' : 'pro-rated from the process CPU/wall ratio',
     seed,
   };
+  if (spec.served) config.process = 'served: one process answers every repeat of the run (served.py), started at the first';
   for (const [k, v] of Object.entries(report.config ?? {})) {
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v as Scalar;
     else if (Array.isArray(v) && v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) config[k] = v as Scalar[];
@@ -292,8 +358,10 @@ function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Recor
   return config;
 }
 
-function childMetrics(report: CommonReport, run: { wallSeconds: number; cpuSeconds: number }, split: Split, trainSeconds: number | undefined): Record<string, number> {
+function childMetrics(report: CommonReport, run: { wallSeconds: number; cpuSeconds: number; request?: number }, split: Split, trainSeconds: number | undefined): Record<string, number> {
+  // served: the request's wall and CPU (the first request's include the interpreter's start-up)
   const metrics: Record<string, number> = { processWallSeconds: run.wallSeconds, processCpuSeconds: run.cpuSeconds, trainSamples: split.yTrain.length };
+  if (run.request !== undefined) metrics.servedRequest = run.request + 1;
   if (trainSeconds !== undefined) metrics.reportedTrainSeconds = trainSeconds;
   if (report.msPerStep !== undefined) metrics.msPerStep = report.msPerStep;
   if (report.threads !== undefined) metrics.threads = report.threads;

@@ -43,14 +43,14 @@ export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): 
   const python = findPython('torch');
   if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
   checkDevice(python, device);
+  // served (served.py): Python importing torch takes ~1.5 s here, twice a repeat's training
+  const peer = (file: string, args: string): Pick<ExternalSpec, 'command' | 'served'> => {
+    const start = `${shellQuote(python)} ${shellQuote(peerScript(file))}`;
+    return { command: `${start} ${args}`, served: { start: `${start} --serve`, args } };
+  };
+  const common = `{split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}`;
   return [
-    { name: 'torch', family: 'deep', command: `${shellQuote(python)} ${shellQuote(script)} {split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}${cnnArgs ? ` ${cnnArgs}` : ''}` },
-    {
-      name: 'torch-autoencoder',
-      family: 'deep',
-      task: 'detection',
-      defaultEpochs: DEFAULT_AUTOENCODER.epochs,
-      command: `${shellQuote(python)} ${shellQuote(peerScript('torch_autoencoder.py'))} {split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}`,
-    },
+    { name: 'torch', family: 'deep', ...peer('torch_cnn.py', `${common}${cnnArgs ? ` ${cnnArgs}` : ''}`) },
+    { name: 'torch-autoencoder', family: 'deep', task: 'detection', defaultEpochs: DEFAULT_AUTOENCODER.epochs, ...peer('torch_autoencoder.py', common) },
   ];
 }

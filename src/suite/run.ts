@@ -14,7 +14,7 @@ import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { RUNS_DIR, writeRecord } from '../results/store.js';
 import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
-import { DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, type ExternalSpec } from '../runners/external.js';
+import { closeServedRunners, DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
 import { median } from '../report/stats.js';
@@ -372,6 +372,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     throw err;
   } finally {
     journal.release();
+    await closeServedRunners();
     await sensors?.close();
   }
 }
