@@ -8,7 +8,7 @@
 import { loadMnist } from '../src/datasets/mnist.js';
 import { stratifiedSplit } from '../src/datasets/split.js';
 import { parseBackendChoice, selectBackend } from '../src/deep/backend.js';
-import type { CnnArch } from '../src/deep/cnn.js';
+import { cnnPeerArgs, type CnnArch } from '../src/deep/cnn.js';
 import { median } from '../src/report/stats.js';
 import { cnnRunner } from '../src/runners/cnn.js';
 import { closeServedRunners, makeExternalRunner } from '../src/runners/external.js';
@@ -27,7 +27,7 @@ const split = stratifiedSplit(loadMnist(), { trainSize: 8000, validationSize: 10
 const info = await selectBackend(backend);
 const runners: Runner[] = [cnnRunner];
 try {
-  runners.push(makeExternalRunner(peerSpecs('torch', arch === 'large' ? '--filters 32,64 --dense 128' : '')[0]));
+  runners.push(makeExternalRunner(peerSpecs('torch', cnnPeerArgs(arch))[0]));
 } catch (err) {
   console.log(`PyTorch not measured: ${(err as Error).message}`);
 }

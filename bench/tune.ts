@@ -10,17 +10,17 @@
  * settings the deep-learning runners share with them (they run 3-5x faster than tfjs here);
  * without python3-torch those rows are skipped and say so.
  *
- * Options: --only lasso,dictionary,dictionary-structure,sparse-detector,autoencoder,cnn (default all); --out FILE.
+ * Options: --only lasso,dictionary,dictionary-structure,sparse-detector,autoencoder,cnn,cnn-large (default all); --out FILE.
  */
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_AUTOENCODER } from '../src/deep/autoencoder.js';
-import { DEFAULT_CNN } from '../src/deep/cnn.js';
+import { CNN_ARCHS, DEFAULT_CNN } from '../src/deep/cnn.js';
 import { loadDataset } from '../src/datasets/registry.js';
 import { makeSplit } from '../src/datasets/split.js';
 import type { Split } from '../src/datasets/types.js';
 import { CodingPool } from '../src/sparse/coding-pool.js';
 import { DICTIONARY_RUNNER, dictionaryClassifier, dictionaryFeatures, type DictionarySettings } from '../src/runners/dictionary.js';
-import { makeExternalRunner } from '../src/runners/external.js';
+import { closeServedRunners, makeExternalRunner, type ExternalSpec } from '../src/runners/external.js';
 import { LASSO_RUNNER, lassoRunner } from '../src/runners/lasso.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { SPARSE_DETECTOR, sparseDetectorWith } from '../src/runners/sparse-detector.js';
@@ -34,7 +34,7 @@ const MARGIN = 0.002;
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const only = new Set((flag('--only') ?? 'lasso,dictionary,dictionary-structure,sparse-detector,autoencoder,cnn').split(','));
+const only = new Set((flag('--only') ?? 'lasso,dictionary,dictionary-structure,sparse-detector,autoencoder,cnn,cnn-large').split(','));
 const out = flag('--out') ?? 'results/tuning.md';
 
 /** The reported runs' training and validation sizes; the test part only as large as the runners need. */
@@ -63,11 +63,12 @@ function pick<T>(trials: readonly Trial[], values: readonly T[], incumbent = tri
   return values[incumbent >= 0 && means[best] - means[incumbent] <= MARGIN ? incumbent : best];
 }
 
-/** The smallest value whose mean is within MARGIN of the best mean (see Stage.cheaperSmaller). */
-function cheapest(trials: readonly Trial[], values: readonly number[]): number {
+/** The cheapest value whose mean is within MARGIN of the best mean: the smallest, or the largest where larger costs less (see Stage). */
+function cheapest(trials: readonly Trial[], values: readonly number[], largerIsCheaper = false): number {
   const means = trials.map((t) => mean(t.values));
   const best = Math.max(...means);
-  return Math.min(...values.filter((_, i) => best - means[i] <= MARGIN));
+  const near = values.filter((_, i) => best - means[i] <= MARGIN);
+  return largerIsCheaper ? Math.max(...near) : Math.min(...near);
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -87,7 +88,9 @@ function section(title: string, how: string, metric: string, trials: readonly Tr
   const verdict = !shipped
     ? 'No shipped setting in this grid.'
     : winner !== shipped
-      ? `Verdict: change to ${winner.setting} (+${fmt(mean(winner.values) - mean(shipped.values))} over the shipped setting).`
+      ? mean(winner.values) >= mean(shipped.values)
+        ? `Verdict: change to ${winner.setting} (+${fmt(mean(winner.values) - mean(shipped.values))} over the shipped setting).`
+        : `Verdict: change to ${winner.setting} (${fmt(mean(winner.values) - mean(shipped.values))} against the shipped setting, within ${MARGIN} of the best, and cheaper).`
       : `Verdict: keep ${shipped.setting} (the best mean is ${fmt(best - mean(shipped.values))} higher, within ${MARGIN}).`;
   lines.push('', verdict, '');
   process.stderr.write(`${title}: done\n`);
@@ -128,7 +131,7 @@ lines.push(
     'MNIST 8,000 training / 1,000 validation digits, defects 50 defect-free training images per texture / 20 good + 20 defective validation images per texture. ' +
     'The reported runs use seeds 42 on; no test image enters a choice. Grids move one setting at a time from the shipped settings; a setting replaces the shipped one ' +
     `only where its mean beats the shipped mean by more than ${MARGIN} (two digits in 1,000; smaller differences are within the seeds' noise). ` +
-    `Where larger values cost more (patch side, atoms, epochs), the smallest within ${MARGIN} of the best wins. Settings of a model's size are reported, never adopted.`,
+    `Where larger values cost more (patch side, pooling cells, mini-batches, crops, atoms, epochs), the smallest within ${MARGIN} of the best wins; where they cost less (the patch grid's stride), the largest. Settings of a model's size are reported, never adopted.`,
   '',
 );
 
@@ -190,6 +193,8 @@ interface Stage {
    * the validation data cannot tell from the best, after the one-standard-error rule).
    */
   readonly cheaperSmaller?: boolean;
+  /** Larger values cost less (the patch grid's stride): among the values within MARGIN of the best mean, the largest wins. */
+  readonly cheaperLarger?: boolean;
 }
 
 /**
@@ -209,7 +214,7 @@ async function coordinateSearch(stages: readonly Stage[], run: (settings: readon
     all.push(...trials);
     const stage = incumbent ? [incumbent, ...trials] : trials;
     const vs = incumbent ? [chosen[k], ...values] : values;
-    const winner = st.cheaperSmaller ? cheapest(stage, vs) : pick(stage, vs, incumbent ? 0 : trials.findIndex((t) => t.shipped));
+    const winner = st.cheaperSmaller || st.cheaperLarger ? cheapest(stage, vs, st.cheaperLarger) : pick(stage, vs, incumbent ? 0 : trials.findIndex((t) => t.shipped));
     if (st.size && winner !== st.shipped) {
       const gain = mean(stage[vs.indexOf(winner)].values) - mean(stage[vs.indexOf(st.shipped)].values);
       notes.push(`${st.name} ${winner} scored +${fmt(gain)} over ${st.shipped}, not adopted: ${st.name} sets the model's size, which the comparison holds fixed (the sweeps vary it).`);
@@ -224,10 +229,14 @@ const settingOf = (stages: readonly Stage[], values: readonly number[]): string 
 const isShipped = (stages: readonly Stage[], values: readonly number[]): boolean => stages.every((st, i) => values[i] === st.shipped);
 
 if (only.has('dictionary-structure')) {
-  // the patch side, then the dictionary's size, at the shipped codes and classifier (stride 3, 3x3 pooling)
+  // the patch grid and its pooling first (they set the coding cost), then the patch side, the
+  // learner's mini-batches and the dictionary's size, at the shipped codes and classifier
   const d = DICTIONARY_RUNNER;
   const stages: Stage[] = [
+    { name: 'stride', shipped: d.stride, grid: [2, 3, 4], cheaperLarger: true },
+    { name: 'cells', shipped: d.cells, grid: [2, 3, 4], cheaperSmaller: true },
     { name: 'patch', shipped: d.patch, grid: [5, 7, 9, 11, 13], cheaperSmaller: true },
+    { name: 'iterations', shipped: d.iterations, grid: [50, 100, 200], cheaperSmaller: true },
     { name: 'atoms', shipped: d.atoms, grid: [32, 64, 128], size: true, cheaperSmaller: true },
   ];
   const pool = await CodingPool.create(2);
@@ -236,8 +245,8 @@ if (only.has('dictionary-structure')) {
       const trials: Trial[] = settings.map((v) => ({ setting: settingOf(stages, v), shipped: isShipped(stages, v), values: [] }));
       for (const seed of TUNING_SEEDS) {
         const split = tuningSplit('mnist', seed);
-        for (const [i, [patch, atoms]] of settings.entries()) {
-          const s: DictionarySettings = { ...d, patch, atoms };
+        for (const [i, [stride, cells, patch, iterations, atoms]] of settings.entries()) {
+          const s: DictionarySettings = { ...d, stride, cells, patch, iterations, atoms };
           const hooks = plainHooks(seed);
           const { curve } = dictionaryClassifier(split, await dictionaryFeatures(split, hooks, pool, s), hooks, s);
           trials[i].values.push(curve[curve.length - 1].metric);
@@ -245,7 +254,13 @@ if (only.has('dictionary-structure')) {
       }
       return trials;
     });
-    section('dictionary (MNIST): patches and atoms', `${describeSearch(stages)}; stride 3, 3x3 pooling, the shipped codes and classifier.`, 'accuracy', all, chosen);
+    section(
+      'dictionary (MNIST): grid, pooling, patches, schedule and atoms',
+      `${describeSearch(stages)}; the shipped codes and classifier, mini-batches of ${d.batchSize} from ${d.learnPatches} patches.`,
+      'accuracy',
+      all,
+      chosen,
+    );
     lines.push(...notes.flatMap((n) => [n, '']));
   } finally {
     await pool.close();
@@ -253,24 +268,34 @@ if (only.has('dictionary-structure')) {
 }
 
 if (only.has('sparse-detector')) {
-  const settings = [
-    ...[16, 32, 64].map((atoms) => ({ atoms, alpha: SPARSE_DETECTOR.alpha })),
-    ...[0.05, 0.2].map((alpha) => ({ atoms: SPARSE_DETECTOR.atoms, alpha })),
+  const d = SPARSE_DETECTOR;
+  const stages: Stage[] = [
+    { name: 'alpha', shipped: d.alpha, grid: [0.05, 0.1, 0.2] },
+    { name: 'image quantile', shipped: d.imageQuantile, grid: [0.9, 0.99, 0.999, 1] },
+    { name: 'atoms', shipped: d.atoms, grid: [16, 32, 64], size: true, cheaperSmaller: true },
   ];
-  const trials = await grid(
-    settings.map((s) => ({ setting: `atoms ${s.atoms}, alpha ${s.alpha}`, shipped: s.atoms === SPARSE_DETECTOR.atoms && s.alpha === SPARSE_DETECTOR.alpha, runner: sparseDetectorWith({ ...SPARSE_DETECTOR, ...s }) })),
-    'defects',
+  const { all, chosen, notes } = await coordinateSearch(stages, (settings) =>
+    grid(
+      settings.map((v) => {
+        const [alpha, imageQuantile, atoms] = v;
+        return { setting: settingOf(stages, v), shipped: isShipped(stages, v), runner: sparseDetectorWith({ ...d, alpha, imageQuantile, atoms }) };
+      }),
+      'defects',
+    ),
   );
-  section('sparse-detector (defects)', 'Atoms per texture dictionary, and the LASSO penalty of its codes.', 'image AUROC', trials);
+  section('sparse-detector (defects)', `${describeSearch(stages)}; ${d.iterations} mini-batches of ${d.batchSize}.`, 'image AUROC', all, chosen);
+  lines.push(...notes.flatMap((n) => [n, '']));
 }
 
 const torch = findPython('torch') ? peerSpecs('torch', '', 'cpu') : undefined;
-const withArgs = (name: string, extra: string): Runner => {
-  const spec = torch!.find((s) => s.name === name)!;
-  return makeExternalRunner({ ...spec, command: `${spec.command} ${extra}` });
+const withArgs = (name: string, extra: string, overrides: Partial<ExternalSpec> = {}): Runner => {
+  const spec = { ...torch!.find((s) => s.name === name)!, ...overrides };
+  // every trial one request to the same served process (its own arguments)
+  return makeExternalRunner({ ...spec, command: `${spec.command} ${extra}`, ...(spec.served ? { served: { ...spec.served, args: `${spec.served.args} ${extra}` } } : {}) });
 };
 interface PeerStage extends Stage {
-  readonly flag: string;
+  /** The peer's command-line flag; without one, the stage sets the detector's image-score quantile, which we score with. */
+  readonly flag?: string;
 }
 
 interface PeerSearch {
@@ -279,6 +304,8 @@ interface PeerSearch {
   readonly dataset: 'mnist' | 'defects';
   readonly metric: string;
   readonly epochs: number;
+  /** Arguments every trial takes (the large CNN's architecture). */
+  readonly base?: string;
   /** Searched in order, each at the values chosen before it (the learning rate first). */
   readonly stages: readonly PeerStage[];
 }
@@ -299,7 +326,11 @@ async function peerSearch(o: PeerSearch): Promise<void> {
       settings.map((v) => ({
         setting: settingOf(o.stages, v),
         shipped: isShipped(o.stages, v),
-        runner: withArgs(o.peer, o.stages.map((st, i) => `${st.flag} ${v[i]}`).join(' ')),
+        runner: withArgs(
+          o.peer,
+          [o.base ?? '', ...o.stages.flatMap((st, i) => (st.flag ? [`${st.flag} ${v[i]}`] : []))].join(' ').trim(),
+          Object.fromEntries(o.stages.flatMap((st, i) => (st.flag ? [] : [['imageQuantile', v[i]]]))),
+        ),
         options: { epochs: o.epochs },
       })),
       o.dataset,
@@ -334,6 +365,10 @@ if (only.has('autoencoder')) {
     stages: [
       { flag: '--lr', name: 'learning rate', shipped: d.learningRate, grid: [1e-3, 3e-3, 1e-2, 3e-2] },
       { flag: '--noise', name: 'noise', shipped: d.noise, grid: [0, 0.05, 0.1, 0.2] },
+      // the training crops' side (larger crops cost more per step)
+      { flag: '--crop', name: 'crop', shipped: d.crop, grid: [16, 32, 48, 64], cheaperSmaller: true },
+      // how its patch scores make an image score (scored by us, as every detector is)
+      { name: 'image quantile', shipped: d.imageQuantile, grid: [0.9, 0.99, 0.999, 1] },
       { flag: '--filters', name: 'filters', shipped: d.filters[0], grid: [16, 32, 64], size: true },
       { flag: '--code', name: 'code channels', shipped: d.code, grid: [8, 16, 32], size: true },
     ],
@@ -355,6 +390,21 @@ if (only.has('cnn')) {
   });
 }
 
+if (only.has('cnn-large')) {
+  const c = DEFAULT_CNN;
+  const large = CNN_ARCHS.large;
+  await peerSearch({
+    title: 'cnn --cnn-arch large (MNIST), shared by the tfjs runner and its PyTorch peer',
+    peer: 'torch',
+    dataset: 'mnist',
+    metric: 'accuracy',
+    epochs: c.epochs,
+    base: `--filters ${large.filters.join(',')} --dense ${large.dense}`,
+    stages: [{ flag: '--lr', name: 'learning rate', shipped: large.learningRate, grid: [3e-4, 1e-3, 3e-3, 1e-2] }],
+  });
+}
+
+await closeServedRunners();
 const text = lines.join('\n');
 writeFileSync(out, text);
 process.stdout.write(text);

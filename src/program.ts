@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXPORT_FILES, exportSplit } from './datasets/export.js';
 import { datasetEntry, datasetNames, loadDataset, splitSizes } from './datasets/registry.js';
+import { cnnPeerArgs } from './deep/cnn.js';
 import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
 import { UsageError } from './errors.js';
@@ -112,7 +113,7 @@ export function buildProgram(): Command {
       const externals: ExternalSpec[] = [];
       if (opts.cmd !== undefined) externals.push({ name: opts.externalName, command: opts.cmd, family: opts.externalFamily });
       const notes: string[] = [];
-      const peerArgs = opts.cnnArch === 'large' ? '--filters 32,64 --dense 128' : '';
+      const peerArgs = cnnPeerArgs(opts.cnnArch);
       if (opts.peer === 'none' && opts.device === 'cuda') throw new UsageError('--device cuda: only the PyTorch peers train on a GPU, and --peer none runs none');
       if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs, opts.device));
       if (opts.peer === 'auto') {

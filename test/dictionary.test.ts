@@ -80,6 +80,25 @@ describe('sparse coding', () => {
     expect([...lasso].filter((v) => v !== 0)).toHaveLength(1);
   });
 
+  it('writes each signal\'s squared residual ||x - D^T a||^2, from the correlations, as x - D^T a gives it (both solvers)', () => {
+    const { X } = planted(rng, D, K, P, 100, 4, 0.05);
+    X.fill(0, 7 * P, 8 * P); // a zero signal: residual 0
+    for (const solver of ['homotopy', 'cd'] as const) {
+      const residuals = new Float64Array(100).fill(NaN);
+      const { codes } = lassoCodes(D, K, P, X, 100, { alpha: 0.05, tol: 1e-8, maxIter: 1000, solver }, undefined, undefined, undefined, residuals);
+      for (let i = 0; i < 100; i++) {
+        let r2 = 0;
+        for (let t = 0; t < P; t++) {
+          let v = X[i * P + t];
+          for (let k = 0; k < K; k++) v -= D[k * P + t] * codes[i * K + k];
+          r2 += v * v;
+        }
+        expect(Math.abs(residuals[i] - r2)).toBeLessThan(1e-10 * (1 + r2));
+      }
+      expect(residuals[7]).toBe(0);
+    }
+  });
+
   it('the homotopy (LARS-lasso) coder lands on the exact solution: CD run to a 1e-12 gap agrees, drops included', () => {
     const { X } = planted(rng, D, K, P, 200, 4, 0.05);
     for (const alpha of [0.3, 0.05, 0.01]) {

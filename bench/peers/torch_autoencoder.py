@@ -4,7 +4,7 @@
 
 Per texture (group), a denoising convolutional autoencoder: conv(32, 3x3, stride 2, relu),
 conv(16, 3x3, stride 2) as a linear bottleneck, mirrored by transposed convolutions
-(32, relu; then 1, linear); trained on random 32x32 crops of that texture's defect-free
+(32, relu; then 1, linear); trained on random 16x16 crops (tuned on validation) of that texture's defect-free
 images with Gaussian input noise 0.1 against the clean crop, MSE, Adam 1e-2 (tuned on validation, results/tuning.md), batch 10. The
 texture models advance one epoch each in turn, as in sparsebench's runner.
 
@@ -70,7 +70,7 @@ def main(argv):
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    ap.add_argument("--crop", type=int, default=32)
+    ap.add_argument("--crop", type=int, default=16)
     ap.add_argument("--batch", type=int, default=10)
     ap.add_argument("--noise", type=float, default=0.1)
     ap.add_argument("--lr", type=float, default=1e-2)

@@ -14,6 +14,8 @@ export interface AutoencoderConfig {
   readonly crop: number;
   /** Denoising: standard deviation of Gaussian noise added to the inputs (0: a plain autoencoder). */
   readonly noise: number;
+  /** The detector's image score: this quantile of its patch scores (scoring, not the network; chosen on validation). */
+  readonly imageQuantile: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface AutoencoderConfig {
  * the test images of seeds 42-44 (deeper models lost the brushed-metal streaks), and are not
  * re-tuned: the README says so.
  */
-export const DEFAULT_AUTOENCODER: AutoencoderConfig = { epochs: 60, batchSize: 10, crop: 32, noise: 0.1, learningRate: 1e-2, filters: [32], code: 16 };
+export const DEFAULT_AUTOENCODER: AutoencoderConfig = { epochs: 60, batchSize: 10, crop: 16, noise: 0.1, learningRate: 1e-2, filters: [32], code: 16, imageQuantile: 0.99 };
 
 /**
  * A small fully convolutional autoencoder: 3x3 stride-2 convolutions (relu) down to a

@@ -14,8 +14,19 @@ export interface CnnConfig {
 
 export const DEFAULT_CNN: CnnConfig = { epochs: 2, batchSize: 64, learningRate: 1e-2, filters: [8, 16], dense: 0 };
 
-export const CNN_ARCHS = { default: { filters: [8, 16], dense: 0 }, large: { filters: [32, 64], dense: 128 } } as const;
+/** The CNN sizes, each with its learning rate (chosen on validation, results/tuning.md). */
+export const CNN_ARCHS = {
+  default: { filters: [8, 16], dense: 0, learningRate: DEFAULT_CNN.learningRate },
+  large: { filters: [32, 64], dense: 128, learningRate: 3e-3 },
+} as const;
 export type CnnArch = keyof typeof CNN_ARCHS;
+
+/** The PyTorch peer's arguments for an architecture other than its default (its filters, dense layer and learning rate). */
+export function cnnPeerArgs(arch: CnnArch): string {
+  if (arch === 'default') return '';
+  const a = CNN_ARCHS[arch];
+  return `--filters ${a.filters.join(',')} --dense ${a.dense} --lr ${a.learningRate}`;
+}
 
 export interface ImageShape {
   readonly height: number;

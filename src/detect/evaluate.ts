@@ -3,7 +3,10 @@ import type { Split } from '../datasets/types.js';
 import { gatherRows } from '../util/rows.js';
 import { auroc, gridOf, heatMap, quantile, windowMeans, type PatchGeometry } from './scoring.js';
 
-/** How every detector is scored: 8x8 patches every 2 pixels, image score = their 99th percentile. */
+/**
+ * How every detector is scored: 8x8 patches every 2 pixels, image score = a quantile of its
+ * patch scores (by default the 99th percentile; each detector's own is chosen on validation).
+ */
 export const SCORING = { k: 8, stride: 2, quantile: 0.99 } as const;
 
 /**
@@ -76,11 +79,11 @@ export function groupMembers(split: Split): number[][] {
  * Scores every test image with its group's model and measures image- and pixel-level
  * AUROC per group, then averages over groups (see evaluateScores).
  */
-export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionEvaluation {
+export function evaluateDetection(split: Split, scorer: PatchScorer, quantileOfImage: number = SCORING.quantile): DetectionEvaluation {
   const pixels = split.height * split.width;
   const members = groupMembers(split);
   const scores = members.map((m, group) => (m.length === 0 ? new Float64Array(0) : scorer(group, gatherRows(split.XTest, m, pixels), m.length, m)));
-  return evaluateScores(split, members, scores);
+  return evaluateScores(split, members, scores, quantileOfImage);
 }
 
 /**
@@ -90,7 +93,7 @@ export function evaluateDetection(split: Split, scorer: PatchScorer): DetectionE
  * are kept for the report, scaled so that 128 is the 99th percentile of the group's
  * defect-free pixels.
  */
-export function evaluateScores(split: Split, groups: readonly (readonly number[])[], groupScores: readonly Float64Array[]): DetectionEvaluation {
+export function evaluateScores(split: Split, groups: readonly (readonly number[])[], groupScores: readonly Float64Array[], quantileOfImage: number = SCORING.quantile): DetectionEvaluation {
   const det = split.detection;
   if (!det) throw new Error(`evaluateScores: ${split.dataset} is not a detection split`);
   const g = scoringGeometry(split.height, split.width);
@@ -112,7 +115,7 @@ export function evaluateScores(split: Split, groups: readonly (readonly number[]
     const imageScores = members.map((_, r) => {
       const own = scores.subarray(r * perImage, (r + 1) * perImage);
       heatMap(own, g, heat.subarray(r * pixels, (r + 1) * pixels));
-      return quantile(own, SCORING.quantile);
+      return quantile(own, quantileOfImage);
     });
     const defective = members.map((i) => (split.yTest[i] > 0 ? 1 : 0));
     byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: auroc(heat, gatherRows(det.maskTest, members, pixels)) };

@@ -6,7 +6,7 @@ import { trainableVariables } from '../deep/cnn.js';
 import { errorScores } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
 import type { Rng } from '../util/rng.js';
-import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
+import { detectionOutput, scoringConfig, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
 
 /** One texture's autoencoder: trained on random crops of its defect-free images, scored on whole images. */
@@ -63,7 +63,7 @@ export function autoencoderWith(base: AutoencoderConfig): Runner {
     name: 'autoencoder',
     family: 'deep',
     task: 'detection',
-    description: 'per texture, a denoising convolutional autoencoder in TensorFlow.js (conv32-conv16, mirrored), Adam 1e-2, 60 epochs of 32x32 crops; anomaly = squared reconstruction error',
+    description: `per texture, a denoising convolutional autoencoder in TensorFlow.js (conv32-conv16, mirrored), Adam 1e-2, 60 epochs of ${base.crop}x${base.crop} crops; anomaly = squared reconstruction error`,
     async prepare(hooks) {
       return selectBackend(hooks.backend);
     },
@@ -73,17 +73,18 @@ export function autoencoderWith(base: AutoencoderConfig): Runner {
       const groups = split.detection?.groupNames.length ?? 1;
       const { curve, evaluation } = await trainDetector(
         split,
-        { units: cfg.epochs, evaluations: AUTOENCODER_EVALUATIONS, unit: 'epoch', make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
+        { units: cfg.epochs, evaluations: AUTOENCODER_EVALUATIONS, unit: 'epoch', quantile: cfg.imageQuantile, make: (_group, images, n, rng) => autoencoderModel(images, n, split.width, cfg, rng) },
         hooks,
         'autoencoder',
       );
       const trainingFlops = autoencoderFlopsPerSample(cfg) * split.yTrain.length * cfg.epochs;
       const out = detectionOutput(evaluation);
+      const { imageQuantile, ...network } = cfg;
       return {
         ...out,
         curve,
         metrics: { ...out.metrics, flops: trainingFlops, pfsDays: pfsDays(trainingFlops), trainSamples: split.yTrain.length, steps: Math.ceil(split.yTrain.length / groups / cfg.batchSize) * cfg.epochs * groups },
-        config: { ...cfg, filters: [...cfg.filters], optimizer: 'adam', loss: 'mean squared error', ...SCORING_CONFIG, evaluations: AUTOENCODER_EVALUATIONS, seed: hooks.seed },
+        config: { ...network, filters: [...cfg.filters], optimizer: 'adam', loss: 'mean squared error', ...scoringConfig(imageQuantile), evaluations: AUTOENCODER_EVALUATIONS, seed: hooks.seed },
         backend,
       };
     },

@@ -30,7 +30,7 @@ export const cnnRunner: Runner = {
   async train(split, options, hooks) {
     const backend = await selectBackend(hooks.backend);
     const arch = CNN_ARCHS[options.arch ?? 'default'];
-    const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs, filters: [...arch.filters], dense: arch.dense };
+    const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs, filters: [...arch.filters], dense: arch.dense, learningRate: arch.learningRate };
     const rng = new Rng(hooks.seed);
     const shape: ImageShape = split;
     const features = split.features;

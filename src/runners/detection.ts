@@ -21,6 +21,8 @@ export interface DetectorPlan {
   /** Learning-curve points, evenly spaced over the units. */
   readonly evaluations: number;
   readonly unit: string;
+  /** The image score: this quantile of its patch scores (default SCORING.quantile). */
+  readonly quantile?: number;
   /** Builds a group's model from its defect-free training images (inside the measured window). */
   make(group: number, images: Float32Array, n: number, rng: Rng): GroupModel;
 }
@@ -52,7 +54,7 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
     const scoreOn = (target: Split) => async (): Promise<DetectionEvaluation> => {
       const members = groupMembers(target);
       const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length))));
-      return evaluateScores(target, members, scores);
+      return evaluateScores(target, members, scores, plan.quantile);
     };
     const validation = validationView(split);
     for (let e = 1; e <= plan.evaluations; e++) {
@@ -88,4 +90,5 @@ export function detectionOutput(evaluation: DetectionEvaluation): Pick<RunnerOut
   return { accuracy: evaluation.imageAuroc, metricName: IMAGE_AUROC, heatmaps: evaluation.heatmaps, metrics };
 }
 
-export const SCORING_CONFIG = { scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: SCORING.quantile, curveOn: 'validation images' } as const;
+/** The scoring a detector's record names: the shared grid, and its own image-score quantile. */
+export const scoringConfig = (quantile: number = SCORING.quantile) => ({ scorePatch: SCORING.k, scoreStride: SCORING.stride, imageScoreQuantile: quantile, curveOn: 'validation images' }) as const;

@@ -17,7 +17,7 @@ export const DICTIONARY_RUNNER: DictionarySettings = {
   alpha: 0.1,
   learnPatches: 20000,
   batchSize: 256,
-  iterations: 100,
+  iterations: 50,
   stride: 3,
   cells: 3,
   /**

@@ -6,7 +6,7 @@ import { exportSplit } from '../datasets/export.js';
 import { UsageError } from '../errors.js';
 import { cpuBetween, runMetered, type ChildUsage } from '../meter/child.js';
 import { ServedFailure, ServedProcess } from '../meter/served.js';
-import { errorScores, evaluateDetection, type DetectionEvaluation } from '../detect/evaluate.js';
+import { errorScores, evaluateDetection, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
 import type { Split } from '../datasets/types.js';
 import { validationView } from '../datasets/split.js';
 import { gatherRows } from '../util/rows.js';
@@ -28,6 +28,8 @@ export interface ExternalSpec {
   readonly task?: Task;
   /** `{epochs}` when the suite cell sets none (detection cells: the detector's own epoch count). */
   readonly defaultEpochs?: number;
+  /** Detection: the image score is this quantile of its patch scores (default SCORING.quantile). */
+  readonly imageQuantile?: number;
   /**
    * The same trainer as a server (bench/peers/served.py's protocol, src/meter/served.ts):
    * `start` runs once per run and thread budget, and each repeat is one request
@@ -278,7 +280,7 @@ function scoreDetector(
       const errors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const scores = errorScores(errors, n, split.height, split.width);
       const perImage = scores.length / n;
-      return evaluateDetection(target, (_group, _images, _n, members) => gatherRows(scores, members, perImage));
+      return evaluateDetection(target, (_group, _images, _n, members) => gatherRows(scores, members, perImage), spec.imageQuantile);
     });
   const curve: CurvePoint[] = report.curve.map((p) => ({
     seconds: p.seconds,
@@ -292,7 +294,7 @@ function scoreDetector(
     ...out,
     curve,
     metrics: { ...out.metrics, ...childMetrics(report, run, split, trainSeconds) },
-    config: configOf(spec, report, hooks.seed),
+    config: { ...configOf(spec, report, hooks.seed), imageScoreQuantile: spec.imageQuantile ?? SCORING.quantile },
     ...reportedInference(report, cpuPerSecond),
   };
 }

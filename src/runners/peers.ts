@@ -51,6 +51,13 @@ export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): 
   const common = `{split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}`;
   return [
     { name: 'torch', family: 'deep', ...peer('torch_cnn.py', `${common}${cnnArgs ? ` ${cnnArgs}` : ''}`) },
-    { name: 'torch-autoencoder', family: 'deep', task: 'detection', defaultEpochs: DEFAULT_AUTOENCODER.epochs, ...peer('torch_autoencoder.py', common) },
+    {
+      name: 'torch-autoencoder',
+      family: 'deep',
+      task: 'detection',
+      defaultEpochs: DEFAULT_AUTOENCODER.epochs,
+      imageQuantile: DEFAULT_AUTOENCODER.imageQuantile,
+      ...peer('torch_autoencoder.py', common),
+    },
   ];
 }

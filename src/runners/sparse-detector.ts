@@ -5,7 +5,7 @@ import { OnlineDictionaryLearner } from '../sparse/dictionary.js';
 import { flops } from '../sparse/flops.js';
 import { extractPatches } from '../sparse/patches.js';
 import type { Rng } from '../util/rng.js';
-import { detectionOutput, SCORING_CONFIG, trainDetector, type GroupModel } from './detection.js';
+import { detectionOutput, scoringConfig, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
 
 /** Settings chosen on validation images of the tuning seeds (bench/tune.ts, results/tuning.md); patches are 8x8 like the scoring grid. */
@@ -20,6 +20,7 @@ export const SPARSE_DETECTOR: SparseDetectorSettings = {
   codeTol: 1e-3,
   /** Five curve points, each scoring the validation images (see trainDetector). */
   evaluations: 5,
+  imageQuantile: 0.99,
 };
 
 export interface SparseDetectorSettings {
@@ -31,6 +32,8 @@ export interface SparseDetectorSettings {
   readonly codeSolver: 'homotopy' | 'cd';
   readonly codeTol: number;
   readonly evaluations: number;
+  /** The image score: this quantile of its patch scores (chosen on validation). */
+  readonly imageQuantile: number;
 }
 
 /**
@@ -70,6 +73,7 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
             units: s.iterations,
             evaluations: s.evaluations,
             unit: 'mini-batch',
+            quantile: s.imageQuantile,
             make: (_group, images, n, rng) => dictionaryModel(images, n, split.width, rng, pool, s),
           },
           hooks,
@@ -78,11 +82,12 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
         // scoring the validation images (the curve) and the test images (inference) is not training: their coding is not counted
         const counted = flops.value - flopsAtStart - evaluationFlops;
         const out = detectionOutput(evaluation);
+        const { imageQuantile, ...settings } = s;
         return {
           ...out,
           curve,
           metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length },
-          config: { ...s, patch: SCORING.k, patchCentering: false, ...SCORING_CONFIG, scoringThreads: pool.threads, seed: hooks.seed },
+          config: { ...settings, patch: SCORING.k, patchCentering: false, ...scoringConfig(imageQuantile), scoringThreads: pool.threads, seed: hooks.seed },
         };
       } finally {
         await pool.close();

@@ -105,7 +105,9 @@ export class CodingWorkspace {
 
 /**
  * LASSO codes of m signals (rows of X, m x P) by coordinate descent; `codes` may hold a
- * warm start and is overwritten. G may be passed when already computed.
+ * warm start and is overwritten. G may be passed when already computed. With `residuals`
+ * (m values), each signal's ||x - D^T a||^2 is written there, from the correlations and G
+ * (xx - 2 a.c + a^T G a on the support): a detector's score without a pass over x.
  */
 export function lassoCodes(
   D: Float64Array,
@@ -117,6 +119,7 @@ export function lassoCodes(
   codes: Float64Array = new Float64Array(m * K),
   G: Float64Array = atomGram(D, K, P),
   work: CodingWorkspace = new CodingWorkspace(K),
+  residuals?: Float64Array,
 ): CodeResult {
   if (work.K !== K) throw new Error(`lassoCodes: a workspace for ${work.K} atoms, not ${K}`);
   const { c, q, w, ws, factor, C } = work;
@@ -146,6 +149,7 @@ export function lassoCodes(
         const value = homotopy.solve(G, C, cs, xx, o.alpha, codes, a);
         if (!Number.isNaN(value)) {
           objective += value;
+          if (residuals) residuals[i] = homotopy.residual2;
           continue;
         }
         fallbacks++;
@@ -153,6 +157,7 @@ export function lassoCodes(
       }
       if (xx === 0) {
         codes.fill(0, a, a + K);
+        if (residuals) residuals[i] = 0;
         continue;
       }
       for (let k = 0; k < K; k++) {
@@ -166,9 +171,23 @@ export function lassoCodes(
       for (let k = 0; k < K; k++) codes[a + k] = w[k];
       objective += r.objective;
       passes += r.passes;
+      if (residuals) residuals[i] = residualFromCorrelations(G, K, C, cs, xx, codes, a);
     }
   }
   return { codes, objective: objective / m, passes: passes + (homotopy ? homotopy.steps - stepsBefore : 0), ...(fallbacks ? { fallbacks } : {}) };
+}
+
+/** ||x - D^T a||^2 = xx - 2 a.c + a^T G a, over the code's support. */
+function residualFromCorrelations(G: Float64Array, K: number, C: Float64Array, cs: number, xx: number, codes: Float64Array, a: number): number {
+  let r2 = xx;
+  for (let j = 0; j < K; j++) {
+    const aj = codes[a + j];
+    if (aj === 0) continue;
+    let gj = 0;
+    for (let k = 0; k < K; k++) if (codes[a + k] !== 0) gj += G[j * K + k] * codes[a + k];
+    r2 += aj * (gj - 2 * C[cs + j]);
+  }
+  return Math.max(0, r2);
 }
 
 /**

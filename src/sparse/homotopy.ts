@@ -28,6 +28,8 @@ export class Homotopy {
   private readonly barred: Uint8Array;
   /** Steps taken over every solve (one per event on the path, plus one per signal). */
   steps = 0;
+  /** ||x - D^T a||^2 of the last solve's code, from the correlations (what a detector's score needs, no pass over x). */
+  residual2 = 0;
 
   constructor(readonly K: number) {
     this.L = new Float64Array(K * K);
@@ -63,6 +65,7 @@ export class Homotopy {
     }
     if (lambda <= alpha || first < 0 || !this.append(0, first, G)) {
       this.steps++;
+      this.residual2 = xx;
       return 0.5 * xx;
     }
     let r = 1;
@@ -178,7 +181,8 @@ export class Homotopy {
       acorr += v * corr[j];
       l1 += v < 0 ? -v : v;
     }
-    return 0.5 * Math.max(0, xx - ac - acorr) + alpha * l1;
+    this.residual2 = Math.max(0, xx - ac - acorr);
+    return 0.5 * this.residual2 + alpha * l1;
   }
 
   /** Appends atom j as row r of L (forward substitution against G's row j); false when its pivot is not safely positive. */

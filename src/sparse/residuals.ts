@@ -1,6 +1,5 @@
 import { atomGram, CodingWorkspace, DEFAULT_CODE, lassoCodes } from './coding.js';
 import { patchGrid, gridPatchesInto } from './patches.js';
-import { axpy, dot } from './vec.js';
 
 export interface ResidualOptions {
   /** Patch side and grid step. */
@@ -35,22 +34,16 @@ export function residualScores(
   const scores = out ?? new Float64Array(n * perImage);
   const G = atomGram(D, K, P);
   const codes = new Float64Array(perImage * K);
-  const residual = new Float64Array(P);
+  const residual2 = new Float64Array(perImage);
   const xs = new Float64Array(perImage * P);
   const work = new CodingWorkspace(K);
   const code = { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter, solver: o.solver } as const;
   for (let img = 0; img < n; img++) {
     gridPatchesInto(images, img, height, width, o.patch, o.stride, o.center, xs);
     codes.fill(0);
-    lassoCodes(D, K, P, xs, perImage, code, codes, G, work);
-    for (let p = 0; p < perImage; p++) {
-      residual.set(xs.subarray(p * P, (p + 1) * P));
-      for (let a = 0; a < K; a++) {
-        const c = codes[p * K + a];
-        if (c !== 0) axpy(residual, -c, D, a * P, P);
-      }
-      scores[img * perImage + p] = dot(residual, 0, residual, P) / P;
-    }
+    // each patch's squared residual from its correlations (lassoCodes' residuals), not from x - D^T a
+    lassoCodes(D, K, P, xs, perImage, code, codes, G, work, residual2);
+    for (let p = 0; p < perImage; p++) scores[img * perImage + p] = residual2[p] / P;
   }
   return scores;
 }
