@@ -24,7 +24,7 @@ import { closeServedRunners, makeExternalRunner, type ExternalSpec } from '../sr
 import { LASSO_RUNNER, lassoRunner } from '../src/runners/lasso.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { SPARSE_DETECTOR, sparseDetectorWith } from '../src/runners/sparse-detector.js';
-import type { Runner, RunnerHooks, RunnerOptions } from '../src/runners/types.js';
+import { plainHooks, type Runner, type RunnerOptions } from '../src/runners/types.js';
 import { DEFAULT_LASSO_CLASSIFIER } from '../src/sparse/classifier.js';
 import { meteredTrain } from '../src/suite/run.js';
 
@@ -113,16 +113,6 @@ async function grid(settings: { setting: string; shipped: boolean; runner: Runne
   return settings.map((s, i) => ({ setting: s.setting, shipped: s.shipped, values: curves[i].map((c) => c[c.length - 1].metric), curves: curves[i] }));
 }
 
-const plainHooks = (seed: number): RunnerHooks => ({
-  seed,
-  backend: 'auto',
-  elapsed: () => ({ seconds: 0, cpuSeconds: 0 }),
-  untimed: (fn) => fn(),
-  inference: (fn) => fn(),
-  latency() {},
-  childUsage() {},
-  progress() {},
-});
 
 lines.push(
   '# How the shipped settings were chosen',

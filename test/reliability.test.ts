@@ -10,6 +10,7 @@ import { readRecords } from '../src/results/store.js';
 import { controlState } from '../src/util/control.js';
 import { reportIsStale } from '../src/report/readme.js';
 import { runSuite } from '../src/suite/run.js';
+import { alive } from './helpers/process.js';
 import { record } from './helpers/records.js';
 import { CLI } from './helpers/cli.js';
 
@@ -20,14 +21,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env): { code: numb
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * A run of LASSO and an external runner whose command fails until a flag file exists (the

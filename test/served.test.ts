@@ -3,19 +3,13 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { makeSplit } from '../src/datasets/split.js';
 import { closeServedRunners, makeExternalRunner, type ExternalSpec } from '../src/runners/external.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
+import { plainHooks } from '../src/runners/types.js';
 import { meteredTrain } from '../src/suite/run.js';
+import { alive } from './helpers/process.js';
 
 const split = makeSplit(loadMnist(), { trainSize: 50, testSize: 20, seed: 1 });
 const fixture = `${process.execPath} test/fixtures/served-trainer.mjs`;
 const servedSpec = (mode: string): ExternalSpec => ({ name: 'served', family: 'deep', command: `${fixture} {split} ${mode}`, served: { start: fixture, args: `{split} ${mode}` } });
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 afterAll(closeServedRunners);
 
@@ -41,14 +35,14 @@ describe('a served external trainer (one process for every repeat)', () => {
   }, 60_000);
 
   it('names the runner and the request when an answer is an error, and keeps serving', async () => {
-    await expect(makeExternalRunner(servedSpec('error')).train(split, {}, hooks(1))).rejects.toThrow(/--cmd \(served\) failed \(served request 1\): refused, as asked/);
+    await expect(makeExternalRunner(servedSpec('error')).train(split, {}, plainHooks(1))).rejects.toThrow(/--cmd \(served\) failed \(served request 1\): refused, as asked/);
     const { output } = await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto');
     expect(output.config.requests).toBe(2);
   }, 60_000);
 
   it('says the served process exited when it dies, and starts a fresh one for the next repeat', async () => {
     const before = (await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto')).output.config.pid;
-    await expect(makeExternalRunner(servedSpec('die')).train(split, {}, hooks(1))).rejects.toThrow(/--cmd \(served\) served process exited \(status 3\)/);
+    await expect(makeExternalRunner(servedSpec('die')).train(split, {}, plainHooks(1))).rejects.toThrow(/--cmd \(served\) served process exited \(status 3\)/);
     const after = (await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto')).output;
     expect(after.config.pid).not.toBe(before);
     expect(after.config.requests).toBe(1);
@@ -66,16 +60,3 @@ describe('a served external trainer (one process for every repeat)', () => {
     expect(again.output.curve.map((p) => p.metric)).toEqual(oneShot.output.curve.map((p) => p.metric));
   }, 120_000);
 });
-
-function hooks(seed: number): Parameters<ReturnType<typeof makeExternalRunner>['train']>[2] {
-  return {
-    seed,
-    backend: 'auto',
-    elapsed: () => ({ seconds: 0, cpuSeconds: 0 }),
-    untimed: (fn) => fn(),
-    inference: (fn) => fn(),
-    latency() {},
-    childUsage() {},
-    progress() {},
-  };
-}

@@ -96,3 +96,20 @@ export interface Runner {
   prepare?(hooks: Pick<RunnerHooks, 'backend'>): Promise<BackendInfo | undefined>;
   train(split: Split, options: RunnerOptions, hooks: RunnerHooks): Promise<RunnerOutput>;
 }
+
+/**
+ * Hooks that meter nothing: every window runs its work at once and the clock reads zero. For
+ * calling a runner outside the suite where only its outputs matter (the tuner, tests).
+ */
+export function plainHooks(seed: number): RunnerHooks {
+  return {
+    seed,
+    backend: 'auto',
+    elapsed: () => ({ seconds: 0, cpuSeconds: 0 }),
+    untimed: (fn) => fn(),
+    inference: (fn) => fn(),
+    latency() {},
+    childUsage() {},
+    progress() {},
+  };
+}
