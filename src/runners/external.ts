@@ -138,13 +138,11 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         // split into words once, the fields filled into single arguments, no shell: the
         // split's path stays one argument whatever $TMPDIR holds (spaces, quotes, ;)
         const fields = { split: dir, epochs: String(options.epochs ?? spec.defaultEpochs ?? 3), seed: String(hooks.seed), threads: String(threads) };
-        const argv = substitute(splitCommand(spec.command), fields);
-        const env = { ...threadEnv(threads), SPARSEBENCH_SPLIT: fields.split, SPARSEBENCH_EPOCHS: fields.epochs, SPARSEBENCH_SEED: fields.seed, SPARSEBENCH_THREADS: fields.threads };
         let lines = 0;
         const onStderr = (): void => hooks.progress(++lines, lines, `${spec.name}: running`);
         const { run, json } = spec.served
           ? await servedRequest(spec, spec.served, fields, threads, timeoutSeconds, onStderr)
-          : await oneShot(spec, argv, env, timeoutSeconds, onStderr);
+          : await oneShot(spec, fields, threads, timeoutSeconds, onStderr);
         if (task === 'detection') return scoreDetector(spec, split, dir, json, run, hooks);
         const parsed = reportSchema.safeParse(json);
         if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"accuracy": 0..1, ...}');
@@ -185,10 +183,15 @@ function threadEnv(threads: number): NodeJS.ProcessEnv {
 
 const tail = (stderr: string): string => stderr.trim().split('\n').slice(-3).join(' | ');
 
-/** One process for this repeat: the report is its last JSON line on stdout. */
-async function oneShot(spec: ExternalSpec, argv: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number, onStderr: () => void): Promise<{ run: ChildUsage; json: unknown }> {
+const timedOut = (spec: ExternalSpec, timeoutSeconds: number): UsageError =>
+  new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
+
+/** One process for this repeat, the fields also in its environment: the report is its last JSON line on stdout. */
+async function oneShot(spec: ExternalSpec, fields: Parameters<typeof substitute>[1], threads: number, timeoutSeconds: number, onStderr: () => void): Promise<{ run: ChildUsage; json: unknown }> {
+  const argv = substitute(splitCommand(spec.command), fields);
+  const env = { ...threadEnv(threads), SPARSEBENCH_SPLIT: fields.split, SPARSEBENCH_EPOCHS: fields.epochs, SPARSEBENCH_SEED: fields.seed, SPARSEBENCH_THREADS: fields.threads };
   const run = await runMetered(argv, { env, timeoutSeconds, onStderr });
-  if (run.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
+  if (run.timedOut) throw timedOut(spec, timeoutSeconds);
   if (run.exitCode !== 0) throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${tail(run.stderrTail)}`);
   return { run, json: lastJsonLine(run.stdout) };
 }
@@ -230,7 +233,7 @@ async function servedRequest(
   } catch (err) {
     if (!(err instanceof ServedFailure)) throw err;
     servers.delete(key);
-    if (err.timedOut) throw new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
+    if (err.timedOut) throw timedOut(spec, timeoutSeconds);
     throw new UsageError(`--cmd (${spec.name}) served process ${err.message}: ${tail(err.stderrTail)}`);
   }
 }
