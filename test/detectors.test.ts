@@ -73,6 +73,7 @@ describe('detectors', () => {
     const one = outputs.get('sparse-detector')!.output;
     const { output: two } = await meteredTrain(getRunner('sparse-detector'), split, { threads: 2 }, 7, 'auto');
     expect(two.config.scoringThreads).toBe(2);
+    expect(two.metrics.evaluationThreads).toBe(2);
     expect(one.config.scoringThreads).toBe(1);
     expect(two.curve.map((p) => p.metric)).toEqual(one.curve.map((p) => p.metric));
     expect(two.metrics.pixelAuroc).toBe(one.metrics.pixelAuroc);

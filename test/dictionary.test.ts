@@ -183,6 +183,19 @@ describe('sparse coding', () => {
     } finally {
       await pool.close();
     }
+    // a budget of one thread with three for off-clock evaluation: the record's budget stays
+    // one, and either way of coding gives the same bytes
+    const mixed = await CodingPool.create(1, 3);
+    try {
+      expect([mixed.threads, mixed.evaluationThreads]).toEqual([1, 3]);
+      const budget = await mixed.lassoCodes(D, K, P, X, 301, o);
+      const evaluation = await mixed.lassoCodes(D, K, P, X, 301, o, mixed.evaluationThreads);
+      expect([...budget.codes]).toEqual([...alone.codes]);
+      expect([...evaluation.codes]).toEqual([...alone.codes]);
+    } finally {
+      await mixed.close();
+    }
+    await expect(CodingPool.create(1, 0)).rejects.toThrow(/evaluationThreads must be a positive integer/);
   });
 
   it('rejects bad shapes and non-finite input clearly', () => {

@@ -10,8 +10,12 @@ import type { CurvePoint, RunnerHooks, RunnerOutput } from './types.js';
 export interface GroupModel {
   /** Advances training by `units` (mini-batches, epochs). */
   train(units: number): void;
-  /** Patch scores of n images on the SCORING grid (n x rows x cols); async where threads score them. */
-  scores(images: Float32Array, n: number): Float64Array | Promise<Float64Array>;
+  /**
+   * Patch scores of n images on the SCORING grid (n x rows x cols); async where threads score
+   * them. offClock: the learning curve's scoring, outside every window (it may use the
+   * runner's evaluation threads); otherwise the test images' scoring, timed as inference.
+   */
+  scores(images: Float32Array, n: number, offClock: boolean): Float64Array | Promise<Float64Array>;
   dispose?(): void;
 }
 
@@ -51,9 +55,9 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
     let evaluationFlops = 0;
     // every texture's patch scores first (a model may score on the coding pool's threads),
     // then the evaluation over them
-    const scoreOn = (target: Split) => async (): Promise<DetectionEvaluation> => {
+    const scoreOn = (target: Split, offClock: boolean) => async (): Promise<DetectionEvaluation> => {
       const members = groupMembers(target);
-      const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length))));
+      const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length, offClock))));
       return evaluateScores(target, members, scores, plan.quantile);
     };
     const validation = validationView(split);
@@ -64,14 +68,14 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
         hooks.progress(done + 1, plan.units, `${label} ${plan.unit} ${done + 1}/${plan.units}`);
       }
       const before = flops.value;
-      const point = await hooks.untimed(scoreOn(validation));
+      const point = await hooks.untimed(scoreOn(validation, true));
       evaluationFlops += flops.value - before;
       curve.push({ ...hooks.elapsed(), metric: point.imageAuroc, step: done });
     }
     if (curve.length === 0) throw new Error(`${label}: no evaluation (evaluations must be >= 1)`);
     // the final scoring of the test images is what a deployed detector does: timed as inference
     const before = flops.value;
-    const evaluation = await hooks.inference(scoreOn(split), split.yTest.length);
+    const evaluation = await hooks.inference(scoreOn(split, false), split.yTest.length);
     evaluationFlops += flops.value - before;
     return { curve, evaluation, evaluationFlops };
   } finally {

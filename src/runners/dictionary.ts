@@ -63,7 +63,7 @@ export const dictionaryRunner: Runner = {
   description: 'online dictionary learning on 9x9 patches, LASSO codes, 3x3 max pooling, one-vs-rest elastic-net classifier',
   async train(split, options, hooks) {
     // --threads N: the patches are coded on N threads (the rest, learning and the classifier, on one)
-    const pool = await CodingPool.create(options.threads ?? 1);
+    const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads ?? options.threads ?? 1);
     try {
       return await trainDictionary(split, hooks, pool, DICTIONARY_RUNNER);
     } finally {
@@ -109,7 +109,8 @@ export async function dictionaryFeatures(split: Split, hooks: RunnerHooks, pool:
   const train = await pool.pooledFeatures(split.XTrain, split.yTrain.length, split.height, split.width, dict.D, s.atoms, pooling);
   const t2 = hooks.elapsed().seconds;
   const flopsBeforeEvaluation = flops.value;
-  const validation = await hooks.untimed(() => pool.pooledFeatures(split.XVal, split.yVal.length, split.height, split.width, dict.D, s.atoms, pooling));
+  // validation codes are evaluation, off the clock: on every evaluation thread
+  const validation = await hooks.untimed(() => pool.pooledFeatures(split.XVal, split.yVal.length, split.height, split.width, dict.D, s.atoms, pooling, pool.evaluationThreads));
   const test = await hooks.inference(() => pool.pooledFeatures(split.XTest, split.yTest.length, split.height, split.width, dict.D, s.atoms, pooling), split.yTest.length);
   return { dict, pooling, train, validation, test, evaluationFlops: flops.value - flopsBeforeEvaluation, learnSeconds: t1 - t0, encodeSeconds: t2 - t1 };
 }
@@ -160,6 +161,7 @@ async function trainDictionary(split: Split, hooks: RunnerHooks, pool: CodingPoo
       flops: counted,
       pfsDays: pfsDays(counted),
       trainSamples: split.yTrain.length,
+      evaluationThreads: pool.evaluationThreads,
     },
     config: { ...s, coder: 'lasso (exact homotopy on the Gram)', pooling: 'max of positive and negative parts', codingThreads: pool.threads, seed: hooks.seed },
   };

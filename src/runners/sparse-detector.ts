@@ -50,7 +50,7 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
   return {
     train: (units) => learner.run(units),
     // the images are split over the pool's threads (one thread unless --threads says more)
-    scores: (X, m) => pool.residualScores(X, m, side, side, learner.D, s.atoms, scoring),
+    scores: (X, m, offClock) => pool.residualScores(X, m, side, side, learner.D, s.atoms, scoring, offClock ? pool.evaluationThreads : pool.threads),
   };
 }
 
@@ -64,7 +64,7 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
     task: 'detection',
     description: `per texture, online dictionary (${s.atoms} atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code`,
     async train(split, options, hooks) {
-      const pool = await CodingPool.create(options.threads ?? 1);
+      const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads ?? options.threads ?? 1);
       try {
         const flopsAtStart = flops.value;
         const { curve, evaluation, evaluationFlops } = await trainDetector(
@@ -86,7 +86,7 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
         return {
           ...out,
           curve,
-          metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length },
+          metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length, evaluationThreads: pool.evaluationThreads },
           config: { ...settings, patch: SCORING.k, patchCentering: false, ...scoringConfig(imageQuantile), scoringThreads: pool.threads, seed: hooks.seed },
         };
       } finally {

@@ -79,6 +79,12 @@ export interface RunnerOptions {
    * and in OMP/MKL/OpenBLAS variables; our TypeScript kernels and tfjs-wasm use one thread.
    */
   readonly threads?: number;
+  /**
+   * Threads for work outside every window (scoring validation images for the learning
+   * curve; default: `threads`). The harness gives every core: no measured figure changes,
+   * only how long a run takes.
+   */
+  readonly evaluationThreads?: number;
   /** External runners are stopped after this many seconds (default 3600). */
   readonly externalTimeoutSeconds?: number;
 }

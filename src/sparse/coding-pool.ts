@@ -24,55 +24,67 @@ export class CodingPool {
   /** Calls run one after another: each uses every thread, and a worker answers one task at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly workers: Worker[]) {}
+  private constructor(
+    private readonly workers: Worker[],
+    /** The thread budget of the runner's training and inference (what its record says it used). */
+    readonly threads: number,
+  ) {}
 
-  /** A pool of `threads` threads in all (1: no workers, everything on this thread). */
-  static async create(threads: number): Promise<CodingPool> {
-    if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`threads must be a positive integer, got ${threads}`);
+  /**
+   * A pool of `threads` threads for training and inference (1: no workers, everything on
+   * this thread), and `evaluationThreads` for work that runs outside every window (scoring
+   * the validation images for the learning curve): evaluation is not measured, so it may use
+   * every core without changing any figure of the comparison.
+   */
+  static async create(threads: number, evaluationThreads = threads): Promise<CodingPool> {
+    for (const [name, v] of [['threads', threads], ['evaluationThreads', evaluationThreads]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} must be a positive integer, got ${v}`);
+    }
     const file = workerFile();
-    const workers = Array.from({ length: threads - 1 }, () => new Worker(file));
+    const workers = Array.from({ length: Math.max(threads, evaluationThreads) - 1 }, () => new Worker(file));
     // a worker that failed to start (a missing build) is an error now, not a hang later
     await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
       w.once('online', () => resolve());
       w.once('error', reject);
     })));
-    return new CodingPool(workers);
+    return new CodingPool(workers, threads);
   }
 
-  get threads(): number {
+  /** Threads for work outside every window (see create). */
+  get evaluationThreads(): number {
     return this.workers.length + 1;
   }
 
   /** lassoCodes (coding.ts) of m signals, split over the threads. */
-  async lassoCodes(D: Float64Array, K: number, P: number, X: Float64Array, m: number, o: CodeOptions): Promise<CodeResult> {
+  async lassoCodes(D: Float64Array, K: number, P: number, X: Float64Array, m: number, o: CodeOptions, threads = this.threads): Promise<CodeResult> {
     const sD = shared(D);
     const sX = shared(X);
     const codes = new Float64Array(new SharedArrayBuffer(m * K * 8));
-    const replies = await this.spread(m, (start, end) => ({ kind: 'codes', D: sD, K, P, X: sX, codes, start, end, options: o }));
+    const replies = await this.spread(m, threads, (start, end) => ({ kind: 'codes', D: sD, K, P, X: sX, codes, start, end, options: o }));
     const sum = (f: (r: PoolReply) => number): number => replies.reduce((s, r) => s + f(r), 0);
     const fallbacks = sum((r) => r.fallbacks);
     return { codes, objective: m > 0 ? sum((r) => r.objectiveSum) / m : 0, passes: sum((r) => r.passes), ...(fallbacks ? { fallbacks } : {}) };
   }
 
-  /** pooledFeatures (features.ts) of n images, split over the threads by image. */
-  async pooledFeatures(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: PoolingOptions): Promise<{ features: Float64Array; count: number; meanNonzeros: number; nonzeros: number }> {
+  /** pooledFeatures (features.ts) of n images, split over `threads` threads (default: the budget) by image. */
+  async pooledFeatures(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: PoolingOptions, threads = this.threads): Promise<{ features: Float64Array; count: number; meanNonzeros: number; nonzeros: number }> {
     const count = pooledCount(K, o.cells);
     const features = new Float64Array(new SharedArrayBuffer(n * count * 8));
     const sImages = shared(images);
     const sD = shared(D);
-    const replies = await this.spread(n, (start, end) => ({ kind: 'pooled', D: sD, K, images: sImages, height, width, features, start, end, options: o }));
+    const replies = await this.spread(n, threads, (start, end) => ({ kind: 'pooled', D: sD, K, images: sImages, height, width, features, start, end, options: o }));
     const nonzeros = replies.reduce((s, r) => s + r.nonzeros, 0);
     const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
     return { features, count, meanNonzeros: nonzeros / (n * rows * cols), nonzeros };
   }
 
-  /** residualScores (residuals.ts) of n images, split over the threads by image. */
-  async residualScores(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: ResidualOptions): Promise<Float64Array> {
+  /** residualScores (residuals.ts) of n images, split over `threads` threads (default: the budget) by image. */
+  async residualScores(images: Float32Array | Float64Array, n: number, height: number, width: number, D: Float64Array, K: number, o: ResidualOptions, threads = this.threads): Promise<Float64Array> {
     const { rows, cols } = patchGrid(height, width, o.patch, o.stride);
     const scores = new Float64Array(new SharedArrayBuffer(n * rows * cols * 8));
     const sImages = shared(images);
     const sD = shared(D);
-    await this.spread(n, (start, end) => ({ kind: 'residuals', D: sD, K, images: sImages, height, width, scores, start, end, options: o }));
+    await this.spread(n, threads, (start, end) => ({ kind: 'residuals', D: sD, K, images: sImages, height, width, scores, start, end, options: o }));
     return scores;
   }
 
@@ -80,17 +92,16 @@ export class CodingPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** Cuts [0, m) into one range per thread, the last range on this thread; adds the workers' FLOPs to this thread's count. */
-  private spread(m: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
-    const run = this.queue.then(() => this.spreadNow(m, task));
+  /** Cuts [0, m) into one range per thread (at most `threads`), the last range on this thread; adds the workers' FLOPs to this thread's count. */
+  private spread(m: number, threads: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
+    const run = this.queue.then(() => this.spreadNow(m, Math.max(1, Math.min(threads, this.evaluationThreads)), task));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async spreadNow(m: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
-    const t = this.threads;
+  private async spreadNow(m: number, t: number, task: (start: number, end: number) => PoolTask): Promise<PoolReply[]> {
     const bounds = Array.from({ length: t + 1 }, (_, i) => Math.round((m * i) / t));
-    const pending = this.workers.map((w, i) => ask(w, task(bounds[i], bounds[i + 1])));
+    const pending = this.workers.slice(0, t - 1).map((w, i) => ask(w, task(bounds[i], bounds[i + 1])));
     // this thread's share while the workers do theirs (its FLOPs land in the counter directly)
     const own = runTask(task(bounds[t - 1], bounds[t]));
     const theirs = await Promise.all(pending);

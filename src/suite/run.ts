@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { datasetEntry, loadDataset } from '../datasets/registry.js';
 import { makeSplit } from '../datasets/split.js';
@@ -412,7 +413,7 @@ async function runCells(
       trained = await meteredTrain(
         runner,
         split,
-        { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, externalTimeoutSeconds: o.externalTimeoutSeconds },
+        { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, evaluationThreads: evaluationThreads(o.threads ?? 1), externalTimeoutSeconds: o.externalTimeoutSeconds },
         cell.seed,
         o.backend,
         (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
@@ -483,6 +484,9 @@ async function runCells(
       ...((o.threads ?? 1) > 1
         ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads, the dictionary runner codes its patches and the sparse detector scores its images on ${o.threads} threads (their learning and classifiers, the LASSO runner and tfjs-wasm run on one), so the claims judge speed on CPU time where the core counts differ`]
         : []),
+      ...(evaluationThreads(o.threads ?? 1) > (o.threads ?? 1)
+        ? [`the learning curves' scoring of validation images, outside every measured window, ran on ${evaluationThreads(o.threads ?? 1)} threads where a runner can split it (dictionary coding, sparse-detector scoring): no measured figure depends on it`]
+        : []),
       ...((o.externals ?? []).length
         ? [`external runners ran without a shell, each stopped (with its process group) after --external-timeout ${o.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT} s`]
         : []),
@@ -508,4 +512,13 @@ async function runCells(
   // with failed cells the journal stays: --resume retrains them and rewrites this record
   if (failures.length === 0) journal.remove();
   return { record, path };
+}
+
+/**
+ * Threads for the work a runner does outside every window (the learning curve's scoring of
+ * validation images): every core, since nothing measured runs meanwhile; never fewer than the
+ * training budget.
+ */
+export function evaluationThreads(threads: number): number {
+  return Math.max(threads, availableParallelism());
 }
