@@ -1,0 +1,281 @@
+// The homotopy (LARS-lasso) coder of src/sparse/homotopy.ts, compiled to WebAssembly with
+// 128-bit SIMD. It exists for speed only: every floating-point operation is the JavaScript
+// coder's, in the same order (SIMD lanes run over the atoms j, so each u[j] and corr[j] is
+// summed exactly as there, and there is no fused multiply-add in WebAssembly's SIMD), so the
+// codes are the same bytes; test/homotopy-wasm.test.ts holds the two to that. Read the
+// JavaScript version for the method; this file repeats its steps without the commentary.
+//
+// Memory: the caller (src/sparse/homotopy-wasm.ts) lays out every buffer and passes their
+// byte offsets to setup(); nothing here allocates. Hot loops load and store raw memory.
+
+@external("env", "hypot")
+declare function hypot(a: f64, b: f64): f64;
+
+let K: i32 = 0;
+let G: usize = 0;
+let L: usize = 0;
+let idx: usize = 0;
+let corr: usize = 0;
+let u: usize = 0;
+let d: usize = 0;
+let tmp: usize = 0;
+let sign: usize = 0;
+let barred: usize = 0;
+
+/** Steps over every solve, FLOPs counted as the JavaScript coder counts them, and the last code's ||x - D^T a||^2. */
+export let steps: f64 = 0;
+export let work: f64 = 0;
+export let residual2: f64 = 0;
+
+@inline function ld(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+@inline function st(p: usize, i: i32, v: f64): void {
+  store<f64>(p + (<usize>i << 3), v);
+}
+@inline function ldi(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+@inline function sti(p: usize, i: i32, v: i32): void {
+  store<i32>(p + (<usize>i << 2), v);
+}
+@inline function ldb(p: usize, i: i32): i32 {
+  return <i32>load<i8>(p + <usize>i);
+}
+@inline function stb(p: usize, i: i32, v: i32): void {
+  store<i8>(p + <usize>i, <i8>v);
+}
+
+export function setup(k: i32, g: usize, l: usize, ix: usize, co: usize, uu: usize, dd: usize, tp: usize, sg: usize, br: usize): void {
+  K = k;
+  G = g;
+  L = l;
+  idx = ix;
+  corr = co;
+  u = uu;
+  d = dd;
+  tmp = tp;
+  sign = sg;
+  barred = br;
+}
+
+/** Removes row k of the r-row factor by Givens rotations (cholesky.ts removeFactorRow). */
+function removeFactorRow(r: i32, k: i32): void {
+  const stride = K;
+  for (let i = k; i < r - 1; i++) {
+    const dst = i * stride;
+    const src = dst + stride;
+    for (let c = 0; c <= i + 1; c++) st(L, dst + c, ld(L, src + c));
+    sti(idx, i, ldi(idx, i + 1));
+  }
+  work += <f64>(3 * (r - 1 - k) * (r - k));
+  for (let i = k; i < r - 1; i++) {
+    const a = ld(L, i * stride + i);
+    const b = ld(L, i * stride + i + 1);
+    const h = hypot(a, b);
+    const c = a / h;
+    const s = b / h;
+    for (let t = i; t < r - 1; t++) {
+      const row = t * stride;
+      const x = ld(L, row + i);
+      const y = ld(L, row + i + 1);
+      st(L, row + i, c * x + s * y);
+      st(L, row + i + 1, -s * x + c * y);
+    }
+    if (ld(L, i * stride + i) < 0) for (let t = i; t < r - 1; t++) st(L, t * stride + i, -ld(L, t * stride + i));
+  }
+  for (let t = k; t < r - 1; t++) st(L, t * stride + r - 1, 0);
+}
+
+/** Appends atom j as row r of L; false when its pivot is not safely positive. */
+function append(r: i32, j: i32): bool {
+  const col = j * K;
+  let uu: f64 = 0;
+  for (let i = 0; i < r; i++) {
+    const row = i * K;
+    let s = ld(G, col + ldi(idx, i));
+    for (let t = 0; t < i; t++) s -= ld(L, row + t) * ld(tmp, t);
+    const ui = s / ld(L, row + i);
+    st(tmp, i, ui);
+    uu += ui * ui;
+  }
+  const diag = ld(G, col + j);
+  const pivot = diag - uu;
+  if (!(pivot > 1e-10 * diag)) return false;
+  const row = r * K;
+  for (let t = 0; t < r; t++) st(L, row + t, ld(tmp, t));
+  st(L, row + r, Math.sqrt(pivot));
+  sti(idx, r, j);
+  work += <f64>(r * r);
+  return true;
+}
+
+/**
+ * The code of the signal with correlations at c (K values) into a (K values); returns the
+ * objective, or NaN when the path did not reach alpha within maxSteps.
+ */
+export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f64 {
+  let lambda: f64 = 0;
+  let first = -1;
+  for (let j = 0; j < K; j++) {
+    st(a, j, 0);
+    stb(sign, j, 0);
+    stb(barred, j, 0);
+    const v = ld(c, j);
+    st(corr, j, v);
+    const av = v < 0 ? -v : v;
+    if (av > lambda) {
+      lambda = av;
+      first = j;
+    }
+  }
+  if (lambda <= alpha || first < 0 || !append(0, first)) {
+    steps += 1;
+    residual2 = xx;
+    return 0.5 * xx;
+  }
+  let r = 1;
+  stb(sign, first, ld(corr, first) > 0 ? 1 : -1);
+  let taken = 0;
+  let justLeft = -1;
+  let spent: f64 = 0;
+  const pairs = K & ~1;
+  for (; taken < maxSteps; taken++) {
+    for (let i = 0; i < r; i++) {
+      const row = i * K;
+      let s = <f64>ldb(sign, ldi(idx, i));
+      for (let t = 0; t < i; t++) s -= ld(L, row + t) * ld(d, t);
+      st(d, i, s / ld(L, row + i));
+    }
+    for (let i = r - 1; i >= 0; i--) {
+      const row = i * K;
+      const di = ld(d, i) / ld(L, row + i);
+      st(d, i, di);
+      for (let t = 0; t < i; t++) st(d, t, ld(d, t) - ld(L, row + t) * di);
+    }
+    // u = G_{:,A} d, four rows of G per pass, two atoms per lane pair
+    let k = 0;
+    {
+      const g0 = G + ((<usize>(ldi(idx, 0) * K)) << 3);
+      const d0 = ld(d, 0);
+      const v0 = f64x2.splat(d0);
+      let j = 0;
+      for (; j < pairs; j += 2) v128.store(u + (<usize>j << 3), f64x2.mul(v0, v128.load(g0 + (<usize>j << 3))));
+      for (; j < K; j++) st(u, j, d0 * load<f64>(g0 + (<usize>j << 3)));
+      k = 1;
+    }
+    for (; k + 3 < r; k += 4) {
+      const g0 = G + ((<usize>(ldi(idx, k) * K)) << 3);
+      const g1 = G + ((<usize>(ldi(idx, k + 1) * K)) << 3);
+      const g2 = G + ((<usize>(ldi(idx, k + 2) * K)) << 3);
+      const g3 = G + ((<usize>(ldi(idx, k + 3) * K)) << 3);
+      const d0 = ld(d, k);
+      const d1 = ld(d, k + 1);
+      const d2 = ld(d, k + 2);
+      const d3 = ld(d, k + 3);
+      const v0 = f64x2.splat(d0);
+      const v1 = f64x2.splat(d1);
+      const v2 = f64x2.splat(d2);
+      const v3 = f64x2.splat(d3);
+      let j = 0;
+      for (; j < pairs; j += 2) {
+        const o = <usize>j << 3;
+        const sum = f64x2.add(
+          f64x2.add(f64x2.add(f64x2.mul(v0, v128.load(g0 + o)), f64x2.mul(v1, v128.load(g1 + o))), f64x2.mul(v2, v128.load(g2 + o))),
+          f64x2.mul(v3, v128.load(g3 + o)),
+        );
+        v128.store(u + o, f64x2.add(v128.load(u + o), sum));
+      }
+      for (; j < K; j++) {
+        const o = <usize>j << 3;
+        st(u, j, ld(u, j) + (d0 * load<f64>(g0 + o) + d1 * load<f64>(g1 + o) + d2 * load<f64>(g2 + o) + d3 * load<f64>(g3 + o)));
+      }
+    }
+    for (; k < r; k++) {
+      const g0 = G + ((<usize>(ldi(idx, k) * K)) << 3);
+      const d0 = ld(d, k);
+      const v0 = f64x2.splat(d0);
+      let j = 0;
+      for (; j < pairs; j += 2) {
+        const o = <usize>j << 3;
+        v128.store(u + o, f64x2.add(v128.load(u + o), f64x2.mul(v0, v128.load(g0 + o))));
+      }
+      for (; j < K; j++) st(u, j, ld(u, j) + d0 * load<f64>(g0 + (<usize>j << 3)));
+    }
+    spent += <f64>(2 * K * r + 2 * r * r);
+    let gamma = lambda - alpha;
+    let entering = -1;
+    let leaving = -1;
+    for (let j = 0; j < K; j++) {
+      if (ldb(sign, j) != 0 || ldb(barred, j) != 0 || j == justLeft) continue;
+      const cj = ld(corr, j);
+      const uj = ld(u, j);
+      const denUp = 1 - uj;
+      const numUp = lambda - cj;
+      if (denUp > 1e-12 && numUp > 0 && numUp < gamma * denUp) {
+        gamma = numUp / denUp;
+        entering = j;
+      }
+      const denDown = 1 + uj;
+      const numDown = lambda + cj;
+      if (denDown > 1e-12 && numDown > 0 && numDown < gamma * denDown) {
+        gamma = numDown / denDown;
+        entering = j;
+      }
+    }
+    for (let t = 0; t < r; t++) {
+      const dt = ld(d, t);
+      if (dt == 0) continue;
+      const g = -ld(a, ldi(idx, t)) / dt;
+      if (g > 1e-15 && g < gamma) {
+        gamma = g;
+        leaving = t;
+        entering = -1;
+      }
+    }
+    for (let t = 0; t < r; t++) {
+      const j = ldi(idx, t);
+      st(a, j, ld(a, j) + gamma * ld(d, t));
+    }
+    {
+      const vg = f64x2.splat(gamma);
+      let j = 0;
+      for (; j < pairs; j += 2) {
+        const o = <usize>j << 3;
+        v128.store(corr + o, f64x2.sub(v128.load(corr + o), f64x2.mul(vg, v128.load(u + o))));
+      }
+      for (; j < K; j++) st(corr, j, ld(corr, j) - gamma * ld(u, j));
+    }
+    lambda -= gamma;
+    justLeft = -1;
+    if (leaving >= 0) {
+      const j = ldi(idx, leaving);
+      st(a, j, 0);
+      stb(sign, j, 0);
+      removeFactorRow(r, leaving);
+      r--;
+      justLeft = j;
+      continue;
+    }
+    if (entering < 0) break;
+    if (append(r, entering)) {
+      r++;
+      stb(sign, entering, ld(corr, entering) > 0 ? 1 : -1);
+    } else stb(barred, entering, 1);
+  }
+  work += spent;
+  steps += <f64>(taken + 1);
+  if (taken >= maxSteps) return NaN;
+  let ac: f64 = 0;
+  let acorr: f64 = 0;
+  let l1: f64 = 0;
+  for (let j = 0; j < K; j++) {
+    const v = ld(a, j);
+    if (v == 0) continue;
+    ac += v * ld(c, j);
+    acorr += v * ld(corr, j);
+    l1 += v < 0 ? -v : v;
+  }
+  residual2 = Math.max(0, xx - ac - acorr);
+  return 0.5 * residual2 + alpha * l1;
+}
