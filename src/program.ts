@@ -10,9 +10,9 @@ import { reportIsStale, writeReport } from './report/readme.js';
 import { ENERGY_VIEWS } from './report/claims.js';
 import { datasetTables } from './report/tables.js';
 import { DEFAULT_EXTERNAL_TIMEOUT, validateExternal, type ExternalSpec } from './runners/external.js';
-import { DEVICES, peerSpecs } from './runners/peers.js';
+import { DEVICES, peerPlan, peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
-import { checkWritableDir, MAX_REPEATS, RunInterrupted, runSuite } from './suite/run.js';
+import { checkWritableDir, MAX_REPEATS, planRun, RunInterrupted, runSuite } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
 import { controlDir } from './util/control.js';
 import { solveCodes, solveDictionary, solveFit, solvePath, type FitSummary, type PathSummary } from './suite/solve.js';
@@ -115,6 +115,31 @@ export function buildProgram(): Command {
       const notes: string[] = [];
       const peerArgs = cnnPeerArgs(opts.cnnArch);
       if (opts.peer === 'none' && opts.device === 'cuda') throw new UsageError('--device cuda: only the PyTorch peers train on a GPU, and --peer none runs none');
+      const options = {
+        suite: opts.suite,
+        datasets: opts.dataset,
+        runners: opts.runner,
+        repeats: opts.repeats,
+        seed: opts.seed,
+        epochs: opts.epochs,
+        arch: opts.cnnArch,
+        notes,
+        sensors: opts.sensors,
+        idleSeconds: opts.idleSeconds,
+        conversion: conversionFrom(opts),
+        shard: opts.shard,
+        threads: opts.threads,
+        resume: opts.resume,
+        externalTimeoutSeconds: opts.externalTimeout,
+        failFast: opts.failFast,
+        backend,
+        resultsDir: opts.resultsDir,
+        argv: process.argv.slice(2),
+      };
+      // bad input is refused before the peers' Python is looked for (importing torch takes ~1.5 s)
+      // (under auto the peers may be absent: a --cmd runner may then take one of their names)
+      const planned = opts.peer === 'none' ? [] : peerPlan('torch').filter((p) => opts.peer === 'torch' || !externals.some((x) => x.name === p.name));
+      planRun({ ...options, externals: [...externals, ...planned] });
       if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs, opts.device));
       if (opts.peer === 'auto') {
         try {
@@ -137,28 +162,7 @@ export function buildProgram(): Command {
       const bar = progressBar(opts.progress);
       let barStarted = false;
       const { record, path } = await runSuite(
-        {
-          suite: opts.suite,
-          datasets: opts.dataset,
-          runners: opts.runner,
-          repeats: opts.repeats,
-          seed: opts.seed,
-          epochs: opts.epochs,
-          arch: opts.cnnArch,
-          externals,
-          notes,
-          sensors: opts.sensors,
-          idleSeconds: opts.idleSeconds,
-          conversion: conversionFrom(opts),
-          shard: opts.shard,
-          threads: opts.threads,
-          resume: opts.resume,
-          externalTimeoutSeconds: opts.externalTimeout,
-          failFast: opts.failFast,
-          backend,
-          resultsDir: opts.resultsDir,
-          argv: process.argv.slice(2),
-        },
+        { ...options, externals },
         {
           notice: (m) => {
             bar?.stop();

@@ -43,6 +43,19 @@ export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): 
   const python = findPython('torch');
   if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
   checkDevice(python, device);
+  return peerSpecsWith(python, cnnArgs, device);
+}
+
+/**
+ * The peers' names, families and tasks, with no Python looked for (which imports torch, about
+ * 1.5 s): what planning needs to check --runner and --dataset before that cost is paid.
+ */
+export function peerPlan(name: string): ExternalSpec[] {
+  if (name !== 'torch') throw new UsageError(`--peer: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
+  return peerSpecsWith('python3', '', 'auto').map(({ name: runner, family, task }) => ({ name: runner, family, task, command: `${name} peer (not yet looked for)` }));
+}
+
+function peerSpecsWith(python: string, cnnArgs: string, device: Device): ExternalSpec[] {
   // served (served.py): Python importing torch takes ~1.5 s here, twice a repeat's training
   const peer = (file: string, args: string): Pick<ExternalSpec, 'command' | 'served'> => {
     const start = `${shellQuote(python)} ${shellQuote(peerScript(file))}`;
