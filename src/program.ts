@@ -115,6 +115,14 @@ export function buildProgram(): Command {
       const notes: string[] = [];
       const peerArgs = cnnPeerArgs(opts.cnnArch);
       if (opts.peer === 'none' && opts.device === 'cuda') throw new UsageError('--device cuda: only the PyTorch peers train on a GPU, and --peer none runs none');
+      if (reportIsStale(opts.resultsDir)) {
+        try {
+          await writeReport(opts.resultsDir);
+          note(`${join(opts.resultsDir, 'README.md')} was older than a record (an earlier run stopped before regenerating it): regenerated`);
+        } catch {
+          // not writable: the run's own check of --results-dir names that
+        }
+      }
       const options = {
         suite: opts.suite,
         datasets: opts.dataset,
@@ -151,14 +159,6 @@ export function buildProgram(): Command {
         }
       }
       externals.forEach(validateExternal);
-      if (reportIsStale(opts.resultsDir)) {
-        try {
-          await writeReport(opts.resultsDir);
-          note(`${join(opts.resultsDir, 'README.md')} was older than a record (an earlier run stopped before regenerating it): regenerated`);
-        } catch {
-          // not writable: the run's own check of --results-dir names that
-        }
-      }
       const bar = progressBar(opts.progress);
       let barStarted = false;
       const { record, path } = await runSuite(

@@ -1,4 +1,3 @@
-import { Resvg } from '@resvg/resvg-js';
 import { inflateSync } from 'node:zlib';
 import type { ResultEntry } from '../results/schema.js';
 import { encodePng } from './png.js';
@@ -24,7 +23,7 @@ const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, 
  * (same images for every detector: the split and the choice are seeded). SVG with the
  * cells embedded as PNG, and a PNG rendering of it.
  */
-export function heatmapFigure(dataset: string, detectors: readonly { runner: string; heatmaps: Heatmaps }[]): { svg: string; png: Buffer } | undefined {
+export async function heatmapFigure(dataset: string, detectors: readonly { runner: string; heatmaps: Heatmaps }[]): Promise<{ svg: string; png: Buffer } | undefined> {
   const first = detectors[0]?.heatmaps;
   if (!first || first.items.length === 0) return undefined;
   const { width, height } = first;
@@ -64,6 +63,8 @@ export function heatmapFigure(dataset: string, detectors: readonly { runner: str
     '</svg>',
   );
   const svg = parts.join('\n');
+  // loaded here, not at start-up (see renderers in plots.ts)
+  const { Resvg } = await import('@resvg/resvg-js');
   const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
   return { svg, png };
 }

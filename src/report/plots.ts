@@ -1,6 +1,4 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { join } from 'node:path';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -110,7 +108,18 @@ function specs(dataset: string, rs: readonly ResultEntry[]): { name: string; tit
   ];
 }
 
+/**
+ * The renderers, loaded on the first plot: vega, vega-lite and resvg take ~0.5 s to import,
+ * which every command paid at start-up when they were imported at the top (an error for a bad
+ * flag included), though only the report draws.
+ */
+const renderers = async () => {
+  const [{ Resvg }, vega, { compile }] = await Promise.all([import('@resvg/resvg-js'), import('vega'), import('vega-lite')]);
+  return { Resvg, vega, compile };
+};
+
 async function render(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
+  const { Resvg, vega, compile } = await renderers();
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -133,7 +142,7 @@ export async function writePlots(record: RunRecord, dir: string): Promise<Plot[]
       const r = record.results.find((x) => x.dataset === dataset && x.runner === runner && x.heatmaps);
       return r?.heatmaps ? [{ runner, heatmaps: r.heatmaps }] : [];
     });
-    const figure = heatmapFigure(dataset, detectors);
+    const figure = await heatmapFigure(dataset, detectors);
     if (figure) {
       const name = `${dataset}-heatmaps`;
       writeFileAtomic(join(dir, `${name}.svg`), figure.svg);

@@ -1,4 +1,10 @@
-import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
+import { createRequire } from 'node:module';
+import type binomialCdfFn from '@stdlib/stats-base-dists-binomial-cdf';
+
+const require = createRequire(import.meta.url);
+let binomialCdfLoaded: typeof binomialCdfFn | undefined;
+/** @stdlib's binomial CDF, required on first use (see tQuantile in paired.ts). */
+const binomialCdf = (x: number, n: number, p: number): number => (binomialCdfLoaded ??= require('@stdlib/stats-base-dists-binomial-cdf') as typeof binomialCdfFn)(x, n, p);
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
