@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UsageError } from '../errors.js';
-import { packageRoot } from '../util/package-root.js';
+import { builtFile } from '../util/package-root.js';
 import type { CodeOptions, CodeResult } from './coding.js';
 import { runTask, type PoolReply, type PoolTask } from './coding-worker.js';
 import { pooledCount, type PoolingOptions } from './features.js';
@@ -135,11 +132,5 @@ function shared<T extends Float32Array | Float64Array>(a: T): T {
   return out;
 }
 
-/** The compiled worker: beside this module in dist/, or dist/ itself when this module runs from src/ (vitest). */
-function workerFile(): string {
-  const beside = fileURLToPath(new URL('./coding-worker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = join(packageRoot(), 'dist', 'sparse', 'coding-worker.js');
-  if (existsSync(built)) return built;
-  throw new Error(`coding pool: no compiled worker at ${beside} or ${built} (run npm run build)`);
-}
+/** The compiled worker (see builtFile). */
+const workerFile = (): string => builtFile(new URL('./coding-worker.js', import.meta.url), 'sparse/coding-worker.js', 'coding pool worker');

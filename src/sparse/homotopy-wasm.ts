@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { packageRoot } from '../util/package-root.js';
+import { readFileSync } from 'node:fs';
+import { builtFile } from '../util/package-root.js';
 import { flops } from './flops.js';
 
 /**
@@ -103,11 +101,5 @@ function homotopyModule(): WasmModule {
   return compiled;
 }
 
-/** dist/wasm/homotopy.wasm: beside this module's folder in dist/, or dist/ itself when this module runs from src/ or build/. */
-function wasmFile(): string {
-  const beside = fileURLToPath(new URL('../wasm/homotopy.wasm', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = join(packageRoot(), 'dist', 'wasm', 'homotopy.wasm');
-  if (existsSync(built)) return built;
-  throw new Error(`homotopy coder: no compiled WebAssembly at ${beside} or ${built} (run npm run build)`);
-}
+/** dist/wasm/homotopy.wasm (see builtFile). */
+const wasmFile = (): string => builtFile(new URL('../wasm/homotopy.wasm', import.meta.url), 'wasm/homotopy.wasm', 'homotopy coder (WebAssembly)');

@@ -22,3 +22,17 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/**
+ * A file that `npm run build` writes into dist/ and a module loads at run time (a worker, a
+ * WebAssembly kernel): at `beside` (a URL relative to the loading module, which holds when it
+ * runs from dist/), else at `distPath` under the package's dist/ (when it runs from src/
+ * under vitest, or from build/).
+ */
+export function builtFile(beside: URL, distPath: string, what: string): string {
+  const near = fileURLToPath(beside);
+  if (existsSync(near)) return near;
+  const built = join(packageRoot(), 'dist', distPath);
+  if (existsSync(built)) return built;
+  throw new Error(`${what}: not built at ${near} or ${built} (run npm run build)`);
+}
