@@ -1,5 +1,5 @@
 import type { Rng } from '../util/rng.js';
-import type { UpdatableCholesky } from './cholesky.js';
+import type { CholeskyFactor } from './cholesky.js';
 import { flops } from './flops.js';
 import { axpy, gatherDot } from './vec.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
@@ -257,7 +257,7 @@ function solveWorkingSet(
 
 /** Per-target Newton state kept across the alphas of a path: a factor of G_SS + l2 I. */
 export interface SupportFactor {
-  readonly cholesky: UpdatableCholesky;
+  readonly cholesky: CholeskyFactor;
   l2: number;
 }
 
@@ -289,7 +289,7 @@ function newtonSteps(ws: GramWorkspace, m: number, l1: number, l2: number, posit
 }
 
 interface NewtonContext {
-  readonly factor: UpdatableCholesky;
+  readonly factor: CholeskyFactor;
   readonly gram: Float64Array;
   readonly p: number;
   steps: number;

@@ -1,13 +1,24 @@
 import { flops } from './flops.js';
 import { dot } from './vec.js';
 
+/** What the solvers use of a factor: UpdatableCholesky below, or its compiled twin WasmCholesky (cholesky-wasm.ts). */
+export interface CholeskyFactor {
+  readonly size: number;
+  index(k: number): number;
+  readonly indices: Int32Array;
+  clear(): void;
+  add(j: number, column: Float64Array, offset: number, diag: number): boolean;
+  removeAt(k: number): void;
+  solve(b: Float64Array, x: Float64Array): void;
+}
+
 /**
  * A Cholesky factor L L^T = A of a symmetric positive-definite matrix that grows and
  * shrinks one row/column at a time in O(r^2), for Newton steps on a LASSO support that
  * changes a little from one alpha to the next. L is lower triangular, row-major in a
  * cap x cap buffer; `order` lists which outside index each row stands for.
  */
-export class UpdatableCholesky {
+export class UpdatableCholesky implements CholeskyFactor {
   private cap: number;
   private L: Float64Array;
   private idx: Int32Array;

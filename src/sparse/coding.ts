@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { cdGram, GramWorkspace } from './cd-gram.js';
-import { UpdatableCholesky } from './cholesky.js';
+import { WasmCholesky } from './cholesky-wasm.js';
 import { WasmHomotopy } from './homotopy-wasm.js';
 import { flops } from './flops.js';
 import { correlate } from './correlate.js';
@@ -83,7 +83,7 @@ export class CodingWorkspace {
   readonly q: Float64Array;
   readonly w: Float64Array;
   readonly ws: GramWorkspace;
-  readonly factor: { cholesky: UpdatableCholesky; l2: number };
+  readonly factor: { cholesky: WasmCholesky; l2: number };
   /** Correlations of one block of signals. */
   readonly C: Float64Array;
   private coder: WasmHomotopy | undefined;
@@ -93,7 +93,7 @@ export class CodingWorkspace {
     this.q = new Float64Array(K);
     this.w = new Float64Array(K);
     this.ws = new GramWorkspace(K);
-    this.factor = { cholesky: new UpdatableCholesky(K), l2: 0 };
+    this.factor = { cholesky: new WasmCholesky(K), l2: 0 };
     this.C = new Float64Array(CORRELATION_BLOCK * K);
   }
 
@@ -207,7 +207,7 @@ export function ompCodes(D: Float64Array, K: number, P: number, X: Float64Array,
   const rhs = new Float64Array(K);
   const sol = new Float64Array(K);
   const chosen = new Uint8Array(K);
-  const f = new UpdatableCholesky(K);
+  const f = new WasmCholesky(K);
   for (let i = 0; i < m; i++) {
     const x = i * P;
     for (let k = 0; k < K; k++) {

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { centeredColumns, centeredGram, columnMeans, sparseRows, transposeTimes, type SparseRows } from './gram.js';
-import { UpdatableCholesky } from './cholesky.js';
+import { WasmCholesky } from './cholesky-wasm.js';
 import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult, type SupportFactor } from './lasso.js';
 
 export type CdMode = 'gram' | 'naive';
@@ -76,7 +76,7 @@ export class CenteredDesign {
     // X^T yc equals Xc^T yc because yc sums to zero
     const xty = transposeTimes(this.rows, yc);
     const aux = this.mode === 'gram' ? Float64Array.from(xty) : Float64Array.from(yc);
-    const factor = this.mode === 'gram' ? { cholesky: new UpdatableCholesky(p), l2: 0 } : undefined;
+    const factor = this.mode === 'gram' ? { cholesky: new WasmCholesky(p), l2: 0 } : undefined;
     return { w: new Float64Array(p), aux, xty, y: yc, yNorm2, yMean, factor };
   }
 

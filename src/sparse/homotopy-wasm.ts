@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { builtFile } from '../util/package-root.js';
 import { flops } from './flops.js';
+import { instantiate, type WasmGlobal } from './wasm.js';
 
 /**
  * The homotopy coder of homotopy.ts compiled to WebAssembly with 128-bit SIMD (source:
@@ -28,9 +27,8 @@ export class WasmHomotopy {
     // byte offsets: G, L, then idx (i32), corr, u, d, tmp, c in, a out, then sign and barred (i8)
     const layout = { G: 0, L: kk, idx: 2 * kk, corr: 2 * kk + vec, u: 2 * kk + 2 * vec, d: 2 * kk + 3 * vec, tmp: 2 * kk + 4 * vec, c: 2 * kk + 5 * vec, a: 2 * kk + 6 * vec, sign: 2 * kk + 7 * vec, barred: 2 * kk + 7 * vec + K };
     const bytes = layout.barred + K;
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-    const instance = new WebAssembly.Instance(homotopyModule(), { env: { memory, hypot: Math.hypot } });
-    this.ex = instance.exports as unknown as HomotopyExports;
+    const { exports, memory } = instantiate<HomotopyExports>('homotopy', bytes);
+    this.ex = exports;
     this.ex.setup(K, layout.G, layout.L, layout.idx, layout.corr, layout.u, layout.d, layout.tmp, layout.sign, layout.barred);
     this.mem = new Float64Array(memory.buffer);
     this.gOff = layout.G / f64;
@@ -69,22 +67,6 @@ export class WasmHomotopy {
   }
 }
 
-/**
- * The few WebAssembly names used here: TypeScript declares them only in its DOM library,
- * which this Node project does not load (the runtime has them all the same).
- */
-declare const WebAssembly: {
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
-};
-interface WasmModule {
-  readonly __wasmModule: never;
-}
-interface WasmGlobal {
-  value: number;
-}
-
 interface HomotopyExports {
   readonly steps: WasmGlobal;
   readonly work: WasmGlobal;
@@ -93,13 +75,3 @@ interface HomotopyExports {
   solve(c: number, xx: number, alpha: number, a: number, maxSteps: number): number;
 }
 
-let compiled: WasmModule | undefined;
-
-/** The compiled module, once per thread. */
-function homotopyModule(): WasmModule {
-  compiled ??= new WebAssembly.Module(readFileSync(wasmFile()));
-  return compiled;
-}
-
-/** dist/wasm/homotopy.wasm (see builtFile). */
-const wasmFile = (): string => builtFile(new URL('../wasm/homotopy.wasm', import.meta.url), 'wasm/homotopy.wasm', 'homotopy coder (WebAssembly)');
