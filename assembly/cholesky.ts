@@ -10,8 +10,7 @@
 // Memory (laid out by src/sparse/cholesky-wasm.ts): idx (i32), vec (f64: the gathered
 // column on add, the right-hand side and solution on solve), then L, `stride` values a row.
 
-@external("env", "hypot")
-declare function hypot(a: f64, b: f64): f64;
+import { removeFactorRow } from "./shared/givens";
 
 let L: usize = 0;
 let stride: i32 = 0;
@@ -95,27 +94,5 @@ export function solve(r: i32): void {
 
 /** cholesky.ts removeFactorRow: row and column k out of the r-row factor, by Givens rotations. */
 export function removeRow(r: i32, k: i32): void {
-  for (let i = k; i < r - 1; i++) {
-    const dst = i * stride;
-    const src = dst + stride;
-    for (let c = 0; c <= i + 1; c++) st(L, dst + c, ld(L, src + c));
-    store<i32>(idx + (<usize>i << 2), load<i32>(idx + (<usize>(i + 1) << 2)));
-  }
-  work += <f64>(3 * (r - 1 - k) * (r - k));
-  for (let i = k; i < r - 1; i++) {
-    const a = ld(L, i * stride + i);
-    const b = ld(L, i * stride + i + 1);
-    const h = hypot(a, b);
-    const c = a / h;
-    const s = b / h;
-    for (let t = i; t < r - 1; t++) {
-      const row = t * stride;
-      const x = ld(L, row + i);
-      const y = ld(L, row + i + 1);
-      st(L, row + i, c * x + s * y);
-      st(L, row + i + 1, -s * x + c * y);
-    }
-    if (ld(L, i * stride + i) < 0) for (let t = i; t < r - 1; t++) st(L, t * stride + i, -ld(L, t * stride + i));
-  }
-  for (let t = k; t < r - 1; t++) st(L, t * stride + r - 1, 0);
+  work += removeFactorRow(L, stride, idx, r, k);
 }

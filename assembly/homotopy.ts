@@ -8,8 +8,7 @@
 // Memory: the caller (src/sparse/homotopy-wasm.ts) lays out every buffer and passes their
 // byte offsets to setup(); nothing here allocates. Hot loops load and store raw memory.
 
-@external("env", "hypot")
-declare function hypot(a: f64, b: f64): f64;
+import { removeFactorRow } from "./shared/givens";
 
 let K: i32 = 0;
 let G: usize = 0;
@@ -57,34 +56,6 @@ export function setup(k: i32, g: usize, l: usize, ix: usize, co: usize, uu: usiz
   tmp = tp;
   sign = sg;
   barred = br;
-}
-
-/** Removes row k of the r-row factor by Givens rotations (cholesky.ts removeFactorRow). */
-function removeFactorRow(r: i32, k: i32): void {
-  const stride = K;
-  for (let i = k; i < r - 1; i++) {
-    const dst = i * stride;
-    const src = dst + stride;
-    for (let c = 0; c <= i + 1; c++) st(L, dst + c, ld(L, src + c));
-    sti(idx, i, ldi(idx, i + 1));
-  }
-  work += <f64>(3 * (r - 1 - k) * (r - k));
-  for (let i = k; i < r - 1; i++) {
-    const a = ld(L, i * stride + i);
-    const b = ld(L, i * stride + i + 1);
-    const h = hypot(a, b);
-    const c = a / h;
-    const s = b / h;
-    for (let t = i; t < r - 1; t++) {
-      const row = t * stride;
-      const x = ld(L, row + i);
-      const y = ld(L, row + i + 1);
-      st(L, row + i, c * x + s * y);
-      st(L, row + i + 1, -s * x + c * y);
-    }
-    if (ld(L, i * stride + i) < 0) for (let t = i; t < r - 1; t++) st(L, t * stride + i, -ld(L, t * stride + i));
-  }
-  for (let t = k; t < r - 1; t++) st(L, t * stride + r - 1, 0);
 }
 
 /** Appends atom j as row r of L; false when its pivot is not safely positive. */
@@ -252,7 +223,7 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
       const j = ldi(idx, leaving);
       st(a, j, 0);
       stb(sign, j, 0);
-      removeFactorRow(r, leaving);
+      work += removeFactorRow(L, K, idx, r, leaving);
       r--;
       justLeft = j;
       continue;
