@@ -1,3 +1,4 @@
+import { CholeskyFactor } from './cholesky.js';
 import { flops } from './flops.js';
 import { instantiate, WASM_PAGE, type WasmGlobal, type WasmMemory } from './wasm.js';
 
@@ -12,50 +13,30 @@ import { instantiate, WASM_PAGE, type WasmGlobal, type WasmMemory } from './wasm
  * Rows are `maxSize` values apart from the start, so growing adds memory pages and never
  * moves a row (the JavaScript class doubles a packed buffer and copies).
  */
-export class WasmCholesky {
+export class WasmCholesky extends CholeskyFactor {
   private readonly ex: CholeskyExports;
   private readonly memory: WasmMemory;
   private readonly lOff: number;
   private readonly vOff: number;
-  private idx: Int32Array;
   private vec: Float64Array;
   private rows: number;
-  private r = 0;
 
   constructor(readonly maxSize: number, initialCap = Math.min(maxSize, 64)) {
     const n = Math.max(1, maxSize);
     // byte offsets: idx (i32, padded to 8), vec (f64), then L: `rows` rows of n values
     const idxBytes = Math.ceil((n * 4) / 8) * 8;
-    this.vOff = idxBytes;
-    this.lOff = idxBytes + n * 8;
-    this.rows = Math.max(1, Math.min(n, initialCap));
-    const { exports, memory } = instantiate<CholeskyExports>('cholesky', this.lOff + this.rows * n * 8);
+    const rows = Math.max(1, Math.min(n, initialCap));
+    const { exports, memory } = instantiate<CholeskyExports>('cholesky', idxBytes + n * 8 + rows * n * 8);
+    super(new Int32Array(memory.buffer, 0, n));
     this.ex = exports;
     this.memory = memory;
+    this.vOff = idxBytes;
+    this.lOff = idxBytes + n * 8;
+    this.rows = rows;
     this.ex.setup(this.lOff, n, 0, this.vOff);
-    this.idx = new Int32Array(memory.buffer, 0, n);
     this.vec = new Float64Array(memory.buffer, this.vOff, n);
   }
 
-  get size(): number {
-    return this.r;
-  }
-
-  /** The outside index of row k. */
-  index(k: number): number {
-    return this.idx[k];
-  }
-
-  /** The outside indices of rows 0 .. size-1 (a view, valid until the next add: it may grow). */
-  get indices(): Int32Array {
-    return this.idx;
-  }
-
-  clear(): void {
-    this.r = 0;
-  }
-
-  /** UpdatableCholesky.add: appends outside index j from A[i, j] = column[offset + i] and diag = A[j, j]; false (unchanged) when j is (nearly) a combination of the rows. */
   add(j: number, column: Float64Array, offset: number, diag: number): boolean {
     const r = this.r;
     if (r === this.maxSize) return false;
@@ -70,14 +51,12 @@ export class WasmCholesky {
     return true;
   }
 
-  /** Removes row/column k, restoring triangularity with Givens rotations. */
   removeAt(k: number): void {
     this.ex.removeRow(this.r, k);
     this.countFlops();
     this.r--;
   }
 
-  /** Solves L L^T x = b for the first `size` entries of b; x may alias b. */
   solve(b: Float64Array, x: Float64Array): void {
     const { r, vec } = this;
     vec.set(b.subarray(0, r));

@@ -1,35 +1,16 @@
 import { flops } from './flops.js';
 import { dot } from './vec.js';
 
-/** What the solvers use of a factor: UpdatableCholesky below, or its compiled twin WasmCholesky (cholesky-wasm.ts). */
-export interface CholeskyFactor {
-  readonly size: number;
-  index(k: number): number;
-  readonly indices: Int32Array;
-  clear(): void;
-  add(j: number, column: Float64Array, offset: number, diag: number): boolean;
-  removeAt(k: number): void;
-  solve(b: Float64Array, x: Float64Array): void;
-}
-
 /**
- * A Cholesky factor L L^T = A of a symmetric positive-definite matrix that grows and
- * shrinks one row/column at a time in O(r^2), for Newton steps on a LASSO support that
- * changes a little from one alpha to the next. L is lower triangular, row-major in a
- * cap x cap buffer; `order` lists which outside index each row stands for.
+ * What the solvers use of a factor: UpdatableCholesky below, or its compiled twin
+ * WasmCholesky (cholesky-wasm.ts). Both keep the rows' outside indices and their count here.
  */
-export class UpdatableCholesky implements CholeskyFactor {
-  private cap: number;
-  private L: Float64Array;
-  private idx: Int32Array;
-  private r = 0;
-  private readonly tmp: Float64Array;
+export abstract class CholeskyFactor {
+  protected idx: Int32Array;
+  protected r = 0;
 
-  constructor(readonly maxSize: number, initialCap = Math.min(maxSize, 64)) {
-    this.cap = Math.max(1, initialCap);
-    this.L = new Float64Array(this.cap * this.cap);
-    this.idx = new Int32Array(this.cap);
-    this.tmp = new Float64Array(maxSize);
+  protected constructor(idx: Int32Array) {
+    this.idx = idx;
   }
 
   get size(): number {
@@ -56,6 +37,32 @@ export class UpdatableCholesky implements CholeskyFactor {
    * unchanged) when the new pivot is not safely positive, i.e. j is (nearly) a combination
    * of the current rows.
    */
+  abstract add(j: number, column: Float64Array, offset: number, diag: number): boolean;
+  /** Removes row/column k, restoring triangularity with Givens rotations. */
+  abstract removeAt(k: number): void;
+  /** Solves L L^T x = b for the first `size` entries of b; x may alias b. */
+  abstract solve(b: Float64Array, x: Float64Array): void;
+}
+
+/**
+ * A Cholesky factor L L^T = A of a symmetric positive-definite matrix that grows and
+ * shrinks one row/column at a time in O(r^2), for Newton steps on a LASSO support that
+ * changes a little from one alpha to the next. L is lower triangular, row-major in a
+ * cap x cap buffer; `order` lists which outside index each row stands for.
+ */
+export class UpdatableCholesky extends CholeskyFactor {
+  private cap: number;
+  private L: Float64Array;
+  private readonly tmp: Float64Array;
+
+  constructor(readonly maxSize: number, initialCap = Math.min(maxSize, 64)) {
+    const cap = Math.max(1, initialCap);
+    super(new Int32Array(cap));
+    this.cap = cap;
+    this.L = new Float64Array(this.cap * this.cap);
+    this.tmp = new Float64Array(maxSize);
+  }
+
   add(j: number, column: Float64Array, offset: number, diag: number): boolean {
     const r = this.r;
     if (r === this.maxSize) return false;
@@ -79,13 +86,11 @@ export class UpdatableCholesky implements CholeskyFactor {
     return true;
   }
 
-  /** Removes row/column k, restoring triangularity with Givens rotations. */
   removeAt(k: number): void {
     removeFactorRow(this.L, this.cap, this.idx, this.r, k);
     this.r--;
   }
 
-  /** Solves L L^T x = b for the first `size` entries of b; x may alias b. */
   solve(b: Float64Array, x: Float64Array): void {
     const { L, cap, r } = this;
     for (let i = 0; i < r; i++) x[i] = (b[i] - dot(L, i * cap, x, i)) / L[i * cap + i];
