@@ -63,7 +63,7 @@ export const dictionaryRunner: Runner = {
   description: 'online dictionary learning on 9x9 patches, LASSO codes, 3x3 max pooling, one-vs-rest elastic-net classifier',
   async train(split, options, hooks) {
     // --threads N: the patches are coded on N threads (the rest, learning and the classifier, on one)
-    const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads ?? options.threads ?? 1);
+    const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads);
     try {
       return await trainDictionary(split, hooks, pool, DICTIONARY_RUNNER);
     } finally {

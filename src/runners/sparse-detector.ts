@@ -64,7 +64,7 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
     task: 'detection',
     description: `per texture, online dictionary (${s.atoms} atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code`,
     async train(split, options, hooks) {
-      const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads ?? options.threads ?? 1);
+      const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads);
       try {
         const flopsAtStart = flops.value;
         const { curve, evaluation, evaluationFlops } = await trainDetector(

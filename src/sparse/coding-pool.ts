@@ -31,7 +31,7 @@ export class CodingPool {
    * A pool of `threads` threads for training and inference (1: no workers, everything on
    * this thread), and `evaluationThreads` for work that runs outside every window (scoring
    * the validation images for the learning curve): evaluation is not measured, so it may use
-   * every core without changing any figure of the comparison.
+   * every core without changing any figure of the comparison (undefined: `threads`).
    */
   static async create(threads: number, evaluationThreads = threads): Promise<CodingPool> {
     for (const [name, v] of [['threads', threads], ['evaluationThreads', evaluationThreads]] as const) {

@@ -129,8 +129,6 @@ export function lassoCodes(
   // Newton steps on the support solve these small, correlated problems in a few steps.
   const cd = { alpha: o.alpha, l1Ratio: 1, tol: o.tol, maxIter: o.maxIter, positive: false } as const;
   const homotopy = o.solver === 'homotopy' ? work.homotopy : undefined;
-  // G may have been rewritten in place since the coder last copied it
-  homotopy?.useGram(G);
   const stepsBefore = homotopy?.steps ?? 0;
   let objective = 0;
   let passes = 0;

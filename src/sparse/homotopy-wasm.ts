@@ -49,7 +49,8 @@ export class WasmHomotopy {
   /** Homotopy.solve's contract: the code of the signal with correlations c[cOff .. cOff+K) into a[aOff .. aOff+K). */
   solve(G: Float64Array, c: Float64Array, cOff: number, xx: number, alpha: number, a: Float64Array, aOff: number, maxSteps = 8 * this.K): number {
     const { K, mem } = this;
-    // the Gram is copied when another array is passed; callers that rewrite one in place call useGram
+    // the Gram is copied when another array is passed (every caller computes a fresh one per
+    // dictionary); a caller that rewrites one in place must call useGram
     if (G !== this.gram) this.useGram(G);
     mem.set(c.subarray(cOff, cOff + K), this.cOff / 8);
     const value = this.ex.solve(this.cOff, xx, alpha, this.aOff, maxSteps);

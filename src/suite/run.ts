@@ -387,6 +387,8 @@ async function runCells(
   sensors: SensorSet | undefined,
 ): Promise<{ record: RunRecord; path: string }> {
   const splits = new Map<string, Split>();
+  const threads = o.threads ?? 1;
+  const offClockThreads = evaluationThreads(threads);
   const calibration = calibrate();
   events.notice?.(`calibration: ${calibration.seconds.toFixed(3)} s (${calibration.workload})`);
   for (const why of sensors?.unavailable ?? ['sensors not read (--no-sensors)']) events.notice?.(`energy: ${why}`);
@@ -413,7 +415,7 @@ async function runCells(
       trained = await meteredTrain(
         runner,
         split,
-        { epochs: cell.epochs, arch: o.arch, threads: o.threads ?? 1, evaluationThreads: evaluationThreads(o.threads ?? 1), externalTimeoutSeconds: o.externalTimeoutSeconds },
+        { epochs: cell.epochs, arch: o.arch, threads, evaluationThreads: offClockThreads, externalTimeoutSeconds: o.externalTimeoutSeconds },
         cell.seed,
         o.backend,
         (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
@@ -484,8 +486,8 @@ async function runCells(
       ...((o.threads ?? 1) > 1
         ? [`--threads ${o.threads}: external runners and the PyTorch peers were given ${o.threads} threads, the dictionary runner codes its patches and the sparse detector scores its images on ${o.threads} threads (their learning and classifiers, the LASSO runner and tfjs-wasm run on one), so the claims judge speed on CPU time where the core counts differ`]
         : []),
-      ...(evaluationThreads(o.threads ?? 1) > (o.threads ?? 1)
-        ? [`the learning curves' scoring of validation images, outside every measured window, ran on ${evaluationThreads(o.threads ?? 1)} threads where a runner can split it (dictionary coding, sparse-detector scoring): no measured figure depends on it`]
+      ...(offClockThreads > threads
+        ? [`the learning curves' scoring of validation images, outside every measured window, ran on ${offClockThreads} threads where a runner can split it (dictionary coding, sparse-detector scoring): no measured figure depends on it`]
         : []),
       ...((o.externals ?? []).length
         ? [`external runners ran without a shell, each stopped (with its process group) after --external-timeout ${o.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT} s`]
