@@ -19,7 +19,12 @@ let u: usize = 0;
 let d: usize = 0;
 let tmp: usize = 0;
 let sign: usize = 0;
-let barred: usize = 0;
+// 1.0 where an atom may not enter (in the support, barred, or just left), else 0.0: the
+// entering search reads it two atoms a lane pair instead of testing three byte arrays
+let blocked: usize = 0;
+// L y = s_A, kept between steps: an entering atom appends a row to L and leaves the rows above
+// it (so their y) unchanged; a leaving one rotates the rows from its own down
+let y: usize = 0;
 
 /** Steps over every solve, FLOPs counted as the JavaScript coder counts them, and the last code's ||x - D^T a||^2. */
 export let steps: f64 = 0;
@@ -45,7 +50,7 @@ export let residual2: f64 = 0;
   store<i8>(p + <usize>i, <i8>v);
 }
 
-export function setup(k: i32, g: usize, l: usize, ix: usize, co: usize, uu: usize, dd: usize, tp: usize, sg: usize, br: usize): void {
+export function setup(k: i32, g: usize, l: usize, ix: usize, co: usize, uu: usize, dd: usize, tp: usize, sg: usize, bl: usize, yy: usize): void {
   K = k;
   G = g;
   L = l;
@@ -55,7 +60,8 @@ export function setup(k: i32, g: usize, l: usize, ix: usize, co: usize, uu: usiz
   d = dd;
   tmp = tp;
   sign = sg;
-  barred = br;
+  blocked = bl;
+  y = yy;
 }
 
 /** Appends atom j as row r of L; false when its pivot is not safely positive. */
@@ -91,7 +97,7 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
   for (let j = 0; j < K; j++) {
     st(a, j, 0);
     stb(sign, j, 0);
-    stb(barred, j, 0);
+    st(blocked, j, 0);
     const v = ld(c, j);
     st(corr, j, v);
     const av = v < 0 ? -v : v;
@@ -107,17 +113,21 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
   }
   let r = 1;
   stb(sign, first, ld(corr, first) > 0 ? 1 : -1);
+  st(blocked, first, 1);
   let taken = 0;
   let justLeft = -1;
   let spent: f64 = 0;
+  let solved = 0;
   const pairs = K & ~1;
   for (; taken < maxSteps; taken++) {
-    for (let i = 0; i < r; i++) {
+    for (let i = solved; i < r; i++) {
       const row = i * K;
       let s = <f64>ldb(sign, ldi(idx, i));
-      for (let t = 0; t < i; t++) s -= ld(L, row + t) * ld(d, t);
-      st(d, i, s / ld(L, row + i));
+      for (let t = 0; t < i; t++) s -= ld(L, row + t) * ld(y, t);
+      st(y, i, s / ld(L, row + i));
     }
+    solved = r;
+    for (let i = 0; i < r; i++) st(d, i, ld(y, i));
     for (let i = r - 1; i >= 0; i--) {
       const row = i * K;
       const di = ld(d, i) / ld(L, row + i);
@@ -177,23 +187,74 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
     let gamma = lambda - alpha;
     let entering = -1;
     let leaving = -1;
-    for (let j = 0; j < K; j++) {
-      if (ldb(sign, j) != 0 || ldb(barred, j) != 0 || j == justLeft) continue;
-      const cj = ld(corr, j);
-      const uj = ld(u, j);
-      const denUp = 1 - uj;
-      const numUp = lambda - cj;
-      if (denUp > 1e-12 && numUp > 0 && numUp < gamma * denUp) {
-        gamma = numUp / denUp;
-        entering = j;
+    if (justLeft >= 0) st(blocked, justLeft, 1);
+    {
+      // each lane keeps the smallest quotient of its atoms (even j, odd j) and the first j
+      // reaching it; the lanes then merge, the smaller j winning a tie: the JavaScript rule
+      const vl = f64x2.splat(lambda);
+      const one = f64x2.splat(1);
+      const zero = f64x2.splat(0);
+      const tiny = f64x2.splat(1e-12);
+      let best = f64x2.splat(gamma);
+      let bestJ = i64x2.splat(-1);
+      let lanesJ = i64x2(0, 1);
+      const two = i64x2.splat(2);
+      let j = 0;
+      for (; j < pairs; j += 2) {
+        const o = <usize>j << 3;
+        const cj = v128.load(corr + o);
+        const uj = v128.load(u + o);
+        const free = f64x2.eq(v128.load(blocked + o), zero);
+        const denUp = f64x2.sub(one, uj);
+        const numUp = f64x2.sub(vl, cj);
+        const gUp = f64x2.div(numUp, denUp);
+        const up = v128.and(v128.and(free, f64x2.gt(denUp, tiny)), v128.and(f64x2.gt(numUp, zero), f64x2.lt(gUp, best)));
+        best = v128.bitselect(gUp, best, up);
+        bestJ = v128.bitselect(lanesJ, bestJ, up);
+        const denDown = f64x2.add(one, uj);
+        const numDown = f64x2.add(vl, cj);
+        const gDown = f64x2.div(numDown, denDown);
+        const down = v128.and(v128.and(free, f64x2.gt(denDown, tiny)), v128.and(f64x2.gt(numDown, zero), f64x2.lt(gDown, best)));
+        best = v128.bitselect(gDown, best, down);
+        bestJ = v128.bitselect(lanesJ, bestJ, down);
+        lanesJ = i64x2.add(lanesJ, two);
       }
-      const denDown = 1 + uj;
-      const numDown = lambda + cj;
-      if (denDown > 1e-12 && numDown > 0 && numDown < gamma * denDown) {
-        gamma = numDown / denDown;
-        entering = j;
+      const g0 = f64x2.extract_lane(best, 0);
+      const g1 = f64x2.extract_lane(best, 1);
+      const j0 = <i32>i64x2.extract_lane(bestJ, 0);
+      const j1 = <i32>i64x2.extract_lane(bestJ, 1);
+      if (g1 < g0 || (g1 == g0 && j1 >= 0 && (j0 < 0 || j1 < j0))) {
+        gamma = g1;
+        entering = j1;
+      } else {
+        gamma = g0;
+        entering = j0;
+      }
+      for (; j < K; j++) {
+        if (ld(blocked, j) != 0) continue;
+        const cj = ld(corr, j);
+        const uj = ld(u, j);
+        const denUp = 1 - uj;
+        const numUp = lambda - cj;
+        if (denUp > 1e-12 && numUp > 0) {
+          const g = numUp / denUp;
+          if (g < gamma) {
+            gamma = g;
+            entering = j;
+          }
+        }
+        const denDown = 1 + uj;
+        const numDown = lambda + cj;
+        if (denDown > 1e-12 && numDown > 0) {
+          const g = numDown / denDown;
+          if (g < gamma) {
+            gamma = g;
+            entering = j;
+          }
+        }
       }
     }
+    if (justLeft >= 0) st(blocked, justLeft, 0);
     for (let t = 0; t < r; t++) {
       const dt = ld(d, t);
       if (dt == 0) continue;
@@ -223,8 +284,10 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
       const j = ldi(idx, leaving);
       st(a, j, 0);
       stb(sign, j, 0);
+      st(blocked, j, 0);
       work += removeFactorRow(L, K, idx, r, leaving);
       r--;
+      if (leaving < solved) solved = leaving;
       justLeft = j;
       continue;
     }
@@ -232,7 +295,8 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
     if (append(r, entering)) {
       r++;
       stb(sign, entering, ld(corr, entering) > 0 ? 1 : -1);
-    } else stb(barred, entering, 1);
+      st(blocked, entering, 1);
+    } else st(blocked, entering, 1); // barred: dependent on the support
   }
   work += spent;
   steps += <f64>(taken + 1);

@@ -24,12 +24,12 @@ export class WasmHomotopy {
     const f64 = 8;
     const kk = K * K * f64;
     const vec = K * f64;
-    // byte offsets: G, L, then idx (i32), corr, u, d, tmp, c in, a out, then sign and barred (i8)
-    const layout = { G: 0, L: kk, idx: 2 * kk, corr: 2 * kk + vec, u: 2 * kk + 2 * vec, d: 2 * kk + 3 * vec, tmp: 2 * kk + 4 * vec, c: 2 * kk + 5 * vec, a: 2 * kk + 6 * vec, sign: 2 * kk + 7 * vec, barred: 2 * kk + 7 * vec + K };
-    const bytes = layout.barred + K;
+    // byte offsets: G, L, then idx (i32), corr, u, d, tmp, c in, a out, blocked (f64 flags), y, then sign (i8)
+    const layout = { G: 0, L: kk, idx: 2 * kk, corr: 2 * kk + vec, u: 2 * kk + 2 * vec, d: 2 * kk + 3 * vec, tmp: 2 * kk + 4 * vec, c: 2 * kk + 5 * vec, a: 2 * kk + 6 * vec, blocked: 2 * kk + 7 * vec, y: 2 * kk + 8 * vec, sign: 2 * kk + 9 * vec };
+    const bytes = layout.sign + K;
     const { exports, memory } = instantiate<HomotopyExports>('homotopy', bytes);
     this.ex = exports;
-    this.ex.setup(K, layout.G, layout.L, layout.idx, layout.corr, layout.u, layout.d, layout.tmp, layout.sign, layout.barred);
+    this.ex.setup(K, layout.G, layout.L, layout.idx, layout.corr, layout.u, layout.d, layout.tmp, layout.sign, layout.blocked, layout.y);
     this.mem = new Float64Array(memory.buffer);
     this.gOff = layout.G / f64;
     this.cOff = layout.c;
@@ -72,7 +72,7 @@ interface HomotopyExports {
   readonly steps: WasmGlobal;
   readonly work: WasmGlobal;
   readonly residual2: WasmGlobal;
-  setup(K: number, G: number, L: number, idx: number, corr: number, u: number, d: number, tmp: number, sign: number, barred: number): void;
+  setup(K: number, G: number, L: number, idx: number, corr: number, u: number, d: number, tmp: number, sign: number, blocked: number, y: number): void;
   solve(c: number, xx: number, alpha: number, a: number, maxSteps: number): number;
 }
 

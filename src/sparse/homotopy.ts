@@ -113,9 +113,9 @@ export class Homotopy {
         for (let j = 0; j < K; j++) u[j] += d0 * G[r0 + j];
       }
       work += 2 * K * r + 2 * r * r;
-      // the next event along lambda: the target, an atom entering, or a coefficient leaving;
-      // a candidate is compared by multiplying (g < gamma <=> num < gamma den, den > 0), and
-      // divided only when it wins: most atoms are far from entering
+      // the next event along lambda: the target, an atom entering, or a coefficient leaving.
+      // An atom's step is its quotient; the smallest wins, the first in j order on a tie (the
+      // rule the compiled coder's SIMD lanes reproduce: each lane keeps its own first minimum)
       let gamma = lambda - alpha;
       let entering = -1;
       let leaving = -1;
@@ -126,15 +126,21 @@ export class Homotopy {
         // c_j - g u_j = +-(lambda - g)
         const denUp = 1 - uj;
         const numUp = lambda - cj;
-        if (denUp > 1e-12 && numUp > 0 && numUp < gamma * denUp) {
-          gamma = numUp / denUp;
-          entering = j;
+        if (denUp > 1e-12 && numUp > 0) {
+          const g = numUp / denUp;
+          if (g < gamma) {
+            gamma = g;
+            entering = j;
+          }
         }
         const denDown = 1 + uj;
         const numDown = lambda + cj;
-        if (denDown > 1e-12 && numDown > 0 && numDown < gamma * denDown) {
-          gamma = numDown / denDown;
-          entering = j;
+        if (denDown > 1e-12 && numDown > 0) {
+          const g = numDown / denDown;
+          if (g < gamma) {
+            gamma = g;
+            entering = j;
+          }
         }
       }
       for (let t = 0; t < r; t++) {
