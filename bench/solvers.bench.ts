@@ -16,6 +16,7 @@ import { stratifiedSplit } from '../src/datasets/split.js';
 import { median } from '../src/report/stats.js';
 import { CenteredDesign } from '../src/sparse/design.js';
 import { centeredGram, columnMeans, sparseRows } from '../src/sparse/gram.js';
+import { centeredGramWasm } from '../src/sparse/gram-wasm.js';
 import { alphaMax, gramDualityGap } from '../src/sparse/lasso.js';
 import { lassoPath, oneVsRestTargets } from '../src/sparse/path.js';
 
@@ -100,9 +101,13 @@ const alpha = 0.1 * alphaMax(target.xty, n, 1);
 const cd = { alpha, l1Ratio: 1, tol: 1e-4, maxIter: 1, positive: false, newton: false, screening: 'none' } as const;
 design.solve(target, { ...cd, maxIter: 50 });
 new Benchmark.Suite('solver kernels')
-  .add(`sparseRows + centeredGram ${n}x${p}`, () => {
+  .add(`sparseRows + centeredGram ${n}x${p} (JavaScript reference)`, () => {
     const rows = sparseRows(split.XTrain, n, p);
     centeredGram(rows, columnMeans(rows));
+  })
+  .add(`sparseRows + centeredGramWasm ${n}x${p} (compiled, used)`, () => {
+    const rows = sparseRows(split.XTrain, n, p);
+    centeredGramWasm(rows, columnMeans(rows));
   })
   .add('one CD pass over all 784 coordinates (covariance updates, warm)', () => {
     design.solve(target, cd);

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { centeredColumns, centeredGram, columnMeans, sparseRows, transposeTimes, type SparseRows } from './gram.js';
+import { centeredColumns, columnMeans, sparseRows, transposeTimes, type SparseRows } from './gram.js';
+import { centeredGramWasm } from './gram-wasm.js';
 import { WasmCholesky } from './cholesky-wasm.js';
 import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult, type SupportFactor } from './lasso.js';
 
@@ -46,7 +47,7 @@ export class CenteredDesign {
     const chosen: CdMode = mode === 'auto' ? (n > p ? 'gram' : 'naive') : mode;
     const rows = sparseRows(X, n, p);
     const mean = center ? columnMeans(rows) : new Float64Array(p);
-    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, center, rows, centeredGram(rows, mean), undefined, undefined);
+    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, center, rows, centeredGramWasm(rows, mean), undefined, undefined);
     const columns = centeredColumns(X, n, p, mean);
     const colNorm2 = new Float64Array(p);
     for (let j = 0; j < p; j++) {

@@ -67,11 +67,7 @@ export function transposeTimes(rows: SparseRows, y: ArrayLike<number>, out: Floa
 export function centeredGram(rows: SparseRows, mean: Float64Array): Float64Array {
   const { n, p, rowPtr, col, val } = rows;
   const gram = new Float64Array(p * p);
-  for (let i = 0; i < n; i++) {
-    const nnz = rowPtr[i + 1] - rowPtr[i];
-    flops.value += nnz * (nnz + 1);
-  }
-  flops.value += p * p;
+  flops.value += gramFlops(rows);
   for (let i = 0; i < n; i++) {
     const end = rowPtr[i + 1];
     for (let a = rowPtr[i]; a < end; a++) {
@@ -102,6 +98,16 @@ export function centeredGram(rows: SparseRows, mean: Float64Array): Float64Array
     }
   }
   return gram;
+}
+
+/** FLOPs of centeredGram: each row's outer product on the upper triangle, then the correction. */
+export function gramFlops(rows: SparseRows): number {
+  let total = rows.p * rows.p;
+  for (let i = 0; i < rows.n; i++) {
+    const nnz = rows.rowPtr[i + 1] - rows.rowPtr[i];
+    total += nnz * (nnz + 1);
+  }
+  return total;
 }
 
 /** Column-major copy of a row-major design with each column centered on `mean`. */
