@@ -314,3 +314,62 @@ export function solve(c: usize, xx: f64, alpha: f64, a: usize, maxSteps: i32): f
   residual2 = Math.max(0, xx - ac - acorr);
   return 0.5 * residual2 + alpha * l1;
 }
+
+// Whole blocks of signals: the correlations c = D x (the JavaScript correlate's sums: each
+// (signal, atom) over t in order from zero, here two atoms a lane pair), ||x||^2 in order, and
+// the solve, without a call or a copy per signal. Dt is the dictionary transposed (P x K), so
+// that a lane pair loads two atoms' values at one t.
+let Dt: usize = 0;
+let P: i32 = 0;
+
+export function setDictionary(dt: usize, p: i32): void {
+  Dt = dt;
+  P = p;
+}
+
+function correlations(x: usize, c: usize): void {
+  let k = 0;
+  for (; k + 7 < K; k += 8) {
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let s2 = f64x2.splat(0);
+    let s3 = f64x2.splat(0);
+    for (let t = 0; t < P; t++) {
+      const xt = f64x2.splat(ld(x, t));
+      const row = Dt + ((<usize>(t * K + k)) << 3);
+      s0 = f64x2.add(s0, f64x2.mul(xt, v128.load(row)));
+      s1 = f64x2.add(s1, f64x2.mul(xt, v128.load(row + 16)));
+      s2 = f64x2.add(s2, f64x2.mul(xt, v128.load(row + 32)));
+      s3 = f64x2.add(s3, f64x2.mul(xt, v128.load(row + 48)));
+    }
+    const o = c + (<usize>k << 3);
+    v128.store(o, s0);
+    v128.store(o + 16, s1);
+    v128.store(o + 32, s2);
+    v128.store(o + 48, s3);
+  }
+  for (; k < K; k++) {
+    let s: f64 = 0;
+    for (let t = 0; t < P; t++) s += ld(x, t) * ld(Dt, t * K + k);
+    st(c, k, s);
+  }
+}
+
+/**
+ * Codes m signals (P values each, from x) into out (m x K): each one's value (the objective,
+ * or NaN when its path did not close: the caller codes it another way) into values and its
+ * ||x - D^T a||^2 into res. c is scratch for one signal's correlations (K values).
+ */
+export function codeBlock(x: usize, m: i32, c: usize, alpha: f64, out: usize, values: usize, res: usize, maxSteps: i32): void {
+  for (let i = 0; i < m; i++) {
+    const xi = x + ((<usize>(i * P)) << 3);
+    let xx: f64 = 0;
+    for (let t = 0; t < P; t++) {
+      const v = ld(xi, t);
+      xx += v * v;
+    }
+    correlations(xi, c);
+    st(values, i, solve(c, xx, alpha, out + ((<usize>(i * K)) << 3), maxSteps));
+    st(res, i, residual2);
+  }
+}
