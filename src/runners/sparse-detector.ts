@@ -15,7 +15,10 @@ export const SPARSE_DETECTOR: SparseDetectorSettings = {
   learnPatches: 10000,
   batchSize: 256,
   iterations: 100,
-  /** Exact homotopy codes (12 us per patch here, against 18 us for coordinate descent at codeTol). */
+  /**
+   * Exact homotopy codes, in learning and in scoring (12 us per patch here, against 18 us for
+   * coordinate descent at codeTol; learning 0.31 s a texture against 0.76 s by descent at 1e-4).
+   */
   codeSolver: 'homotopy',
   codeTol: 1e-3,
   /** Five curve points, each scoring the validation images (see trainDetector). */
@@ -45,7 +48,7 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
   const k = SCORING.k;
   const P = k * k;
   const patches = extractPatches(images.subarray(0, n * side * side), side, side, k, { count: s.learnPatches, rng, center: false });
-  const learner = new OnlineDictionaryLearner(patches, s.learnPatches, P, { atoms: s.atoms, alpha: s.alpha, batchSize: s.batchSize, iterations: s.iterations, seed: rng.nextUint32(), tol: 1e-4 });
+  const learner = new OnlineDictionaryLearner(patches, s.learnPatches, P, { atoms: s.atoms, alpha: s.alpha, batchSize: s.batchSize, iterations: s.iterations, seed: rng.nextUint32(), tol: 1e-4, solver: s.codeSolver });
   const scoring = { patch: k, stride: SCORING.stride, center: false, alpha: s.alpha, tol: s.codeTol, solver: s.codeSolver } as const;
   return {
     train: (units) => learner.run(units),

@@ -11,10 +11,17 @@ export interface DictionaryOptions {
   /** Mini-batches (online) or alternations (batch). */
   readonly iterations: number;
   readonly seed: number;
+  /** Duality-gap tolerance of coordinate descent (and of the homotopy's rare fallback). */
   readonly tol: number;
+  /**
+   * How the codes are solved (CodeOptions.solver): the exact homotopy (default), or
+   * coordinate descent to tol. Measured on the sparse detector's learning (32 atoms, 8x8
+   * patches, 100 mini-batches of 256): 0.31 s against 0.76 s at tol 1e-4, objective a hair lower.
+   */
+  readonly solver: 'cd' | 'homotopy';
 }
 
-export const DEFAULT_DICTIONARY: DictionaryOptions = { atoms: 64, alpha: 0.1, batchSize: 256, iterations: 200, seed: 0, tol: 1e-4 };
+export const DEFAULT_DICTIONARY: DictionaryOptions = { atoms: 64, alpha: 0.1, batchSize: 256, iterations: 200, seed: 0, tol: 1e-4, solver: 'homotopy' };
 
 export interface DictionaryFit {
   /** atoms x P, row-major, every atom of norm <= 1. */
@@ -185,7 +192,8 @@ export class OnlineDictionaryLearner {
         batch.set(X.subarray(src, src + P), i * P);
       }
       codes.fill(0);
-      const r = lassoCodes(D, K, P, batch, bs, { alpha: this.options.alpha, tol: this.options.tol, maxIter: DEFAULT_CODE.maxIter }, codes, atomGram(D, K, P));
+      const { alpha, tol, solver } = this.options;
+      const r = lassoCodes(D, K, P, batch, bs, { alpha, tol, maxIter: DEFAULT_CODE.maxIter, solver }, codes, atomGram(D, K, P));
       this.trace.push({ iteration: t, objective: r.objective });
       onIteration?.(t, r.objective);
       // Mairal et al. 2010, section 3.4.2: past batches weigh less while the atoms are young
@@ -226,7 +234,7 @@ export function batchDictionary(X: Float64Array, n: number, P: number, options: 
   const trace: { iteration: number; objective: number }[] = [];
   let resampled = 0;
   for (let t = 1; t <= o.iterations; t++) {
-    const r = lassoCodes(D, K, P, X, n, { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter }, codes, atomGram(D, K, P));
+    const r = lassoCodes(D, K, P, X, n, { alpha: o.alpha, tol: o.tol, maxIter: DEFAULT_CODE.maxIter, solver: o.solver }, codes, atomGram(D, K, P));
     trace.push({ iteration: t, objective: r.objective });
     const A = new Float64Array(K * K);
     const B = new Float64Array(K * P);
