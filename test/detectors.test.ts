@@ -21,7 +21,8 @@ import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { UsageError } from '../src/errors.js';
 import { trainDetector, type DetectorPlan } from '../src/runners/detection.js';
 import { validationView } from '../src/datasets/split.js';
-import { errorScores, evaluateDetection } from '../src/detect/evaluate.js';
+import { gatherRows } from '../src/util/rows.js';
+import { errorScores, evaluateDetection, evaluateScores, groupMembers, imageAurocOf } from '../src/detect/evaluate.js';
 import { record } from './helpers/records.js';
 
 // 10 defect-free training images and 20 test images per texture: small enough for a test
@@ -157,6 +158,12 @@ describe('curve points of detectors', () => {
     expect(curve.map((p) => p.metric)).toEqual([onValidation, onValidation, onValidation]);
     expect(evaluation.imageAuroc).toBe(onTest);
     expect(windows).toEqual(['untimed', 'untimed', 'untimed', 'inference']);
+  });
+
+  it('take the image AUROC alone, the very value of the full evaluation, at any image quantile', () => {
+    const members = groupMembers(split);
+    const scores = members.map((m) => errorScores(gatherRows(split.XTest, m, split.height * split.width), m.length, split.height, split.width));
+    for (const q of [0.5, 0.9, 1]) expect(imageAurocOf(split, members, scores, q)).toBe(evaluateScores(split, members, scores, q).imageAuroc);
   });
 });
 

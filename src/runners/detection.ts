@@ -1,5 +1,5 @@
 import type { Split } from '../datasets/types.js';
-import { evaluateScores, groupMembers, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
+import { evaluateScores, groupMembers, imageAurocOf, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
 import { flops } from '../sparse/flops.js';
 import { validationView } from '../datasets/split.js';
 import { Rng } from '../util/rng.js';
@@ -54,11 +54,11 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
     let done = 0;
     let evaluationFlops = 0;
     // every texture's patch scores first (a model may score on the coding pool's threads),
-    // then the evaluation over them
-    const scoreOn = (target: Split, offClock: boolean) => async (): Promise<DetectionEvaluation> => {
+    // then the evaluation over them: the image AUROC alone for a curve point, everything for the test
+    const scoresOf = async (target: Split, offClock: boolean): Promise<{ members: number[][]; scores: Float64Array[] }> => {
       const members = groupMembers(target);
       const scores = await Promise.all(members.map((m, group) => (m.length === 0 ? new Float64Array(0) : models[group].scores(gatherRows(target.XTest, m, pixels), m.length, offClock))));
-      return evaluateScores(target, members, scores, plan.quantile);
+      return { members, scores };
     };
     const validation = validationView(split);
     for (let e = 1; e <= plan.evaluations; e++) {
@@ -68,14 +68,20 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
         hooks.progress(done + 1, plan.units, `${label} ${plan.unit} ${done + 1}/${plan.units}`);
       }
       const before = flops.value;
-      const point = await hooks.untimed(scoreOn(validation, true));
+      const metric = await hooks.untimed(async () => {
+        const { members, scores } = await scoresOf(validation, true);
+        return imageAurocOf(validation, members, scores, plan.quantile);
+      });
       evaluationFlops += flops.value - before;
-      curve.push({ ...hooks.elapsed(), metric: point.imageAuroc, step: done });
+      curve.push({ ...hooks.elapsed(), metric, step: done });
     }
     if (curve.length === 0) throw new Error(`${label}: no evaluation (evaluations must be >= 1)`);
     // the final scoring of the test images is what a deployed detector does: timed as inference
     const before = flops.value;
-    const evaluation = await hooks.inference(scoreOn(split, false), split.yTest.length);
+    const evaluation = await hooks.inference(async () => {
+      const { members, scores } = await scoresOf(split, false);
+      return evaluateScores(split, members, scores, plan.quantile);
+    }, split.yTest.length);
     evaluationFlops += flops.value - before;
     return { curve, evaluation, evaluationFlops };
   } finally {
