@@ -57,3 +57,29 @@ export function center(n: i32, p: i32, mean: usize, gram: usize): void {
     }
   }
 }
+
+/**
+ * out[i] = the gathered dot product of Gram row rows[i] with d over the columns idx (n of
+ * them), for i < count: vec.ts gatherDot's four running sums, its tail on the first, added
+ * left to right, so the same values. The Newton steps of the LASSO solver bring q up to date
+ * this way for every working-set member off the face: hundreds of rows by hundreds of columns
+ * a step on the dictionary classifier.
+ */
+export function gatherDots(gram: usize, p: i32, rows: usize, count: i32, idx: usize, d: usize, n: i32, out: usize): void {
+  for (let i = 0; i < count; i++) {
+    const base = gram + ((<usize>(ldi(rows, i) * p)) << 3);
+    let s0: f64 = 0;
+    let s1: f64 = 0;
+    let s2: f64 = 0;
+    let s3: f64 = 0;
+    let c = 0;
+    for (; c + 3 < n; c += 4) {
+      s0 += ld(base, ldi(idx, c)) * ld(d, c);
+      s1 += ld(base, ldi(idx, c + 1)) * ld(d, c + 1);
+      s2 += ld(base, ldi(idx, c + 2)) * ld(d, c + 2);
+      s3 += ld(base, ldi(idx, c + 3)) * ld(d, c + 3);
+    }
+    for (; c < n; c++) s0 += ld(base, ldi(idx, c)) * ld(d, c);
+    store<f64>(out + (<usize>i << 3), s0 + s1 + s2 + s3);
+  }
+}

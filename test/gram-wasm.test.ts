@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flops } from '../src/sparse/flops.js';
 import { centeredGram, columnMeans, sparseRows } from '../src/sparse/gram.js';
-import { centeredGramWasm } from '../src/sparse/gram-wasm.js';
+import { centeredGramWasm, WasmGram } from '../src/sparse/gram-wasm.js';
+import { gatherDot } from '../src/sparse/vec.js';
 import { Rng } from '../src/util/rng.js';
 
 describe('the compiled centered Gram', () => {
@@ -26,6 +27,27 @@ describe('the compiled centered Gram', () => {
       expect(wasm.length).toBe(p * p);
       // the same bytes: every entry, -0 told from 0
       expect(Buffer.from(wasm.buffer, wasm.byteOffset, wasm.byteLength).equals(Buffer.from(js.buffer, js.byteOffset, js.byteLength))).toBe(true);
+    }
+  });
+
+  it('gathers the products of many rows with one sparse vector as gatherDot does, bit for bit, FLOP count included', () => {
+    const rng = new Rng(12);
+    const n = 90;
+    const p = 23;
+    const X = Float64Array.from({ length: n * p }, () => (rng.nextFloat() < 0.6 ? rng.nextNormal() : 0));
+    const rows = sparseRows(X, n, p);
+    const g = WasmGram.from(rows, columnMeans(rows));
+    for (const size of [0, 1, 3, 4, 7, 23]) {
+      const idx = Int32Array.from({ length: size }, () => rng.nextInt(p));
+      const d = Float64Array.from({ length: size }, () => rng.nextNormal());
+      const which = Int32Array.from({ length: p }, (_, i) => (i * 7) % p);
+      const out = new Float64Array(p);
+      const before = flops.value;
+      const expected = Array.from(which, (row) => gatherDot(g.gram, row * p, idx, d, size));
+      const mid = flops.value;
+      g.gatherDots(which, p, idx, d, size, out);
+      expect(flops.value - mid).toBe(mid - before);
+      expect(Array.from(out)).toEqual(expected);
     }
   });
 });

@@ -2,6 +2,7 @@ import type { Rng } from '../util/rng.js';
 import type { CholeskyFactor } from './cholesky.js';
 import { flops } from './flops.js';
 import { axpy, gatherDot } from './vec.js';
+import type { GatherDots } from './gram-wasm.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
 /** KKT violators brought onto the Newton face per step, strongest first. */
@@ -39,6 +40,9 @@ export class GramWorkspace {
   readonly delta: Float64Array;
   readonly changedIdx: Int32Array;
   readonly changedDelta: Float64Array;
+  /** Rows and results of one batch of gathered dot products (GatherDots). */
+  readonly dotRows: Int32Array;
+  readonly dots: Float64Array;
   readonly system: Float64Array;
 
   constructor(readonly p: number) {
@@ -62,6 +66,8 @@ export class GramWorkspace {
     this.delta = new Float64Array(p);
     this.changedIdx = new Int32Array(p);
     this.changedDelta = new Float64Array(p);
+    this.dotRows = new Int32Array(p);
+    this.dots = new Float64Array(p);
     this.system = new Float64Array(ANDERSON_K * (ANDERSON_K + 1));
   }
 }
@@ -89,6 +95,7 @@ export function cdGram(
   o: CdOptions,
   ws: GramWorkspace = new GramWorkspace(xty.length),
   factor?: SupportFactor,
+  dots?: GatherDots,
 ): CdResult {
   const p = xty.length;
   if (ws.p !== p) throw new Error(`cdGram: workspace for ${ws.p} features, problem has ${p}`);
@@ -119,7 +126,7 @@ export function cdGram(
     factor.cholesky.clear();
     factor.l2 = l2;
   }
-  const newton: NewtonContext | undefined = factor !== undefined && o.newton !== false ? { factor: factor.cholesky, gram, p, steps: 0 } : undefined;
+  const newton: NewtonContext | undefined = factor !== undefined && o.newton !== false ? { factor: factor.cholesky, gram, p, steps: 0, dots } : undefined;
   while (pass < o.maxIter) {
     // compact copy of the working set's problem; its Gram block only if CD passes need it
     for (let a = 0; a < m; a++) {
@@ -148,9 +155,17 @@ export function cdGram(
       wStart[j] = w[j];
     }
     if (changed > 0) {
-      for (let k = 0; k < p; k++) {
-        if (inW[k] !== 0 || gram[k * p + k] === 0) continue;
-        q[k] -= gatherDot(gram, k * p, changedIdx, changedDelta, changed);
+      if (dots) {
+        const { dotRows, dots: out } = ws;
+        let count = 0;
+        for (let k = 0; k < p; k++) if (inW[k] === 0 && gram[k * p + k] !== 0) dotRows[count++] = k;
+        dots(dotRows, count, changedIdx, changedDelta, changed, out);
+        for (let i = 0; i < count; i++) q[dotRows[i]] -= out[i];
+      } else {
+        for (let k = 0; k < p; k++) {
+          if (inW[k] !== 0 || gram[k * p + k] === 0) continue;
+          q[k] -= gatherDot(gram, k * p, changedIdx, changedDelta, changed);
+        }
       }
     }
     gap = dualityGap(summarise(all, p, xty, yNorm2, w, q, l2, o.positive), l1, l2);
@@ -293,6 +308,8 @@ interface NewtonContext {
   readonly gram: Float64Array;
   readonly p: number;
   steps: number;
+  /** The compiled gathered products over a Gram in WebAssembly memory, when there is one. */
+  readonly dots: GatherDots | undefined;
 }
 
 /**
@@ -400,9 +417,17 @@ function newtonStep(
     wW[a] = wNew;
     qW[a] = (1 - t) * qW[a] + t * (l1 * sign[a] + l2 * z[k]);
   }
-  for (let a = 0; a < m; a++) {
-    if (sign[a] !== 0) continue;
-    qW[a] -= gatherDot(gram, W[a] * p, faceIdx, delta, r);
+  if (ctx.dots) {
+    const { dotRows, dots: out } = ws;
+    let count = 0;
+    for (let a = 0; a < m; a++) if (sign[a] === 0) dotRows[count++] = W[a];
+    ctx.dots(dotRows, count, faceIdx, delta, r, out);
+    for (let a = 0, i = 0; a < m; a++) if (sign[a] === 0) qW[a] -= out[i++];
+  } else {
+    for (let a = 0; a < m; a++) {
+      if (sign[a] !== 0) continue;
+      qW[a] -= gatherDot(gram, W[a] * p, faceIdx, delta, r);
+    }
   }
   return limiting < 0 && violators === entering ? 'exact' : 'partial';
 }

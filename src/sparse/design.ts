@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { centeredColumns, columnMeans, sparseRows, transposeTimes, type SparseRows } from './gram.js';
-import { centeredGramWasm } from './gram-wasm.js';
+import { WasmGram } from './gram-wasm.js';
 import { WasmCholesky } from './cholesky-wasm.js';
 import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult, type SupportFactor } from './lasso.js';
 
@@ -33,7 +33,7 @@ export class CenteredDesign {
     readonly mean: Float64Array,
     private readonly centerTargets: boolean,
     private readonly rows: SparseRows,
-    private readonly gram: Float64Array | undefined,
+    private readonly gram: WasmGram | undefined,
     private readonly columns: Float64Array | undefined,
     private readonly colNorm2: Float64Array | undefined,
   ) {}
@@ -47,7 +47,7 @@ export class CenteredDesign {
     const chosen: CdMode = mode === 'auto' ? (n > p ? 'gram' : 'naive') : mode;
     const rows = sparseRows(X, n, p);
     const mean = center ? columnMeans(rows) : new Float64Array(p);
-    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, center, rows, centeredGramWasm(rows, mean), undefined, undefined);
+    if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, center, rows, WasmGram.from(rows, mean), undefined, undefined);
     const columns = centeredColumns(X, n, p, mean);
     const colNorm2 = new Float64Array(p);
     for (let j = 0; j < p; j++) {
@@ -90,7 +90,7 @@ export class CenteredDesign {
       t.w[j] = w0[j];
     }
     if (this.mode === 'gram') {
-      const G = this.gram as Float64Array;
+      const G = (this.gram as WasmGram).gram;
       for (let k = 0; k < p; k++) {
         let s = t.xty[k];
         for (let j = 0; j < p; j++) if (t.w[j] !== 0) s -= G[k * p + j] * t.w[j];
@@ -110,7 +110,8 @@ export class CenteredDesign {
   solve(t: TargetState, o: CdOptions): CdResult {
     if (this.mode === 'gram') {
       this.workspace ??= new GramWorkspace(this.p);
-      return cdGram(this.gram as Float64Array, t.xty, t.yNorm2, this.n, t.w, t.aux, o, this.workspace, t.factor);
+      const g = this.gram as WasmGram;
+      return cdGram(g.gram, t.xty, t.yNorm2, this.n, t.w, t.aux, o, this.workspace, t.factor, g.gatherDots);
     }
     return cdNaive(this.columns as Float64Array, this.n, this.colNorm2 as Float64Array, t.y, t.w, t.aux, o);
   }
