@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/datasets/mnist.js';
 import { makeSplit } from '../src/datasets/split.js';
-import { closeServedRunners, makeExternalRunner, type ExternalSpec } from '../src/runners/external.js';
+import { closeServedRunners, makeExternalRunner, startServedRunners, type ExternalSpec } from '../src/runners/external.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { plainHooks } from '../src/runners/types.js';
 import { meteredTrain } from '../src/suite/run.js';
@@ -46,6 +46,20 @@ describe('a served external trainer (one process for every repeat)', () => {
     const after = (await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto')).output;
     expect(after.config.pid).not.toBe(before);
     expect(after.config.requests).toBe(1);
+  }, 60_000);
+
+  it('started before the first cell (a ping), the same process answers the first request, which is request 1', async () => {
+    await closeServedRunners();
+    const spec = servedSpec('train');
+    await startServedRunners([spec], 1);
+    const first = await meteredTrain(makeExternalRunner(spec), split, {}, 1, 'auto');
+    expect(first.output.metrics.servedRequest).toBe(1);
+    expect(first.output.config.requests).toBe(1);
+    await closeServedRunners();
+    // a server that cannot start is left to the first request, which says why
+    const broken: ExternalSpec = { ...spec, served: { start: '/nonexistent/trainer', args: '{split} train' } };
+    await startServedRunners([broken], 1);
+    await expect(makeExternalRunner(broken).train(split, {}, plainHooks(1))).rejects.toThrow(/--cmd \(served\) served process/);
   }, 60_000);
 
   it('the PyTorch CNN peer, served, trains exactly as one process per repeat does', async (ctx) => {

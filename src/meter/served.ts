@@ -20,7 +20,7 @@ export interface ServedReply extends ChildUsage {
   /** The line the process answered with (a JSON document, by the protocol of its caller). */
   readonly line: string;
   readonly stderrTail: string;
-  /** Requests this process answered before this one (0: the first, whose wall time includes the interpreter's start-up). */
+  /** Requests this process answered before this one (0: the first; its wall time includes the interpreter's start-up unless a ping came first). */
   readonly request: number;
 }
 
@@ -171,6 +171,15 @@ export class ServedProcess {
       this.sampler.peakRssBytes = Math.max(this.sampler.peakRssBytes, peakBefore);
       this.onStderr = undefined;
     }
+  }
+
+  /**
+   * Waits until the process answers {"ping": true} with a line (served.py's protocol): its
+   * interpreter is up and its libraries imported. Not counted among the requests.
+   */
+  async ping(timeoutSeconds: number): Promise<void> {
+    await this.request(JSON.stringify({ ping: true }), timeoutSeconds);
+    this.requests--;
   }
 
   private kill(): void {

@@ -208,12 +208,7 @@ async function servedRequest(
   timeoutSeconds: number,
   onStderr: () => void,
 ): Promise<{ run: ChildUsage; json: unknown }> {
-  const key = `${served.start}\0${threads}`;
-  let server = servers.get(key);
-  if (!server?.alive) {
-    server = new ServedProcess(splitCommand(served.start), { ...threadEnv(threads), SPARSEBENCH_THREADS: String(threads) });
-    servers.set(key, server);
-  }
+  const { key, server } = serverFor(served, threads);
   try {
     const reply = await server.request(JSON.stringify({ args: substitute(splitCommand(served.args), fields) }), timeoutSeconds, onStderr);
     let json: unknown;
@@ -236,6 +231,39 @@ async function servedRequest(
     if (err.timedOut) throw timedOut(spec, timeoutSeconds);
     throw new UsageError(`--cmd (${spec.name}) served process ${err.message}: ${tail(err.stderrTail)}`);
   }
+}
+
+/** This trainer's live server for this thread budget, started when there is none. */
+function serverFor(served: NonNullable<ExternalSpec['served']>, threads: number): { key: string; server: ServedProcess } {
+  const key = `${served.start}\0${threads}`;
+  let server = servers.get(key);
+  if (!server?.alive) {
+    server = new ServedProcess(splitCommand(served.start), { ...threadEnv(threads), SPARSEBENCH_THREADS: String(threads) });
+    servers.set(key, server);
+  }
+  return { key, server };
+}
+
+/**
+ * Starts the servers of these trainers side by side and waits until each has answered a ping
+ * (its interpreter up, its libraries imported): a run does this before its first cell, so that
+ * no cell's request waits for an interpreter, and two start-ups (Python importing torch, about
+ * 3 s each here) overlap instead of adding up. Nothing is measured meanwhile. A server that
+ * fails to start is dropped here without a word: the first request starts it again and says why.
+ */
+export async function startServedRunners(specs: readonly ExternalSpec[], threads: number, timeoutSeconds: number = DEFAULT_EXTERNAL_TIMEOUT): Promise<void> {
+  await Promise.all(
+    specs.map(async (spec) => {
+      if (!spec.served) return;
+      const { key, server } = serverFor(spec.served, threads);
+      try {
+        await server.ping(timeoutSeconds);
+      } catch {
+        servers.delete(key);
+        await server.close();
+      }
+    }),
+  );
 }
 
 /** Ends every served trainer (the end of a run); a later repeat would start a fresh one. */
@@ -355,7 +383,7 @@ function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Recor
     curveCpuSeconds: report.trainWindows?.length ? 'the process tree\'s CPU inside the reported training intervals (sampled at 10 Hz)' : 'pro-rated from the process CPU/wall ratio',
     seed,
   };
-  if (spec.served) config.process = 'served: one process answers every repeat of the run (served.py), started at the first';
+  if (spec.served) config.process = 'served: one process answers every repeat of the run (served.py), started before its first cell';
   for (const [k, v] of Object.entries(report.config ?? {})) {
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) config[k] = v as Scalar;
     else if (Array.isArray(v) && v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) config[k] = v as Scalar[];
@@ -364,7 +392,7 @@ function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Recor
 }
 
 function childMetrics(report: CommonReport, run: { wallSeconds: number; cpuSeconds: number; request?: number }, split: Split, trainSeconds: number | undefined): Record<string, number> {
-  // served: the request's wall and CPU (the first request's include the interpreter's start-up)
+  // served: the request's wall and CPU (a run starts its servers before the first cell: no request includes an interpreter's start-up)
   const metrics: Record<string, number> = { processWallSeconds: run.wallSeconds, processCpuSeconds: run.cpuSeconds, trainSamples: split.yTrain.length };
   if (run.request !== undefined) metrics.servedRequest = run.request + 1;
   if (trainSeconds !== undefined) metrics.reportedTrainSeconds = trainSeconds;

@@ -15,7 +15,7 @@ import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { RUNS_DIR, writeRecord } from '../results/store.js';
 import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
-import { closeServedRunners, DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, type ExternalSpec } from '../runners/external.js';
+import { closeServedRunners, DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, startServedRunners, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
 import { median } from '../report/stats.js';
@@ -389,6 +389,9 @@ async function runCells(
   const splits = new Map<string, Split>();
   const threads = o.threads ?? 1;
   const offClockThreads = evaluationThreads(threads);
+  // the served trainers this run will ask, started side by side before anything is measured
+  const pending = new Set(cells.filter((c) => !journal.done.has(cellKey(c))).map((c) => c.runner));
+  await startServedRunners((o.externals ?? []).filter((e) => pending.has(e.name)), threads, o.externalTimeoutSeconds);
   const calibration = calibrate();
   events.notice?.(`calibration: ${calibration.seconds.toFixed(3)} s (${calibration.workload})`);
   for (const why of sensors?.unavailable ?? ['sensors not read (--no-sensors)']) events.notice?.(`energy: ${why}`);
