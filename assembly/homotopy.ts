@@ -327,6 +327,7 @@ export function setDictionary(dt: usize, p: i32): void {
   P = p;
 }
 
+/** The correlations of one signal (at x) into c. */
 function correlations(x: usize, c: usize): void {
   let k = 0;
   for (; k + 7 < K; k += 8) {
@@ -355,21 +356,78 @@ function correlations(x: usize, c: usize): void {
   }
 }
 
+/** The correlations of two signals (at x and y) into c and e: each loaded atom value serves both. */
+function correlations2(x: usize, y: usize, c: usize, e: usize): void {
+  let k = 0;
+  for (; k + 7 < K; k += 8) {
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let s2 = f64x2.splat(0);
+    let s3 = f64x2.splat(0);
+    let r0 = f64x2.splat(0);
+    let r1 = f64x2.splat(0);
+    let r2 = f64x2.splat(0);
+    let r3 = f64x2.splat(0);
+    for (let t = 0; t < P; t++) {
+      const xt = f64x2.splat(ld(x, t));
+      const yt = f64x2.splat(ld(y, t));
+      const row = Dt + ((<usize>(t * K + k)) << 3);
+      const d0 = v128.load(row);
+      const d1 = v128.load(row + 16);
+      const d2 = v128.load(row + 32);
+      const d3 = v128.load(row + 48);
+      s0 = f64x2.add(s0, f64x2.mul(xt, d0));
+      s1 = f64x2.add(s1, f64x2.mul(xt, d1));
+      s2 = f64x2.add(s2, f64x2.mul(xt, d2));
+      s3 = f64x2.add(s3, f64x2.mul(xt, d3));
+      r0 = f64x2.add(r0, f64x2.mul(yt, d0));
+      r1 = f64x2.add(r1, f64x2.mul(yt, d1));
+      r2 = f64x2.add(r2, f64x2.mul(yt, d2));
+      r3 = f64x2.add(r3, f64x2.mul(yt, d3));
+    }
+    const o = <usize>k << 3;
+    v128.store(c + o, s0);
+    v128.store(c + o + 16, s1);
+    v128.store(c + o + 32, s2);
+    v128.store(c + o + 48, s3);
+    v128.store(e + o, r0);
+    v128.store(e + o + 16, r1);
+    v128.store(e + o + 32, r2);
+    v128.store(e + o + 48, r3);
+  }
+  for (; k < K; k++) {
+    let s: f64 = 0;
+    let r: f64 = 0;
+    for (let t = 0; t < P; t++) {
+      const dk = ld(Dt, t * K + k);
+      s += ld(x, t) * dk;
+      r += ld(y, t) * dk;
+    }
+    st(c, k, s);
+    st(e, k, r);
+  }
+}
+
 /**
  * Codes m signals (P values each, from x) into out (m x K): each one's value (the objective,
  * or NaN when its path did not close: the caller codes it another way) into values and its
- * ||x - D^T a||^2 into res. c is scratch for one signal's correlations (K values).
+ * ||x - D^T a||^2 into res. c is scratch for two signals' correlations (2K values).
  */
 export function codeBlock(x: usize, m: i32, c: usize, alpha: f64, out: usize, values: usize, res: usize, maxSteps: i32): void {
+  // c holds two signals' correlations: the signals go in pairs through the product
+  const e = c + ((<usize>K) << 3);
   for (let i = 0; i < m; i++) {
     const xi = x + ((<usize>(i * P)) << 3);
+    if ((i & 1) == 0) {
+      if (i + 1 < m) correlations2(xi, xi + ((<usize>P) << 3), c, e);
+      else correlations(xi, c);
+    }
     let xx: f64 = 0;
     for (let t = 0; t < P; t++) {
       const v = ld(xi, t);
       xx += v * v;
     }
-    correlations(xi, c);
-    st(values, i, solve(c, xx, alpha, out + ((<usize>(i * K)) << 3), maxSteps));
+    st(values, i, solve((i & 1) == 0 ? c : e, xx, alpha, out + ((<usize>(i * K)) << 3), maxSteps));
     st(res, i, residual2);
   }
 }

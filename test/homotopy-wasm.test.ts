@@ -71,6 +71,38 @@ describe('the compiled homotopy coder', () => {
     }
   });
 
+  it('codes whole blocks as correlate() then solve() one signal at a time, bit for bit (odd and even blocks, K not a multiple of 8, a new dictionary in place)', () => {
+    const rng = new Rng(21);
+    for (const [K, P, alpha, m] of [[64, 81, 0.1, 64], [13, 25, 0.02, 37], [32, 64, 0.05, 1]] as const) {
+      const D = atoms(rng, K, P);
+      const X = Float64Array.from({ length: m * P }, () => (rng.nextFloat() < 0.3 ? 0 : rng.nextNormal()));
+      X.fill(0, 0, P);
+      const G = atomGram(D, K, P);
+      const C = new Float64Array(m * K);
+      correlate(D, K, P, X, 0, m, C);
+      const xx = new Float64Array(m);
+      for (let i = 0; i < m; i++) for (let t = 0; t < P; t++) xx[i] += X[i * P + t] ** 2;
+      const one = codeAll(new Homotopy(K), G, C, xx, K, alpha);
+      const coder = new WasmHomotopy(K);
+      const codes = new Float64Array(m * K);
+      const values = new Float64Array(m);
+      const residuals = new Float64Array(m);
+      const before = flops.value;
+      coder.codeBlock(D, G, P, X, 0, m, alpha, codes, 0, values, residuals);
+      expect(flops.value - before).toBe(one.flops + 2 * m * K * P);
+      expect(Buffer.from(codes.buffer).equals(Buffer.from(one.codes.buffer))).toBe(true);
+      expect(Buffer.from(values.buffer).equals(Buffer.from(one.objectives.buffer))).toBe(true);
+      expect(Buffer.from(residuals.buffer).equals(Buffer.from(one.residuals.buffer))).toBe(true);
+      // the dictionary rewritten in place with a fresh Gram (as a learner does): the block follows
+      D.set(D.map((v) => -v));
+      const G2 = atomGram(D, K, P);
+      correlate(D, K, P, X, 0, m, C);
+      const again = codeAll(new Homotopy(K), G2, C, xx, K, alpha);
+      coder.codeBlock(D, G2, P, X, 0, m, alpha, codes, 0, values, residuals);
+      expect(Buffer.from(codes.buffer).equals(Buffer.from(again.codes.buffer))).toBe(true);
+    }
+  });
+
   it('copies a Gram rewritten in place when told to, and refuses one of the wrong size', () => {
     const rng = new Rng(3);
     const K = 8;

@@ -113,7 +113,7 @@ export class WasmHomotopy {
     const dt = this.blockBase;
     const x = dt + P * K * f64;
     const c = x + BLOCK_SIGNALS * P * f64;
-    const out = c + K * f64;
+    const out = c + 2 * K * f64;
     const values = out + BLOCK_SIGNALS * K * f64;
     const res = values + BLOCK_SIGNALS * f64;
     const end = res + BLOCK_SIGNALS * f64;
