@@ -327,35 +327,6 @@ export function setDictionary(dt: usize, p: i32): void {
   P = p;
 }
 
-/** The correlations of one signal (at x) into c. */
-function correlations(x: usize, c: usize): void {
-  let k = 0;
-  for (; k + 7 < K; k += 8) {
-    let s0 = f64x2.splat(0);
-    let s1 = f64x2.splat(0);
-    let s2 = f64x2.splat(0);
-    let s3 = f64x2.splat(0);
-    for (let t = 0; t < P; t++) {
-      const xt = f64x2.splat(ld(x, t));
-      const row = Dt + ((<usize>(t * K + k)) << 3);
-      s0 = f64x2.add(s0, f64x2.mul(xt, v128.load(row)));
-      s1 = f64x2.add(s1, f64x2.mul(xt, v128.load(row + 16)));
-      s2 = f64x2.add(s2, f64x2.mul(xt, v128.load(row + 32)));
-      s3 = f64x2.add(s3, f64x2.mul(xt, v128.load(row + 48)));
-    }
-    const o = c + (<usize>k << 3);
-    v128.store(o, s0);
-    v128.store(o + 16, s1);
-    v128.store(o + 32, s2);
-    v128.store(o + 48, s3);
-  }
-  for (; k < K; k++) {
-    let s: f64 = 0;
-    for (let t = 0; t < P; t++) s += ld(x, t) * ld(Dt, t * K + k);
-    st(c, k, s);
-  }
-}
-
 /** The correlations of two signals (at x and y) into c and e: each loaded atom value serves both. */
 function correlations2(x: usize, y: usize, c: usize, e: usize): void {
   let k = 0;
@@ -418,10 +389,8 @@ export function codeBlock(x: usize, m: i32, c: usize, alpha: f64, out: usize, va
   const e = c + ((<usize>K) << 3);
   for (let i = 0; i < m; i++) {
     const xi = x + ((<usize>(i * P)) << 3);
-    if ((i & 1) == 0) {
-      if (i + 1 < m) correlations2(xi, xi + ((<usize>P) << 3), c, e);
-      else correlations(xi, c);
-    }
+    // an odd block's last signal goes with itself (its twin's sums are discarded)
+    if ((i & 1) == 0) correlations2(xi, i + 1 < m ? xi + ((<usize>P) << 3) : xi, c, e);
     let xx: f64 = 0;
     for (let t = 0; t < P; t++) {
       const v = ld(xi, t);

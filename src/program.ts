@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXPORT_FILES, exportSplit } from './datasets/export.js';
 import { datasetEntry, datasetNames, loadDataset, splitSizes } from './datasets/registry.js';
+import { isSourceUri } from './datasets/sources.js';
 import { cnnPeerArgs } from './deep/cnn.js';
 import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
@@ -56,6 +57,8 @@ function real(flag: string, test: (x: number) => boolean, expected: string) {
 }
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+/** --dataset: comma-separated names, or one source URI (npy:X.npy,y.npy holds a comma of its own). */
+const datasetList = (value: string): string[] => (isSourceUri(value.trim()) ? [value.trim()] : list(value));
 
 /** Notices go to stderr so that stdout stays one JSON document under --json. */
 const note = (msg: string): void => void process.stderr.write(`sparsebench: ${msg}\n`);
@@ -75,7 +78,7 @@ export function buildProgram(): Command {
     .command('run')
     .description('train every (dataset, runner) of a suite, meter each, write one record to RESULTS/runs/ and regenerate RESULTS/README.md')
     .addOption(new Option('--suite <name>', 'suite to run').choices(SUITE_NAMES).default('default'))
-    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')})`, list)
+    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')}), or your own: npy:X.npy,y.npy or csv:FILE (the suite's runners of its task)`, datasetList)
     .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
     .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1, MAX_REPEATS))
     .option('--seed <n>', 'seed for split, initialisation and shuffling', seedOption(), DEFAULT_SEED)
@@ -238,7 +241,7 @@ export function buildProgram(): Command {
     .option('--rounds <n>', 'interleaved rounds of --against / --aa', integer('--rounds', 1), DEFAULT_ROUNDS)
     .addOption(new Option('--suite <name>', 'suite both sides run in --against rounds').choices(SUITE_NAMES).default('quick'))
     .option('--seed <n>', 'seed of the first round (round r trains seed + r on both sides)', seedOption(), DEFAULT_SEED)
-    .option('--dataset <names>', 'datasets of the suite to keep in --against rounds', list)
+    .option('--dataset <names>', 'datasets of the suite to keep in --against rounds', datasetList)
     .option('--runner <names>', 'runners of the suite to keep in --against rounds', list)
     .addOption(new Option('--peer <name>', 'shipped peer runner in --against rounds').choices(['auto', 'none', 'torch']).default('auto'))
     .option('--no-sensors', 'rounds estimate energy (no RAPL, no nvidia-smi)')
@@ -419,7 +422,7 @@ export function buildProgram(): Command {
   datasets
     .command('check')
     .description('verify source checksums against datasets/<name>.json and load each dataset fully; exit 2 if one is missing, altered or malformed')
-    .option('--dataset <names>', 'datasets to check (default: all)', list)
+    .option('--dataset <names>', 'datasets to check (default: all), or a source URI (npy:X.npy,y.npy, csv:FILE)', datasetList)
     .option('--json', 'JSON on stdout')
     .action((opts) => {
       const names: string[] = opts.dataset ?? datasetNames();
@@ -431,12 +434,12 @@ export function buildProgram(): Command {
         if (problems.length) return { name, ok: false, problems };
         const d = loadDataset(name);
         const counts = Array.from({ length: d.classes }, (_, c) => d.y.filter((v) => v === c).length);
-        return { name, ok: true, problems, samples: d.y.length, features: d.height * d.width * d.channels, counts, source: d.source };
+        return { name, ok: true, problems, samples: d.y.length, features: d.height * d.width * d.channels, counts, split: [e.trainSize, e.validationSize, e.testSize], source: d.source };
       });
       if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
       else {
         for (const r of rows) {
-          process.stdout.write(r.ok ? `${r.name}: ok, ${r.samples} samples x ${r.features} features, per class ${r.counts?.join('/')}\n` : `${r.name}: FAILED\n`);
+          process.stdout.write(r.ok ? `${r.name}: ok, ${r.samples} samples x ${r.features} features, per class ${r.counts?.join('/')}, default split ${r.split?.join('/')} (train/validation/test)\n` : `${r.name}: FAILED\n`);
         }
       }
       const bad = rows.filter((r) => !r.ok);

@@ -172,6 +172,11 @@ describe('sparse coding', () => {
       expect([...a.codes]).toEqual([...alone.codes]);
       expect([...b.codes]).toEqual([...half.codes]);
       expect(spread.objective).toBeCloseTo(alone.objective, 12);
+      // the threads claim ranges as they go, but the sums are added in range order: the same bits every call
+      expect((await pool.lassoCodes(D, K, P, X, 301, o)).objective).toBe(spread.objective);
+      // fewer signals than threads
+      const two = await pool.lassoCodes(D, K, P, X.subarray(0, 2 * P), 2, o);
+      expect([...two.codes]).toEqual([...alone.codes.subarray(0, 2 * K)]);
       // a handful of 8x8 "images" whose 4x4 patches are the signals' first 16 values
       const images = Float64Array.from({ length: 5 * 64 }, (_, i) => X[i]);
       const Dp = Float64Array.from(D.subarray(0, K * 16));

