@@ -3,7 +3,10 @@
 // coder's, in the same order (SIMD lanes run over the atoms j, so each u[j] and corr[j] is
 // summed exactly as there, and there is no fused multiply-add in WebAssembly's SIMD), so the
 // codes are the same bytes; test/homotopy-wasm.test.ts holds the two to that. Read the
-// JavaScript version for the method; this file repeats its steps without the commentary.
+// JavaScript version for the method; this file repeats its steps without the commentary, and
+// keeps two things of its own that change no value: the forward solve of the previous step
+// (only rows at or below a change are redone) and the entering scan's lanes (their merge is the
+// JavaScript rule: the smallest step, the smaller index on a tie).
 //
 // Memory: the caller (src/sparse/homotopy-wasm.ts) lays out every buffer and passes their
 // byte offsets to setup(); nothing here allocates. Hot loops load and store raw memory.

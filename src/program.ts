@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXPORT_FILES, exportSplit } from './datasets/export.js';
 import { datasetEntry, datasetNames, loadDataset, splitSizes } from './datasets/registry.js';
-import { isSourceUri } from './datasets/sources.js';
+import { isSourceUri, withSourceOption } from './datasets/sources.js';
 import { cnnPeerArgs } from './deep/cnn.js';
 import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
@@ -59,6 +59,25 @@ function real(flag: string, test: (x: number) => boolean, expected: string) {
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 /** --dataset: comma-separated names, or one source URI (npy:X.npy,y.npy holds a comma of its own). */
 const datasetList = (value: string): string[] => (isSourceUri(value.trim()) ? [value.trim()] : list(value));
+const LABEL_COLUMN = ['--label-column <name>', 'csv: sources: the column that holds the label (default: label); sets csv:FILE?label=NAME'] as const;
+const IMAGE_SIZE = ['--image-size <n>', 'folder: sources: the side images are resized to (default: 28); sets folder:DIR?size=N'] as const;
+/** The datasets with the source flags applied: --label-column and --image-size write a source's options. */
+function withSourceFlags<T extends string | string[] | undefined>(datasets: T, opts: { labelColumn?: string; imageSize?: string }): T {
+  if (datasets === undefined) return datasets;
+  const apply = (d: string): string => {
+    let out = d;
+    for (const [value, flag, scheme, key] of [
+      [opts.labelColumn, '--label-column', 'csv:', 'label'],
+      [opts.imageSize, '--image-size', 'folder:', 'size'],
+    ] as const) {
+      if (value === undefined) continue;
+      if (!out.startsWith(scheme)) throw new UsageError(`${flag}: applies to ${scheme} sources, not ${d}`);
+      out = withSourceOption(out, key, value);
+    }
+    return out;
+  };
+  return (Array.isArray(datasets) ? datasets.map(apply) : apply(datasets)) as T;
+}
 
 /** Notices go to stderr so that stdout stays one JSON document under --json. */
 const note = (msg: string): void => void process.stderr.write(`sparsebench: ${msg}\n`);
@@ -78,7 +97,9 @@ export function buildProgram(): Command {
     .command('run')
     .description('train every (dataset, runner) of a suite, meter each, write one record to RESULTS/runs/ and regenerate RESULTS/README.md')
     .addOption(new Option('--suite <name>', 'suite to run').choices(SUITE_NAMES).default('default'))
-    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')}), or your own: npy:X.npy,y.npy or csv:FILE (the suite's runners of its task)`, datasetList)
+    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')}), or your own: npy:X.npy,y.npy, csv:FILE or folder:DIR (the suite's runners of its task)`, datasetList)
+    .option(...LABEL_COLUMN)
+    .option(...IMAGE_SIZE)
     .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
     .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1, MAX_REPEATS))
     .option('--seed <n>', 'seed for split, initialisation and shuffling', seedOption(), DEFAULT_SEED)
@@ -128,7 +149,7 @@ export function buildProgram(): Command {
       }
       const options = {
         suite: opts.suite,
-        datasets: opts.dataset,
+        datasets: withSourceFlags(opts.dataset as string[] | undefined, opts),
         runners: opts.runner,
         repeats: opts.repeats,
         seed: opts.seed,
@@ -422,10 +443,12 @@ export function buildProgram(): Command {
   datasets
     .command('check')
     .description('verify source checksums against datasets/<name>.json and load each dataset fully; exit 2 if one is missing, altered or malformed')
-    .option('--dataset <names>', 'datasets to check (default: all), or a source URI (npy:X.npy,y.npy, csv:FILE)', datasetList)
+    .option('--dataset <names>', 'datasets to check (default: all), or a source URI (npy:X.npy,y.npy, csv:FILE, folder:DIR)', datasetList)
+    .option(...LABEL_COLUMN)
+    .option(...IMAGE_SIZE)
     .option('--json', 'JSON on stdout')
     .action((opts) => {
-      const names: string[] = opts.dataset ?? datasetNames();
+      const names: string[] = withSourceFlags(opts.dataset as string[] | undefined, opts) ?? datasetNames();
       const rows = names.map((name) => {
         const e = datasetEntry(name);
         const available = e.available();
@@ -455,9 +478,11 @@ export function buildProgram(): Command {
     .option('--validation-size <n>', 'validation samples (default: the dataset\'s)', integer('--validation-size', 1))
     .option('--test-size <n>', 'test samples (default: the dataset\'s)', integer('--test-size', 1))
     .option('--force', 'replace the files of an earlier export in --out')
+    .option(...LABEL_COLUMN)
+    .option(...IMAGE_SIZE)
     .option('--json', 'print meta.json on stdout')
     .action((opts) => {
-      const e = datasetEntry(opts.dataset);
+      const e = datasetEntry(withSourceFlags(opts.dataset as string, opts));
       checkWritableDir(opts.out, '--out');
       // never overwrite what is there without being told: it may be another split, or the user's data
       const clash = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => EXPORT_FILES.includes(f)) : [];

@@ -116,8 +116,11 @@ describe('your own data by URI', () => {
     expect(() => datasetEntry(`npy:${x},${short}`)).toThrow(/short\.npy: shape \(3\): labels need \(4,\)/);
     expect(() => datasetEntry(`npy:${x}`)).toThrow(/npy: takes two files/);
     const csv = join(dir, 'bad.csv');
-    writeFileSync(csv, 'class,a,b,c,d\n0,1,2,3,4\n1,1,x,3,4\n');
-    expect(() => datasetEntry(`csv:${csv}`)).toThrow(/bad\.csv: no label column "label" in the header \(class, a, b, c, d\)/);
+    writeFileSync(csv, 'class,a,b,c,d\n0,1,2,3,4\n1,1,8,3,4\n');
+    expect(() => datasetEntry(`csv:${csv}`)).toThrow(/bad\.csv: no label column "label" in the header \(class, a, b, c, d\); name it with --label-column/);
+    // the label column named in the URI (what --label-column writes)
+    expect(datasetEntry(`csv:${csv}?label=class`).load().classes).toBe(2);
+    expect(() => datasetEntry(`csv:${csv}?labels=class`)).toThrow(/unknown option labels \(csv: takes label\)/);
     writeFileSync(csv, 'label,a,b,c,d\n0,1,2,3,4\n1,1,x,3,4\n');
     expect(() => datasetEntry(`csv:${csv}`)).toThrow(/bad\.csv: row 3, column "b": "x" is not a number/);
   });
@@ -146,5 +149,13 @@ describe('your own data by URI', () => {
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/nan\.npy: value 3 \(image 0\) is NaN/);
     expect(() => readdirSync(bad)).toThrow();
+    // --label-column names a csv: source's label column; it means nothing to other sources
+    const csv = join(dir, 'tiny.csv');
+    writeFileSync(csv, 'digit,a,b,c,d\n0,0,255,3,4\n1,1,8,3,4\n0,9,9,9,9\n1,2,2,2,2\n');
+    const checked = cli(['datasets', 'check', '--dataset', `csv:${csv}`, '--label-column', 'digit']);
+    expect(checked.stdout).toMatch(/^csv:.*tiny\.csv\?label=digit: ok, 4 samples x 4 features, per class 2\/2/);
+    expect(checked.code).toBe(0);
+    const misplaced = cli(['datasets', 'check', '--dataset', `npy:${x},${y}`, '--label-column', 'digit']);
+    expect([misplaced.code, misplaced.stderr.trim()]).toEqual([2, expect.stringMatching(/--label-column: applies to csv: sources, not npy:/)]);
   }, 120_000);
 });

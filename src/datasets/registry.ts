@@ -5,7 +5,7 @@ import { readManifest, verifyManifest } from './manifest.js';
 import { DEFECTS_DATASET, generateDefects, verifyGenerated } from './defects.js';
 import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
-import { isSourceUri, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
+import { isSourceUri, parseSource, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
 import type { Dataset } from './types.js';
 
 export interface DatasetEntry {
@@ -137,7 +137,7 @@ function sourceEntryOf(uri: string): DatasetEntry {
  */
 export function sourceName(uri: string): string {
   const scheme = uri.slice(0, uri.indexOf(':'));
-  const file = basename(uri.slice(scheme.length + 1).split(',')[0]).replace(/\.[^.]*$/, '');
+  const file = basename(parseSource(uri).path.split(',')[0]).replace(/\.[^.]*$/, '');
   return `${scheme}-${file.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 64);
 }
 

@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { decodeImages, IMAGE_EXTENSIONS, isImageFile } from './images.js';
 import { readNpy } from './npy.js';
 import type { Dataset } from './types.js';
 
@@ -8,12 +9,15 @@ import type { Dataset } from './types.js';
  * The user's own data, named by a URI wherever a dataset name goes (run, datasets check,
  * datasets export, the library): `npy:X.npy,y.npy` (images n x h x w, n x h x w x 1, or n x d
  * with d a square; labels: n integers) and `csv:FILE` (a header row, then one sample a row:
- * the label in the column `label`, or the one SPARSEBENCH_LABEL_COLUMN names; the other
- * columns the pixels of a square image, row by row). Values are intensities: integer arrays
+ * the label in the column `label`, or in the one `csv:FILE?label=NAME` names, which the CLI's
+ * --label-column writes; the other columns the pixels of a square image, row by row), and
+ * `folder:DIR` (one sub-folder per class, named as the classes are, in sorted order; PNG, JPEG,
+ * TIFF, WebP or GIF images of any size and depth, decoded by sharp to grayscale and resized to
+ * `folder:DIR?size=N`, 28 unless --image-size says otherwise: images.ts). Values are intensities: integer arrays
  * are read as 0-255 and divided by 255; fractions must lie in [0, 1]. Anything else is an
  * error naming the file (and the row or value), raised before any work.
  */
-export const SOURCE_SCHEMES = ['npy', 'csv'] as const;
+export const SOURCE_SCHEMES = ['npy', 'csv', 'folder'] as const;
 
 export function isSourceUri(name: string): boolean {
   return SOURCE_SCHEMES.some((s) => name.startsWith(`${s}:`));
@@ -28,14 +32,38 @@ export interface SourceData {
 }
 
 export function readSource(uri: string): SourceData {
+  const { scheme, path, options } = parseSource(uri);
+  if (path.length === 0) throw new UsageError(`--dataset ${uri}: no path after "${scheme}:"`);
+  const files = scheme === 'npy' ? path.split(',') : [path];
+  if (scheme === 'npy' && files.length !== 2) throw new UsageError(`--dataset ${uri}: npy: takes two files, X.npy,y.npy`);
+  const known = scheme === 'csv' ? ['label'] : scheme === 'folder' ? ['size'] : [];
+  const unknown = [...options.keys()].filter((k) => !known.includes(k));
+  if (unknown.length) throw new UsageError(`--dataset ${uri}: unknown option ${unknown.join(', ')} (${scheme}: takes ${known.length ? known.join(', ') : 'none'})`);
+  const data =
+    scheme === 'npy'
+      ? fromNpy(uri, files[0], files[1])
+      : scheme === 'csv'
+        ? fromCsv(uri, files[0], options.get('label') ?? 'label')
+        : fromFolder(uri, files[0], sizeOption(uri, options.get('size'), DEFAULT_FOLDER_SIZE));
+  return { data, files: files.map((f) => resolve(f)), stamps: files.map(stampOf) };
+}
+
+/** scheme:path?key=value&...: the query holds a source's options. */
+export function parseSource(uri: string): { scheme: string; path: string; options: Map<string, string> } {
   const colon = uri.indexOf(':');
   const scheme = uri.slice(0, colon);
   const rest = uri.slice(colon + 1);
-  if (rest.length === 0) throw new UsageError(`--dataset ${uri}: no path after "${scheme}:"`);
-  const files = scheme === 'npy' ? rest.split(',') : [rest];
-  if (scheme === 'npy' && files.length !== 2) throw new UsageError(`--dataset ${uri}: npy: takes two files, X.npy,y.npy`);
-  const data = scheme === 'npy' ? fromNpy(uri, files[0], files[1]) : fromCsv(uri, files[0], process.env.SPARSEBENCH_LABEL_COLUMN ?? 'label');
-  return { data, files: files.map((f) => resolve(f)), stamps: files.map(stampOf) };
+  const q = rest.indexOf('?');
+  const path = q < 0 ? rest : rest.slice(0, q);
+  const options = new Map(q < 0 ? [] : [...new URLSearchParams(rest.slice(q + 1))]);
+  return { scheme, path, options };
+}
+
+/** The URI with one option set (the CLI's flags write a source's options this way). */
+export function withSourceOption(uri: string, key: string, value: string): string {
+  const { scheme, path, options } = parseSource(uri);
+  options.set(key, value);
+  return `${scheme}:${path}?${new URLSearchParams([...options]).toString()}`;
 }
 
 export function stampOf(file: string): string {
@@ -67,7 +95,7 @@ function fromCsv(uri: string, file: string, labelColumn: string): Dataset {
   if (lines.length < 2) throw new UsageError(`${file}: a header row and at least one sample are needed`);
   const header = lines[0].split(',').map((h) => h.trim());
   const at = /^\d+$/.test(labelColumn) && !header.includes(labelColumn) ? Number(labelColumn) : header.indexOf(labelColumn);
-  if (at < 0 || at >= header.length) throw new UsageError(`${file}: no label column "${labelColumn}" in the header (${header.slice(0, 6).join(', ')}${header.length > 6 ? ', ...' : ''}); name it with SPARSEBENCH_LABEL_COLUMN`);
+  if (at < 0 || at >= header.length) throw new UsageError(`${file}: no label column "${labelColumn}" in the header (${header.slice(0, 6).join(', ')}${header.length > 6 ? ', ...' : ''}); name it with --label-column (csv:FILE?label=NAME)`);
   const pixels = header.length - 1;
   const [height, width] = squareSide(file, pixels);
   const n = lines.length - 1;
@@ -89,6 +117,44 @@ function fromCsv(uri: string, file: string, labelColumn: string): Dataset {
     }
   }
   return dataset(uri, intensities(values, integral, (i) => `${file}: row ${Math.floor(i / pixels) + 2}, pixel ${i % pixels}`), labels(y, file, (i) => `${file}: row ${i + 2}, column "${header[at]}"`), height, width);
+}
+
+/** The side images of a folder are resized to unless the URI (or --image-size) says otherwise. */
+export const DEFAULT_FOLDER_SIZE = 28;
+
+function sizeOption(uri: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 4 || n > 1024) throw new UsageError(`--dataset ${uri}: size=${value} is not an integer in [4, 1024] (--image-size)`);
+  return n;
+}
+
+function fromFolder(uri: string, dir: string, size: number): Dataset {
+  let classes: string[];
+  try {
+    classes = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    throw new UsageError(`${dir}: cannot read this folder: ${(err as Error).message}`);
+  }
+  if (classes.length < 2) throw new UsageError(`${dir}: ${classes.length} class folder${classes.length === 1 ? '' : 's'}; classification needs a sub-folder of images per class, two or more`);
+  if (classes.length > 255) throw new UsageError(`${dir}: ${classes.length} class folders, more than 255`);
+  const files: string[] = [];
+  const labels: number[] = [];
+  classes.forEach((c, label) => {
+    const members = readdirSync(join(dir, c)).filter(isImageFile).sort();
+    if (members.length === 0) throw new UsageError(`${join(dir, c)}: no images (${IMAGE_EXTENSIONS.join(', ')}): every class needs some`);
+    for (const m of members) {
+      files.push(join(dir, c, m));
+      labels.push(label);
+    }
+  });
+  const { pixels } = decodeImages(files, size);
+  const X = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) X[i] = pixels[i] / 255;
+  return { name: uri, source: `${uri} (classes ${classes.join(', ')}; resized to ${size}x${size})`, height: size, width: size, channels: 1, classes: classes.length, X, y: Uint8Array.from(labels) };
 }
 
 function squareSide(file: string, pixels: number): [number, number] {

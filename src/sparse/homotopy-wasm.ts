@@ -8,9 +8,11 @@ import { instantiate, WASM_PAGE, type WasmGlobal, type WasmMemory } from './wasm
  * half the time per patch: in JavaScript the K x |A| product of each step runs one value at
  * a time with a bounds check per load; here two atoms a lane pair, on raw memory.
  *
- * Each coder owns one small memory (the Gram, the factor and K-vectors: about 16 K^2 bytes),
- * so a coder per thread needs no locking. The correlations are copied in and the code out
- * (2K values a signal, against thousands of multiply-adds of the solve).
+ * Each coder owns one small memory (the Gram, the factor and K-vectors: about 16 K^2 bytes,
+ * plus the block buffers of codeBlock: the transposed dictionary, 64 signals and their codes),
+ * so a coder per thread needs no locking. solve() takes one signal's correlations and gives its
+ * code; codeBlock() takes 64 signals and computes their correlations too, one call a block
+ * (what lassoCodes uses: no call or copy per signal).
  */
 export class WasmHomotopy {
   private readonly ex: HomotopyExports;

@@ -1,0 +1,64 @@
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeImages, imageCacheDir } from '../src/datasets/images.js';
+import { datasetEntry } from '../src/datasets/registry.js';
+import { Rng } from '../src/util/rng.js';
+
+const rng = new Rng(5);
+// decoded images go to a cache of this file's own, not the package's
+process.env.SPARSEBENCH_CACHE = mkdtempSync(join(tmpdir(), 'sb-image-cache-'));
+
+/** A w x h RGB image of seeded noise, brighter for class 1: something a classifier can tell apart. */
+function noise(w: number, h: number, bright: boolean): Buffer {
+  return Buffer.from(Uint8Array.from({ length: w * h * 3 }, () => Math.min(255, Math.floor(rng.nextFloat() * 128) + (bright ? 127 : 0))));
+}
+
+async function folder(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-images-'));
+  for (const [c, bright] of [['cats', false], ['dogs', true]] as const) {
+    mkdirSync(join(dir, c));
+    for (let i = 0; i < 6; i++) {
+      const img = sharp(noise(40, 30, bright), { raw: { width: 40, height: 30, channels: 3 } });
+      if (i === 0) await img.jpeg().toFile(join(dir, c, `${i}.jpg`));
+      else if (i === 1) await img.toColourspace('grey16').png().toFile(join(dir, c, `${i}.png`)); // 16-bit grayscale
+      else await img.png().toFile(join(dir, c, `${i}.png`));
+    }
+  }
+  writeFileSync(join(dir, 'cats', 'notes.txt'), 'not an image: skipped by its name');
+  return dir;
+}
+
+describe('image folders (folder:DIR)', () => {
+  it('decodes PNG (8- and 16-bit) and JPEG of any size to grayscale at the asked size, classes in sorted folder order, cached by file stamps', async () => {
+    const dir = await folder();
+    const e = datasetEntry(`folder:${dir}?size=16`);
+    const data = e.load();
+    expect([data.height, data.width, data.channels, data.classes, data.y.length]).toEqual([16, 16, 1, 2, 12]);
+    expect([...data.y]).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    // the brighter class is brighter after decoding, whatever each file's format
+    const mean = (i: number): number => data.X.subarray(i * 256, (i + 1) * 256).reduce((a, b) => a + b, 0) / 256;
+    for (let i = 0; i < 6; i++) expect(mean(i + 6)).toBeGreaterThan(mean(i) + 0.3);
+    // decoded once: the cache holds the entry, and a second decode reads it back byte for byte
+    const files = readdirSync(join(dir, 'cats')).filter((f) => !f.endsWith('.txt')).map((f) => join(dir, 'cats', f));
+    const first = decodeImages(files, 16);
+    expect(readdirSync(imageCacheDir()).filter((f) => f.startsWith('images-'))).toHaveLength(4); // this folder and the next call's files: an index and pixels each
+    expect(Buffer.from(decodeImages(files, 16).pixels).equals(Buffer.from(first.pixels))).toBe(true);
+    expect(first.originals[0]).toEqual({ width: 40, height: 30 });
+  }, 60_000);
+
+  it('a corrupt image, an empty class or a single class is an error naming the file or folder', async () => {
+    const dir = await folder();
+    writeFileSync(join(dir, 'dogs', 'broken.png'), 'this is no PNG');
+    expect(() => datasetEntry(`folder:${dir}`)).toThrow(/dogs\/broken\.png: cannot decode this image/);
+    const empty = await folder();
+    mkdirSync(join(empty, 'zebras'));
+    expect(() => datasetEntry(`folder:${empty}`)).toThrow(/zebras: no images \(\.png, \.jpg/);
+    const one = mkdtempSync(join(tmpdir(), 'sb-images-'));
+    mkdirSync(join(one, 'only'));
+    expect(() => datasetEntry(`folder:${one}`)).toThrow(/1 class folder; classification needs a sub-folder of images per class/);
+    expect(() => datasetEntry(`folder:${dir}?size=2`)).toThrow(/size=2 is not an integer in \[4, 1024\]/);
+  }, 60_000);
+});
