@@ -1,8 +1,7 @@
 import type { Rng } from '../util/rng.js';
 import type { CholeskyFactor } from './cholesky.js';
 import { flops } from './flops.js';
-import { axpy, gatherDot } from './vec.js';
-import type { GatherDots } from './gram-wasm.js';
+import { axpy, gatherDotsOver, type GatherDots } from './vec.js';
 import { dualityGap, penalties, primalObjective, score, update, type CdOptions, type CdResult, type Summary } from './cd-common.js';
 
 /** KKT violators brought onto the Newton face per step, strongest first. */
@@ -95,7 +94,8 @@ export function cdGram(
   o: CdOptions,
   ws: GramWorkspace = new GramWorkspace(xty.length),
   factor?: SupportFactor,
-  dots?: GatherDots,
+  /** The gathered products over `gram` (vec.ts); a Gram in WebAssembly memory brings its own. */
+  dots: GatherDots = gatherDotsOver(gram, xty.length),
 ): CdResult {
   const p = xty.length;
   if (ws.p !== p) throw new Error(`cdGram: workspace for ${ws.p} features, problem has ${p}`);
@@ -155,18 +155,11 @@ export function cdGram(
       wStart[j] = w[j];
     }
     if (changed > 0) {
-      if (dots) {
-        const { dotRows, dots: out } = ws;
-        let count = 0;
-        for (let k = 0; k < p; k++) if (inW[k] === 0 && gram[k * p + k] !== 0) dotRows[count++] = k;
-        dots(dotRows, count, changedIdx, changedDelta, changed, out);
-        for (let i = 0; i < count; i++) q[dotRows[i]] -= out[i];
-      } else {
-        for (let k = 0; k < p; k++) {
-          if (inW[k] !== 0 || gram[k * p + k] === 0) continue;
-          q[k] -= gatherDot(gram, k * p, changedIdx, changedDelta, changed);
-        }
-      }
+      const { dotRows, dots: out } = ws;
+      let count = 0;
+      for (let k = 0; k < p; k++) if (inW[k] === 0 && gram[k * p + k] !== 0) dotRows[count++] = k;
+      dots(dotRows, count, changedIdx, changedDelta, changed, out);
+      for (let i = 0; i < count; i++) q[dotRows[i]] -= out[i];
     }
     gap = dualityGap(summarise(all, p, xty, yNorm2, w, q, l2, o.positive), l1, l2);
     if (inner.reason === 'maxIter') break;
@@ -308,8 +301,8 @@ interface NewtonContext {
   readonly gram: Float64Array;
   readonly p: number;
   steps: number;
-  /** The compiled gathered products over a Gram in WebAssembly memory, when there is one. */
-  readonly dots: GatherDots | undefined;
+  /** The gathered products over `gram` (cdGram's `dots`). */
+  readonly dots: GatherDots;
 }
 
 /**
@@ -417,18 +410,11 @@ function newtonStep(
     wW[a] = wNew;
     qW[a] = (1 - t) * qW[a] + t * (l1 * sign[a] + l2 * z[k]);
   }
-  if (ctx.dots) {
-    const { dotRows, dots: out } = ws;
-    let count = 0;
-    for (let a = 0; a < m; a++) if (sign[a] === 0) dotRows[count++] = W[a];
-    ctx.dots(dotRows, count, faceIdx, delta, r, out);
-    for (let a = 0, i = 0; a < m; a++) if (sign[a] === 0) qW[a] -= out[i++];
-  } else {
-    for (let a = 0; a < m; a++) {
-      if (sign[a] !== 0) continue;
-      qW[a] -= gatherDot(gram, W[a] * p, faceIdx, delta, r);
-    }
-  }
+  const { dotRows, dots: out } = ws;
+  let count = 0;
+  for (let a = 0; a < m; a++) if (sign[a] === 0) dotRows[count++] = W[a];
+  ctx.dots(dotRows, count, faceIdx, delta, r, out);
+  for (let a = 0, i = 0; a < m; a++) if (sign[a] === 0) qW[a] -= out[i++];
   return limiting < 0 && violators === entering ? 'exact' : 'partial';
 }
 

@@ -5,6 +5,7 @@ import { WasmCholesky } from './cholesky-wasm.js';
 import { BLOCK_SIGNALS, WasmHomotopy } from './homotopy-wasm.js';
 import { flops } from './flops.js';
 import { correlate } from './correlate.js';
+import { gatherDotsOver, type GatherDots } from './vec.js';
 
 /**
  * Sparse coding of many signals against one dictionary D (K atoms x P values, row-major:
@@ -135,6 +136,8 @@ export function lassoCodes(
   // Newton steps on the support solve these small, correlated problems in a few steps.
   const cd = { alpha: o.alpha, l1Ratio: 1, tol: o.tol, maxIter: o.maxIter, positive: false } as const;
   const homotopy = o.solver === 'homotopy' ? work.homotopy : undefined;
+  // the solver's gathered products over G, made once for every signal of the call
+  const dots = gatherDotsOver(G, K);
   const stepsBefore = homotopy?.steps ?? 0;
   let objective = 0;
   let passes = 0;
@@ -157,7 +160,7 @@ export function lassoCodes(
         fallbacks++;
         codes.fill(0, i * K, (i + 1) * K);
         correlate(D, K, P, X, i, 1, C);
-        const r = descend(G, K, C, 0, squaredNorm(X, i, P), codes, i, cd, work, residuals);
+        const r = descend(G, K, C, 0, squaredNorm(X, i, P), codes, i, cd, work, residuals, dots);
         objective += r.objective;
         passes += r.passes;
       }
@@ -168,7 +171,7 @@ export function lassoCodes(
       const b = Math.min(CORRELATION_BLOCK, m - i0);
       correlate(D, K, P, X, i0, b, C);
       for (let s = 0; s < b; s++) {
-        const r = descend(G, K, C, s * K, squaredNorm(X, i0 + s, P), codes, i0 + s, cd, work, residuals);
+        const r = descend(G, K, C, s * K, squaredNorm(X, i0 + s, P), codes, i0 + s, cd, work, residuals, dots);
         objective += r.objective;
         passes += r.passes;
       }
@@ -197,6 +200,7 @@ function descend(
   cd: CdOptions,
   work: CodingWorkspace,
   residuals: Float64Array | undefined,
+  dots: GatherDots,
 ): { readonly objective: number; readonly passes: number } {
   const a = i * K;
   if (xx === 0) {
@@ -212,7 +216,7 @@ function descend(
   }
   for (let j = 0; j < K; j++) if (w[j] !== 0) for (let k = 0; k < K; k++) q[k] -= G[j * K + k] * w[j];
   factor.cholesky.clear();
-  const r = cdGram(G, c, xx, 1, w, q, cd, ws, factor);
+  const r = cdGram(G, c, xx, 1, w, q, cd, ws, factor, dots);
   for (let k = 0; k < K; k++) codes[a + k] = w[k];
   if (residuals) residuals[i] = residualFromCorrelations(G, K, C, cs, xx, codes, a);
   return r;

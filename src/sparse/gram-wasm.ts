@@ -1,13 +1,7 @@
 import { gramFlops, type SparseRows } from './gram.js';
 import { flops } from './flops.js';
+import type { GatherDots } from './vec.js';
 import { instantiate } from './wasm.js';
-
-/**
- * out[i] = gatherDot(gram, rows[i] * p, idx, d, n) for i < count (vec.ts): the gathered
- * products of many Gram rows with one sparse vector, which a Gram held in WebAssembly memory
- * computes without a bounds check per load.
- */
-export type GatherDots = (rows: Int32Array, count: number, idx: Int32Array, d: Float64Array, n: number, out: Float64Array) => void;
 
 /**
  * The centered Gram of centeredGram (gram.ts) computed in WebAssembly (assembly/gram.ts) and
@@ -64,7 +58,7 @@ export class WasmGram {
     return out;
   }
 
-  /** See GatherDots. */
+  /** GatherDots (vec.ts) computed in WebAssembly: no bounds check per gathered load. */
   readonly gatherDots: GatherDots = (rows, count, idx, d, n, out) => {
     const o = this.offsets;
     this.i32.set(rows.subarray(0, count), o.rows / 4);

@@ -15,6 +15,20 @@ export function axpy(y: Float64Array, c: number, x: Float64Array, off: number, n
   for (; b < n; b++) y[b] += c * x[off + b];
 }
 
+/**
+ * out[i] = gatherDot(gram, rows[i] * p, idx, d, n) for i < count: many rows of a p x p Gram
+ * against one sparse vector. The solver takes it as a function so that a Gram held in
+ * WebAssembly memory brings its compiled twin (gram-wasm.ts); gatherDotsOver is this one.
+ */
+export type GatherDots = (rows: Int32Array, count: number, idx: Int32Array, d: Float64Array, n: number, out: Float64Array) => void;
+
+/** GatherDots over a row-major p x p Gram in JavaScript memory. */
+export function gatherDotsOver(gram: Float64Array, p: number): GatherDots {
+  return (rows, count, idx, d, n, out) => {
+    for (let i = 0; i < count; i++) out[i] = gatherDot(gram, rows[i] * p, idx, d, n);
+  };
+}
+
 /** sum_c x[off + idx[c]] d[c] for c < n: a row of G against a sparse vector, four accumulators. */
 export function gatherDot(x: Float64Array, off: number, idx: Int32Array, d: Float64Array, n: number): number {
   flops.value += 2 * n;
