@@ -98,13 +98,19 @@ export function imageAurocOf(split: Split, groups: readonly (readonly number[])[
   const perImage = rows * cols;
   const perGroup: number[] = [];
   det.groupNames.forEach((_, group) => {
-    const members = groups[group];
-    if (members.length === 0) return;
-    const scores = groupScores[group];
-    const imageScores = members.map((_, r) => quantile(scores.subarray(r * perImage, (r + 1) * perImage), quantileOfImage));
-    perGroup.push(auroc(imageScores, members.map((i) => (split.yTest[i] > 0 ? 1 : 0))));
+    if (groups[group].length === 0) return;
+    const { imageScores, defective } = imageScoresOf(split, groups[group], groupScores[group], perImage, quantileOfImage);
+    perGroup.push(auroc(imageScores, defective));
   });
   return mean(perGroup);
+}
+
+/** Each member image's score (this quantile of its patch scores) and whether it is defective (1) or not (0). */
+function imageScoresOf(split: Split, members: readonly number[], scores: Float64Array, perImage: number, quantileOfImage: number): { imageScores: number[]; defective: number[] } {
+  return {
+    imageScores: members.map((_, r) => quantile(scores.subarray(r * perImage, (r + 1) * perImage), quantileOfImage)),
+    defective: members.map((i) => (split.yTest[i] > 0 ? 1 : 0)),
+  };
 }
 
 /**
@@ -133,12 +139,8 @@ export function evaluateScores(split: Split, groups: readonly (readonly number[]
     if (members.length === 0) return;
     const scores = groupScores[group];
     const heat = new Float64Array(members.length * pixels);
-    const imageScores = members.map((_, r) => {
-      const own = scores.subarray(r * perImage, (r + 1) * perImage);
-      heatMap(own, g, heat.subarray(r * pixels, (r + 1) * pixels));
-      return quantile(own, quantileOfImage);
-    });
-    const defective = members.map((i) => (split.yTest[i] > 0 ? 1 : 0));
+    members.forEach((_, r) => heatMap(scores.subarray(r * perImage, (r + 1) * perImage), g, heat.subarray(r * pixels, (r + 1) * pixels)));
+    const { imageScores, defective } = imageScoresOf(split, members, scores, perImage, quantileOfImage);
     byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: auroc(heat, gatherRows(det.maskTest, members, pixels)) };
     det.kindNames.forEach((_, k) => {
       const sel = members.map((_, r) => r).filter((r) => split.yTest[members[r]] === 0 || split.yTest[members[r]] === k + 1);
