@@ -17,7 +17,7 @@ interface Job {
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Job;
 const pixels = new Uint8Array(job.files.length * job.size * job.size);
 const info: ({ width: number; height: number } | { error: string })[] = [];
-// a few files at a time: sharp decodes on libvips' own threads
+// one file after another: libvips already spreads each decode and resize over its own threads
 for (let i = 0; i < job.files.length; i++) {
   const file = job.files[i];
   try {

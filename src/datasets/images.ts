@@ -28,10 +28,20 @@ export interface DecodedImages {
  * by every file's path, size and mtime and the size asked, so a second run reads bytes. A file
  * sharp cannot read is an error naming it.
  */
+/** A file's size and mtime, or an error naming it. */
+function stat(file: string): [number, number] {
+  try {
+    const s = statSync(file);
+    return [s.size, s.mtimeMs];
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+  }
+}
+
 export function decodeImages(files: readonly string[], size: number): DecodedImages {
   if (!Number.isInteger(size) || size < 4 || size > 1024) throw new UsageError(`image size must be an integer in [4, 1024], got ${size}`);
   const key = createHash('sha256')
-    .update(JSON.stringify([size, ...files.map((f) => [resolve(f), statSync(f).size, statSync(f).mtimeMs])]))
+    .update(JSON.stringify([size, ...files.map((f) => [resolve(f), ...stat(f)])]))
     .digest('hex')
     .slice(0, 32);
   const cacheDir = imageCacheDir();

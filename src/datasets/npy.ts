@@ -89,7 +89,7 @@ function half(bits: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-/** A .npy file (version 1) of float64 or uint8 values: what tests and exports write. */
+/** A .npy file (version 1) of float64 or uint8 values, as NumPy writes it (the tests write their arrays with it). */
 export function npyBytes(shape: readonly number[], values: Float64Array | Uint8Array): Uint8Array {
   const descr = values instanceof Float64Array ? '<f8' : '|u1';
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;

@@ -13,9 +13,9 @@ import type { Dataset } from './types.js';
  * --label-column writes; the other columns the pixels of a square image, row by row), and
  * `folder:DIR` (one sub-folder per class, named as the classes are, in sorted order; PNG, JPEG,
  * TIFF, WebP or GIF images of any size and depth, decoded by sharp to grayscale and resized to
- * `folder:DIR?size=N`, 28 unless --image-size says otherwise: images.ts). Values are intensities: integer arrays
- * are read as 0-255 and divided by 255; fractions must lie in [0, 1]. Anything else is an
- * error naming the file (and the row or value), raised before any work.
+ * `folder:DIR?size=N`, 28 unless --image-size says otherwise: images.ts). Array and CSV values
+ * are intensities: integers are read as 0-255 and divided by 255; fractions must lie in [0, 1].
+ * Anything else is an error naming the file (and the row or value), raised before any work.
  */
 export const SOURCE_SCHEMES = ['npy', 'csv', 'folder'] as const;
 

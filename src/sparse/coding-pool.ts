@@ -114,10 +114,10 @@ export class CodingPool {
     const pending = this.workers.slice(0, t - 1).map((w) => ask(w, { task: task(0, 0), bounds, next }));
     // this thread claims ranges too while the workers do (its FLOPs land in the counter directly)
     const own = claimRanges({ task: task(0, 0), bounds, next });
-    const theirs = await Promise.all(pending);
+    const theirs = (await Promise.all(pending)).flat();
     const replies: PoolReply[] = new Array(ranges);
-    for (const { range, reply } of [...own, ...theirs.flat()]) replies[range] = reply;
-    for (const r of theirs.flat()) flops.value += r.reply.flops;
+    for (const { range, reply } of [...own, ...theirs]) replies[range] = reply;
+    for (const r of theirs) flops.value += r.reply.flops;
     return replies;
   }
 }
