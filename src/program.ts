@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXPORT_FILES, exportSplit } from './datasets/export.js';
 import { datasetEntry, datasetNames, loadDataset, splitSizes } from './datasets/registry.js';
-import { isSourceUri, withSourceOption } from './datasets/sources.js';
+import { isSourceUri, SOURCE_SCHEMES, withSourceOption } from './datasets/sources.js';
 import { cnnPeerArgs } from './deep/cnn.js';
 import { makeSplit } from './datasets/split.js';
 import { BACKEND_CHOICES, parseBackendChoice } from './deep/backend.js';
@@ -10,6 +10,9 @@ import { UsageError } from './errors.js';
 import { reportIsStale, writeReport } from './report/readme.js';
 import { ENERGY_VIEWS } from './report/claims.js';
 import { datasetTables } from './report/tables.js';
+import { datasetCheckText } from './report/dataset-check.js';
+import { isDetection } from './datasets/types.js';
+import { exportMvtec } from './datasets/mvtec.js';
 import { DEFAULT_EXTERNAL_TIMEOUT, validateExternal, type ExternalSpec } from './runners/external.js';
 import { DEVICES, peerPlan, peerSpecs } from './runners/peers.js';
 import { runnerNames } from './runners/registry.js';
@@ -60,18 +63,20 @@ const list = (value: string): string[] => value.split(',').map((s) => s.trim()).
 /** --dataset: comma-separated names, or one source URI (npy:X.npy,y.npy holds a comma of its own). */
 const datasetList = (value: string): string[] => (isSourceUri(value.trim()) ? [value.trim()] : list(value));
 const LABEL_COLUMN = ['--label-column <name>', 'csv: sources: the column that holds the label (default: label); sets csv:FILE?label=NAME'] as const;
-const IMAGE_SIZE = ['--image-size <n>', 'folder: sources: the side images are resized to (default: 28); sets folder:DIR?size=N'] as const;
-/** The datasets with the source flags applied: --label-column and --image-size write a source's options. */
-function withSourceFlags<T extends string | string[] | undefined>(datasets: T, opts: { labelColumn?: string; imageSize?: string }): T {
+const IMAGE_SIZE = ['--image-size <n>', 'folder: and mvtec: sources: the side images are resized to (default: 28 for folder:, 128 for mvtec:); sets DIR?size=N'] as const;
+const SKIP_BAD = ['--skip-bad', 'your own sources: leave out unreadable or malformed images, masks and rows, and list them in the record and the report (default: each is an error); sets ?skip-bad=1'] as const;
+/** The datasets with the source flags applied: --label-column, --image-size and --skip-bad write a source's options. */
+function withSourceFlags<T extends string | string[] | undefined>(datasets: T, opts: { labelColumn?: string; imageSize?: string; skipBad?: boolean }): T {
   if (datasets === undefined) return datasets;
   const apply = (d: string): string => {
     let out = d;
-    for (const [value, flag, scheme, key] of [
-      [opts.labelColumn, '--label-column', 'csv:', 'label'],
-      [opts.imageSize, '--image-size', 'folder:', 'size'],
+    for (const [value, flag, schemes, key] of [
+      [opts.labelColumn, '--label-column', ['csv:'], 'label'],
+      [opts.imageSize, '--image-size', ['folder:', 'mvtec:'], 'size'],
+      [opts.skipBad ? '1' : undefined, '--skip-bad', SOURCE_SCHEMES.map((x) => `${x}:`), 'skip-bad'],
     ] as const) {
       if (value === undefined) continue;
-      if (!out.startsWith(scheme)) throw new UsageError(`${flag}: applies to ${scheme} sources, not ${d}`);
+      if (!schemes.some((x) => out.startsWith(x))) throw new UsageError(`${flag}: applies to ${schemes.join(' and ')} sources, not ${d}`);
       out = withSourceOption(out, key, value);
     }
     return out;
@@ -100,6 +105,7 @@ export function buildProgram(): Command {
     .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')}), or your own: npy:X.npy,y.npy, csv:FILE or folder:DIR (the suite's runners of its task)`, datasetList)
     .option(...LABEL_COLUMN)
     .option(...IMAGE_SIZE)
+    .option(...SKIP_BAD)
     .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
     .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1, MAX_REPEATS))
     .option('--seed <n>', 'seed for split, initialisation and shuffling', seedOption(), DEFAULT_SEED)
@@ -442,10 +448,11 @@ export function buildProgram(): Command {
     });
   datasets
     .command('check')
-    .description('verify source checksums against datasets/<name>.json and load each dataset fully; exit 2 if one is missing, altered or malformed')
-    .option('--dataset <names>', 'datasets to check (default: all), or a source URI (npy:X.npy,y.npy, csv:FILE, folder:DIR)', datasetList)
+    .description('verify source checksums against datasets/<name>.json and load each dataset fully: counts per class or defect kind, image sizes, files left out; exit 2 if one is missing, altered or malformed')
+    .option('--dataset <names>', 'datasets to check (default: all), or a source URI (npy:X.npy,y.npy, csv:FILE, folder:DIR, mvtec:DIR)', datasetList)
     .option(...LABEL_COLUMN)
     .option(...IMAGE_SIZE)
+    .option(...SKIP_BAD)
     .option('--json', 'JSON on stdout')
     .action((opts) => {
       const names: string[] = withSourceFlags(opts.dataset as string[] | undefined, opts) ?? datasetNames();
@@ -457,22 +464,33 @@ export function buildProgram(): Command {
         if (problems.length) return { name, ok: false, problems };
         const d = loadDataset(name);
         const counts = Array.from({ length: d.classes }, (_, c) => d.y.filter((v) => v === c).length);
-        return { name, ok: true, problems, samples: d.y.length, features: d.height * d.width * d.channels, counts, split: [e.trainSize, e.validationSize, e.testSize], source: d.source };
+        const labelNames = isDetection(d) ? ['good', ...d.detection.kindNames] : undefined;
+        return {
+          name,
+          ok: true,
+          problems,
+          samples: d.y.length,
+          features: d.height * d.width * d.channels,
+          counts,
+          ...(labelNames ? { labels: labelNames } : {}),
+          ...(isDetection(d) ? { groups: d.detection.groupNames.map((g, k) => ({ group: g, images: d.detection.groups.filter((x) => x === k).length })) } : {}),
+          split: [e.trainSize, e.validationSize, e.testSize],
+          source: d.source,
+          ...(d.images ? { originalSizes: d.images.originalSizes } : {}),
+          skipped: d.skipped ?? [],
+        };
       });
       if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n');
-      else {
-        for (const r of rows) {
-          process.stdout.write(r.ok ? `${r.name}: ok, ${r.samples} samples x ${r.features} features, per class ${r.counts?.join('/')}, default split ${r.split?.join('/')} (train/validation/test)\n` : `${r.name}: FAILED\n`);
-        }
-      }
+      else process.stdout.write(rows.map(datasetCheckText).join(''));
       const bad = rows.filter((r) => !r.ok);
       if (bad.length) throw new UsageError(bad.map((r) => `--dataset ${r.name}: ${r.problems.join('; ')}`).join('; '));
     });
   datasets
     .command('export')
-    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_val.f64, y_val.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json; detection datasets add mask_val.u8, mask_test.u8, group_train.u8, group_val.u8, group_test.u8')
+    .description('write the exact split the runners use: X_train.f64, y_train.u8, X_val.f64, y_val.u8, X_test.f64, y_test.u8 (raw little-endian) + meta.json; detection datasets add mask_val.u8, mask_test.u8, group_train.u8, group_val.u8, group_test.u8. --format mvtec writes a detection split as PNG folders in the MVTec AD layout instead')
     .requiredOption('--dataset <name>', 'dataset to export')
     .requiredOption('--out <dir>', 'output directory')
+    .addOption(new Option('--format <f>', 'arrays: raw arrays + meta.json; mvtec: <group>/train/good, <group>/test/<kind>, <group>/ground_truth/<kind> PNG folders (validation and test images both under test/)').choices(['arrays', 'mvtec']).default('arrays'))
     .option('--seed <n>', 'split seed', seedOption(), DEFAULT_SEED)
     .option('--train-size <n>', 'training samples (default: the dataset\'s)', integer('--train-size', 1))
     .option('--validation-size <n>', 'validation samples (default: the dataset\'s)', integer('--validation-size', 1))
@@ -480,14 +498,22 @@ export function buildProgram(): Command {
     .option('--force', 'replace the files of an earlier export in --out')
     .option(...LABEL_COLUMN)
     .option(...IMAGE_SIZE)
-    .option('--json', 'print meta.json on stdout')
+    .option(...SKIP_BAD)
+    .option('--json', 'print meta.json on stdout (arrays), or what was written (mvtec)')
     .action((opts) => {
       const e = datasetEntry(withSourceFlags(opts.dataset as string, opts));
+      if (opts.format === 'mvtec' && e.task !== 'detection') throw new UsageError(`--format mvtec: --dataset ${opts.dataset} is a ${e.task} dataset; the MVTec AD layout holds defect detection`);
       checkWritableDir(opts.out, '--out');
-      // never overwrite what is there without being told: it may be another split, or the user's data
-      const clash = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => EXPORT_FILES.includes(f)) : [];
-      if (clash.length && !opts.force) throw new UsageError(`--out ${opts.out}: already holds ${clash.join(', ')}; pass --force to replace them, or choose an empty directory`);
       const split = makeSplit(loadDataset(e.name), { ...splitSizes(e, opts), seed: opts.seed });
+      // never overwrite what is there without being told: it may be another split, or the user's data
+      const ours = opts.format === 'mvtec' ? (split.detection?.groupNames ?? []) : EXPORT_FILES;
+      const clash = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => ours.includes(f)) : [];
+      if (clash.length && !opts.force) throw new UsageError(`--out ${opts.out}: already holds ${clash.join(', ')}; pass --force to replace them, or choose an empty directory`);
+      if (opts.format === 'mvtec') {
+        const written = exportMvtec(split, opts.out);
+        process.stdout.write(opts.json ? JSON.stringify({ format: 'mvtec', dataset: split.dataset, seed: split.seed, ...written }) + '\n' : `${opts.out}: ${written.files} PNG files in ${written.categories.join(', ')} (MVTec AD layout; read back with --dataset mvtec:${opts.out}?size=${split.width})\n`);
+        return;
+      }
       const meta = exportSplit(split, opts.out);
       process.stdout.write(opts.json ? JSON.stringify(meta) + '\n' : `${opts.out}: ${meta.files.map((f) => f.file).join(', ')}, meta.json\n`);
     });

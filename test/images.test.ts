@@ -46,7 +46,7 @@ describe('image folders (folder:DIR)', () => {
     const first = decodeImages(files, 16);
     expect(readdirSync(imageCacheDir()).filter((f) => f.startsWith('images-'))).toHaveLength(4); // this folder and the next call's files: an index and pixels each
     expect(Buffer.from(decodeImages(files, 16).pixels).equals(Buffer.from(first.pixels))).toBe(true);
-    expect(first.originals[0]).toEqual({ width: 40, height: 30 });
+    expect(first.info[0]).toEqual({ width: 40, height: 30, channels: 3 });
   }, 60_000);
 
   it('a corrupt image, an empty class or a single class is an error naming the file or folder', async () => {

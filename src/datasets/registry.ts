@@ -6,7 +6,8 @@ import { DEFECTS_DATASET, generateDefects, verifyGenerated } from './defects.js'
 import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
 import { isSourceUri, parseSource, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
-import type { Dataset } from './types.js';
+import { ownSplitSizes } from './split.js';
+import { isDetection, type Dataset } from './types.js';
 
 export interface DatasetEntry {
   readonly name: string;
@@ -94,7 +95,7 @@ const sources = new Map<string, DatasetEntry>();
 
 /**
  * A built-in dataset by name, or the user's own by source URI (sources.ts: npy:X.npy,y.npy,
- * csv:FILE) or by the name a source read in this process goes by (sourceName).
+ * csv:FILE, folder:DIR, mvtec:DIR) or by the name a source read in this process goes by (sourceName).
  */
 export function datasetEntry(name: string): DatasetEntry {
   const entry = registry.find((d) => d.name === name) ?? sources.get(name) ?? (isSourceUri(name) ? sourceEntryOf(name) : undefined);
@@ -106,19 +107,18 @@ export function datasetEntry(name: string): DatasetEntry {
 function sourceEntryOf(uri: string): DatasetEntry {
   let entry = sources.get(uri);
   if (!entry) {
-    const { data, files, stamps } = readSource(uri);
+    const { data, location, files, stamps } = readSource(uri);
     const n = data.y.length;
-    // a fifth to test, a tenth to validate, the rest to train; each at least one per class
-    const testSize = Math.max(data.classes, Math.round(n / 5));
-    const validationSize = Math.max(data.classes, Math.round(n / 10));
+    const detection = isDetection(data);
+    const what = detection
+      ? `${n} ${data.height}x${data.width} images of ${data.detection.groupNames.length} categor${data.detection.groupNames.length === 1 ? 'y' : 'ies'}, defect kinds ${data.detection.kindNames.join(', ')}`
+      : `${n} ${data.height}x${data.width} images in ${data.classes} classes`;
     entry = {
       name: sourceName(uri),
-      description: `${uri}: ${n} ${data.height}x${data.width} images in ${data.classes} classes, from ${files.join(' and ')}`,
-      task: 'classification',
-      trainSize: n - testSize - validationSize,
-      validationSize,
-      testSize,
-      available: () => ({ ok: true, location: files.join(', ') }),
+      description: `${uri}: ${what}, from ${location}`,
+      task: detection ? 'detection' : 'classification',
+      ...(detection ? ownSplitSizes(data) : classificationSizes(n, data.classes)),
+      available: () => ({ ok: true, location }),
       load: () => data,
       // a user's files have no committed checksums: the check is that they are as they were read
       verify: () => files.flatMap((f, i) => (existsSync(f) && stampOf(f) === stamps[i] ? [] : [`${f} changed or went since it was read`])),
@@ -128,6 +128,13 @@ function sourceEntryOf(uri: string): DatasetEntry {
     sources.set(entry.name, entry);
   }
   return entry;
+}
+
+/** A fifth to test, a tenth to validate, the rest to train; each at least one per class. */
+function classificationSizes(n: number, classes: number): { trainSize: number; validationSize: number; testSize: number } {
+  const testSize = Math.max(classes, Math.round(n / 5));
+  const validationSize = Math.max(classes, Math.round(n / 10));
+  return { trainSize: n - testSize - validationSize, validationSize, testSize };
 }
 
 /**

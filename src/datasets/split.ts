@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows } from '../util/rows.js';
-import { featureCount, isDetection, type Dataset, type DetectionDataset, type Split } from './types.js';
+import { featureCount, isDetection, ROLE_TRAIN, type Dataset, type DetectionDataset, type Split } from './types.js';
 
 export interface SplitOptions {
   trainSize: number;
@@ -69,13 +69,16 @@ export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
   return assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
 }
 
-/** Share of defective images in a detection test set (the rest are defect-free). */
+/** Share of defective images in a detection test set (the rest are defect-free), unless the source has a split of its own. */
 export const TEST_DEFECT_RATE = 0.5;
 
 /**
  * Seeded split of a detection dataset: training images are defect-free only, the same
  * number from every group (texture); the test set holds each group equally, with
  * TEST_DEFECT_RATE defective images spread over the defect kinds as evenly as they allow.
+ * A source with a split of its own (roles: MVTec AD's train/ and test/ folders) keeps it:
+ * training draws from its training images only, validation and test from its test images
+ * only, with each group's own share of defective images there.
  */
 export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Split {
   const { trainSize, testSize, seed } = opts;
@@ -90,20 +93,26 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
   const train: number[] = [];
   const test: number[] = [];
   const val: number[] = [];
+  const pools = detectionPools(data);
   for (let g = 0; g < groups; g++) {
-    const byClass: number[][] = Array.from({ length: data.classes }, () => []);
-    for (let i = 0; i < data.y.length; i++) if (data.detection.groups[i] === g) byClass[data.y[i]].push(i);
+    const { trainGood, byClass } = pools[g];
     for (const members of byClass) rng.shuffle(members);
+    rng.shuffle(trainGood);
     const [good, ...defective] = byClass;
     const nTrain = trainSize / groups;
     const nTest = testSize / groups;
-    const nBad = Math.round(nTest * TEST_DEFECT_RATE);
     const nVal = validationSize / groups;
-    const nValBad = Math.round(nVal * TEST_DEFECT_RATE);
+    const { nBad, nValBad } = defectiveShares(pools[g], nTest, nVal, data.detection.roles !== undefined);
     const name = data.detection.groupNames[g];
-    const goodNeeded = nTrain + nTest - nBad + nVal - nValBad;
-    if (goodNeeded > good.length) {
+    // without roles, training and evaluation share one pool of defect-free images
+    const shared = data.detection.roles === undefined;
+    const evalGood = shared ? good.slice(nTrain) : good;
+    if (shared && nTrain + nTest - nBad + nVal - nValBad > good.length) {
       throw new UsageError(`${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
+    }
+    if (!shared && nTrain > trainGood.length) throw new UsageError(`${data.name}/${name} has ${trainGood.length} training images (train/good); --train-size ${trainSize} asks ${nTrain} of each group`);
+    if (!shared && nTest - nBad + nVal - nValBad > good.length) {
+      throw new UsageError(`${data.name}/${name} has ${good.length} defect-free test images (test/good); validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
     }
     const available = defective.map((m) => m.length);
     if (nBad + nValBad > available.reduce((a, b) => a + b, 0)) {
@@ -111,9 +120,10 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     }
     const quota = allocate(available, nBad, available.map(() => 1));
     const valQuota = allocate(available.map((a, k) => a - quota[k]), nValBad, available.map(() => 1));
-    train.push(...good.slice(0, nTrain));
-    test.push(...good.slice(nTrain, nTrain + nTest - nBad), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
-    val.push(...good.slice(nTrain + nTest - nBad, goodNeeded), ...defective.flatMap((m, k) => m.slice(quota[k], quota[k] + valQuota[k])));
+    const goodTest = nTest - nBad;
+    train.push(...(shared ? good : trainGood).slice(0, nTrain));
+    test.push(...evalGood.slice(0, goodTest), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
+    val.push(...evalGood.slice(goodTest, goodTest + nVal - nValBad), ...defective.flatMap((m, k) => m.slice(quota[k], quota[k] + valQuota[k])));
   }
   const trainIndex = rng.shuffle(Uint32Array.from(train));
   const testIndex = rng.shuffle(Uint32Array.from(test));
@@ -132,6 +142,61 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
       kindNames: d.kindNames,
     },
   };
+}
+
+interface DetectionPool {
+  /** Defect-free images training may draw (with roles: the source's training images; else empty, and byClass[0] serves both). */
+  readonly trainGood: number[];
+  /** The images validation and test draw, by label (with roles: the source's test images; else all). */
+  readonly byClass: number[][];
+}
+
+/** Each group's pools, in index order (the split shuffles them with its seed). */
+function detectionPools(data: DetectionDataset): DetectionPool[] {
+  const { groups, groupNames, roles } = data.detection;
+  return groupNames.map((_, g) => {
+    const trainGood: number[] = [];
+    const byClass: number[][] = Array.from({ length: data.classes }, () => []);
+    for (let i = 0; i < data.y.length; i++) {
+      if (groups[i] !== g) continue;
+      if (roles !== undefined && roles[i] === ROLE_TRAIN) {
+        if (data.y[i] === 0) trainGood.push(i);
+      } else byClass[data.y[i]].push(i);
+    }
+    return { trainGood, byClass };
+  });
+}
+
+/** Defective images in a group's test and validation shares: TEST_DEFECT_RATE, or with roles the group's own share. */
+function defectiveShares(pool: DetectionPool, nTest: number, nVal: number, own: boolean): { nBad: number; nValBad: number } {
+  const all = pool.byClass.reduce((n, m) => n + m.length, 0);
+  const rate = !own ? TEST_DEFECT_RATE : all === 0 ? 0 : (all - pool.byClass[0].length) / all;
+  return { nBad: Math.round(nTest * rate), nValBad: Math.round(nVal * rate) };
+}
+
+/**
+ * Default sizes of a detection source with a split of its own: every training image the
+ * smallest group has, and its test images, a fifth to validate and the rest to test (the
+ * test share shrunk until every group's good and defective images cover it).
+ */
+export function ownSplitSizes(data: DetectionDataset): { trainSize: number; validationSize: number; testSize: number } {
+  const pools = detectionPools(data);
+  const groups = pools.length;
+  const nTrain = Math.min(...pools.map((p) => p.trainGood.length));
+  const pool = Math.min(...pools.map((p) => p.byClass.reduce((n, m) => n + m.length, 0)));
+  const nVal = Math.max(2, Math.round(pool / 5));
+  const fits = (nTest: number): boolean =>
+    pools.every((p) => {
+      const { nBad, nValBad } = defectiveShares(p, nTest, nVal, true);
+      const bad = p.byClass.slice(1).reduce((n, m) => n + m.length, 0);
+      return nTest - nBad + nVal - nValBad <= p.byClass[0].length && nBad + nValBad <= bad;
+    });
+  let nTest = pool - nVal;
+  while (nTest >= 2 && !fits(nTest)) nTest--;
+  if (nTrain < 2 || nTest < 2) {
+    throw new UsageError(`${data.name}: too few images for a split (each group needs at least 2 training images in train/good and ${nVal + 2} test images in test/)`);
+  }
+  return { trainSize: nTrain * groups, validationSize: nVal * groups, testSize: nTest * groups };
 }
 
 /** The split every runner uses: stratified for classification, good-only training for detection. */

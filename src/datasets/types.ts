@@ -11,19 +11,37 @@ export interface Dataset {
   readonly X: Float32Array;
   /** Class labels 0..classes-1, one per sample. */
   readonly y: Uint8Array;
+  /** Sources decoded from image files: each sample's file and the sizes before resizing. */
+  readonly images?: ImageProvenance;
+  /** The user's sources: files, rows or images left out as bad (--skip-bad), and why. */
+  readonly skipped?: readonly { readonly file: string; readonly reason: string }[];
+}
+
+export interface ImageProvenance {
+  readonly files: readonly string[];
+  readonly originalSizes: readonly { readonly width: number; readonly height: number; readonly count: number }[];
 }
 
 /**
  * What a defect-detection dataset adds: label 0 is defect-free, label c > 0 a defect of
- * kind kindNames[c - 1]; a mask per image (1 = defective pixel); and the product (texture)
- * each image shows: detectors fit one model per group, as inspection fits one per product.
+ * kind kindNames[c - 1]; a mask per image (MASK_DEFECT = defective pixel, MASK_UNKNOWN = a
+ * defective image without a mask, whose pixels no pixel AUROC counts); and the product
+ * (texture) each image shows: detectors fit one model per group, as inspection fits one per
+ * product. Sources with a split of their own (MVTec AD's train/ and test/) mark it in roles.
  */
 export interface DetectionInfo {
   readonly masks: Uint8Array;
   readonly groups: Uint8Array;
   readonly groupNames: readonly string[];
   readonly kindNames: readonly string[];
+  /** ROLE_TRAIN: may be trained on (defect-free); ROLE_EVALUATE: validation and test only. Absent: any image may go anywhere. */
+  readonly roles?: Uint8Array;
 }
+
+export const MASK_DEFECT = 1;
+export const MASK_UNKNOWN = 2;
+export const ROLE_TRAIN = 0;
+export const ROLE_EVALUATE = 1;
 
 export interface DetectionDataset extends Dataset {
   readonly detection: DetectionInfo;

@@ -1,5 +1,5 @@
 import { deflateSync } from 'node:zlib';
-import type { Split } from '../datasets/types.js';
+import { MASK_UNKNOWN, type Split } from '../datasets/types.js';
 import { gatherRows } from '../util/rows.js';
 import { auroc, gridOf, heatMap, quantile, windowMeans, type PatchGeometry } from './scoring.js';
 
@@ -141,7 +141,7 @@ export function evaluateScores(split: Split, groups: readonly (readonly number[]
     const heat = new Float64Array(members.length * pixels);
     members.forEach((_, r) => heatMap(scores.subarray(r * perImage, (r + 1) * perImage), g, heat.subarray(r * pixels, (r + 1) * pixels)));
     const { imageScores, defective } = imageScoresOf(split, members, scores, perImage, quantileOfImage);
-    byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: auroc(heat, gatherRows(det.maskTest, members, pixels)) };
+    byGroup[name] = { imageAuroc: auroc(imageScores, defective), pixelAuroc: pixelAurocOf(heat, gatherRows(det.maskTest, members, pixels)) };
     det.kindNames.forEach((_, k) => {
       const sel = members.map((_, r) => r).filter((r) => split.yTest[members[r]] === 0 || split.yTest[members[r]] === k + 1);
       kindAurocs[k].push(auroc(sel.map((r) => imageScores[r]), sel.map((r) => defective[r])));
@@ -158,7 +158,8 @@ export function evaluateScores(split: Split, groups: readonly (readonly number[]
       const bytes = new Uint8Array(pixels);
       for (let p = 0; p < pixels; p++) bytes[p] = Math.min(255, Math.round((128 * heat[r * pixels + p]) / reference));
       const image = Uint8Array.from(split.XTest.subarray(src * pixels, (src + 1) * pixels), (v) => Math.round(v * 255));
-      const mask = Uint8Array.from(det.maskTest.subarray(src * pixels, (src + 1) * pixels), (v) => v * 255);
+      // a defective image without a mask shows grey: not known, pixel by pixel
+      const mask = Uint8Array.from(det.maskTest.subarray(src * pixels, (src + 1) * pixels), (v) => (v === MASK_UNKNOWN ? 128 : v * 255));
       const label = split.yTest[src];
       items.push({ testIndex: src, group: name, kind: label === 0 ? 'none' : det.kindNames[label - 1], image: b64(image), mask: b64(mask), heat: b64(bytes) });
     });
@@ -177,4 +178,18 @@ export function evaluateScores(split: Split, groups: readonly (readonly number[]
       items,
     },
   };
+}
+
+/** Pixel AUROC over the pixels whose truth is known: a defective image without a mask (MASK_UNKNOWN) enters the image AUROC only. */
+export function pixelAurocOf(heat: Float64Array, mask: Uint8Array): number {
+  if (!mask.includes(MASK_UNKNOWN)) return auroc(heat, mask);
+  const known = mask.reduce((n, v) => n + (v === MASK_UNKNOWN ? 0 : 1), 0);
+  const scores = new Float64Array(known);
+  const labels = new Uint8Array(known);
+  for (let p = 0, at = 0; p < mask.length; p++) {
+    if (mask[p] === MASK_UNKNOWN) continue;
+    scores[at] = heat[p];
+    labels[at++] = mask[p];
+  }
+  return auroc(scores, labels);
 }

@@ -55,6 +55,20 @@ function failureNotes(r: RunRecord): string[] {
   return (r.failures ?? []).map((f) => `**FAILED** cell ${f.dataset}/${f.runner}, seed ${f.seed}, repeat ${f.repeat}: ${mdText(f.reason)} (not in the tables; \`run --resume\` with the same arguments retrains it)`);
 }
 
+/** Most skipped files a note lists by name (the record lists them all). */
+const SKIPPED_SHOWN = 20;
+
+/** The user's sources: where from, original image sizes, and every file left out as bad. */
+function sourceNotes(r: RunRecord): string[] {
+  return (r.datasets ?? []).map((d) => {
+    const sizes = d.originalSizes?.length ? `; original sizes ${d.originalSizes.map((x) => `${x.width}x${x.height} (${x.count})`).join(', ')}` : '';
+    const shown = d.skipped.slice(0, SKIPPED_SHOWN).map((x) => `\`${mdText(x.file)}\` (${mdText(x.reason)})`);
+    const more = d.skipped.length > SKIPPED_SHOWN ? `, and ${d.skipped.length - SKIPPED_SHOWN} more (the record lists them all)` : '';
+    const skipped = d.skipped.length ? `; **left out as bad (--skip-bad), ${d.skipped.length}**: ${shown.join(', ')}${more}` : '; no file left out';
+    return `Dataset \`${d.name}\`: ${mdText(d.source)}, ${d.samples} samples${sizes}${skipped}.`;
+  });
+}
+
 function estimateNote(r: RunRecord): string[] {
   const estimated = r.results.find((x) => x.energy.method.startsWith('estimated:'));
   const c = estimated?.energy.constants;
@@ -142,7 +156,7 @@ export function renderReadme(
   } else {
     lines.push(...claimsSection(claims(latest, undefined, view), view));
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
-    const notes = [...failureNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest), ...memoryNotes(latest)];
+    const notes = [...failureNotes(latest), ...sourceNotes(latest), ...latest.notes, ...backendNotes(latest), ...externalNotes(latest), ...estimateNote(latest), ...memoryNotes(latest)];
     if (notes.length) lines.push('Notes:', '', ...notes.map((n) => `- ${n}`), '');
     lines.push(
       'Training seconds and CPU seconds exclude evaluation (the meter pauses for it); the learning curves in the record carry the evaluated points, ' +

@@ -137,6 +137,18 @@ export const runRecordSchema = z.object({
   calibration: z.object({ seconds: z.number().positive(), workload: z.string() }).optional(),
   /** Set on the records of a sharded run: this record holds slice `index` of `count`. */
   shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+  /** The user's own sources this run read (built-in datasets are named by the results alone): where from, the images' sizes before resizing, and what was left out as bad (--skip-bad). */
+  datasets: z
+    .array(
+      z.object({
+        name: NAME,
+        source: z.string(),
+        samples: z.number().int().nonnegative(),
+        originalSizes: z.array(z.object({ width: z.number().int(), height: z.number().int(), count: z.number().int().positive() })).optional(),
+        skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+      }),
+    )
+    .optional(),
   results: z.array(resultSchema),
   /** Cells that failed (their trainer exited non-zero, timed out or printed nonsense), with the reason; absent: none failed. */
   failures: z

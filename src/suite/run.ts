@@ -488,6 +488,16 @@ async function runCells(
   if (results.length === 0) {
     throw new UsageError(failures.length === 1 ? failures[0].reason : `all ${failures.length} cells failed: ${failures.map((f) => `${cellKey(f)}: ${f.reason}`).join('; ')}`);
   }
+  const sourcesRead = (o.datasets ?? []).filter(isSourceUri).map((uri) => {
+    const d = loadDataset(uri);
+    return {
+      name: datasetEntry(uri).name,
+      source: d.source,
+      samples: d.y.length,
+      ...(d.images ? { originalSizes: d.images.originalSizes.map((x) => ({ ...x })) } : {}),
+      skipped: (d.skipped ?? []).map((x) => ({ ...x })),
+    };
+  });
   const record: RunRecord = {
     schemaVersion: SCHEMA_VERSION,
     id: journal.header.id,
@@ -518,6 +528,7 @@ async function runCells(
     ...(idle ? { idle: { seconds: idle.seconds, watts: { ...idle.watts }, method: idle.method } } : {}),
     calibration,
     ...(o.shard ? { shard: { ...o.shard } } : {}),
+    ...(sourcesRead.length ? { datasets: sourcesRead } : {}),
     results,
     ...(failures.length ? { failures } : {}),
   };

@@ -1,0 +1,181 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { decodeImages, encodePngFiles, isImageFile, keepDecoded, originalSizes, type SkippedFile } from './images.js';
+import { MASK_DEFECT, MASK_UNKNOWN, ROLE_EVALUATE, ROLE_TRAIN, type DetectionDataset, type Split } from './types.js';
+
+/**
+ * The MVTec AD layout (Bergmann et al., CVPR 2019), the standard one for anomaly detection:
+ *   <category>/train/good/*.png            defect-free images to train on
+ *   <category>/test/<kind>/*.png           test images, `good` or a defect kind
+ *   <category>/ground_truth/<kind>/<name>_mask.png   a defect's mask (non-zero = defective)
+ * `mvtec:DIR` reads one category (DIR holds train/), or several (DIR holds categories, each
+ * a group with a model of its own, as the textures of `defects` are). Masks are optional per
+ * image: a good image without one is defect-free everywhere, a defective image without one
+ * enters the image AUROC and not the pixel AUROC (MASK_UNKNOWN). The folders' split is kept
+ * (roles: split.ts). Images are resized to `mvtec:DIR?size=N`, 128 unless --image-size says.
+ */
+export const DEFAULT_MVTEC_SIZE = 128;
+
+const LAYOUT = '<category>/train/good/*.png, <category>/test/<kind>/*.png, <category>/ground_truth/<kind>/<name>_mask.png';
+
+function subfolders(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    throw new UsageError(`${dir}: cannot read this folder: ${(err as Error).message}`);
+  }
+}
+
+const imagesIn = (dir: string): string[] => readdirSync(dir).filter(isImageFile).sort();
+const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
+
+interface Entry {
+  readonly file: string;
+  readonly mask: string | null;
+  readonly group: number;
+  readonly kind: string;
+  readonly role: number;
+}
+
+/** Every image of one category with its mask, kind and role; masks without an image are bad data. */
+function listCategory(dir: string, group: number, skipBad: boolean, skipped: SkippedFile[]): Entry[] {
+  const trainKinds = subfolders(join(dir, 'train'));
+  const stray = trainKinds.filter((k) => k !== 'good');
+  if (stray.length) throw new UsageError(`${join(dir, 'train', stray[0])}: training images must be defect-free, in train/good only`);
+  if (!trainKinds.includes('good') || imagesIn(join(dir, 'train', 'good')).length === 0) throw new UsageError(`${join(dir, 'train', 'good')}: no training images (the layout: ${LAYOUT})`);
+  if (!isDir(join(dir, 'test'))) throw new UsageError(`${join(dir, 'test')}: no test folder (the layout: ${LAYOUT})`);
+  const entries: Entry[] = imagesIn(join(dir, 'train', 'good')).map((f) => ({ file: join(dir, 'train', 'good', f), mask: null, group, kind: 'good', role: ROLE_TRAIN }));
+  const truth = join(dir, 'ground_truth');
+  const testKinds = subfolders(join(dir, 'test'));
+  for (const kind of testKinds) {
+    const files = imagesIn(join(dir, 'test', kind));
+    if (files.length === 0) throw new UsageError(`${join(dir, 'test', kind)}: no images; every defect kind needs some`);
+    const masks = isDir(join(truth, kind)) ? imagesIn(join(truth, kind)) : [];
+    const stems = new Set(files.map((f) => basename(f, extname(f))));
+    const maskOf = new Map<string, string>();
+    for (const m of masks) {
+      const stem = basename(m, extname(m)).replace(/_mask$/, '');
+      if (!stems.has(stem)) {
+        const reason = `a mask without an image: no ${join('test', kind, stem)}.* beside it`;
+        if (!skipBad) throw new UsageError(`${join(truth, kind, m)}: ${reason} (--skip-bad leaves such files out and lists them)`);
+        skipped.push({ file: join(truth, kind, m), reason });
+      } else maskOf.set(stem, join(truth, kind, m));
+    }
+    for (const f of files) entries.push({ file: join(dir, 'test', kind, f), mask: maskOf.get(basename(f, extname(f))) ?? null, group, kind, role: ROLE_EVALUATE });
+  }
+  const gone = subfolders(truth).filter((k) => !testKinds.includes(k));
+  if (gone.length) {
+    const reason = `masks without images: no test/${gone[0]} folder`;
+    if (!skipBad) throw new UsageError(`${join(truth, gone[0])}: ${reason} (--skip-bad leaves such files out and lists them)`);
+    for (const k of gone) for (const m of imagesIn(join(truth, k))) skipped.push({ file: join(truth, k, m), reason: `a mask without an image: no test/${k} folder` });
+  }
+  return entries;
+}
+
+export function fromMvtec(uri: string, dir: string, size: number, skipBad: boolean): DetectionDataset {
+  const categories = isDir(join(dir, 'train')) ? [dir] : subfolders(dir).filter((c) => isDir(join(dir, c, 'train'))).map((c) => join(dir, c));
+  if (categories.length === 0) throw new UsageError(`${dir}: not the MVTec AD layout: no train/ folder here or in its sub-folders (${LAYOUT})`);
+  if (categories.length > 255) throw new UsageError(`${dir}: ${categories.length} categories, more than 255`);
+  const skipped: SkippedFile[] = [];
+  const listed = categories.flatMap((c, g) => listCategory(c, g, skipBad, skipped));
+  const kindNames = [...new Set(listed.filter((e) => e.kind !== 'good').map((e) => e.kind))].sort();
+  if (kindNames.length > 254) throw new UsageError(`${dir}: ${kindNames.length} defect kinds, more than 254`);
+  const decoded = decodeImages(listed.map((e) => e.file), size, listed.map((e) => e.mask));
+  // colour channels must agree within a category (MVTec mixes grayscale and colour categories)
+  const keep: number[] = [];
+  categories.forEach((_, g) => {
+    const at = listed.flatMap((e, i) => (e.group === g ? [i] : []));
+    const kept = keepDecoded(at.map((i) => listed[i].file), at.map((i) => decoded.info[i]), skipBad);
+    keep.push(...kept.keep.map((k) => at[k]));
+    skipped.push(...kept.skipped);
+  });
+  const area = size * size;
+  const X = new Float32Array(keep.length * area);
+  const masks = new Uint8Array(keep.length * area);
+  const y = new Uint8Array(keep.length);
+  const groups = new Uint8Array(keep.length);
+  const roles = new Uint8Array(keep.length);
+  keep.forEach((src, i) => {
+    const e = listed[src];
+    for (let p = 0; p < area; p++) X[i * area + p] = decoded.pixels[src * area + p] / 255;
+    y[i] = e.kind === 'good' ? 0 : kindNames.indexOf(e.kind) + 1;
+    groups[i] = e.group;
+    roles[i] = e.role;
+    const mask = masks.subarray(i * area, (i + 1) * area);
+    if (e.mask !== null && decoded.masks) mask.set(decoded.masks.subarray(src * area, (src + 1) * area));
+    else if (y[i] > 0) mask.fill(MASK_UNKNOWN);
+  });
+  const groupNames = categories.map((c) => basename(c));
+  return {
+    name: uri,
+    source: `${uri} (MVTec AD layout: ${groupNames.join(', ')}; defect kinds ${kindNames.join(', ') || 'none'}; resized to ${size}x${size})`,
+    height: size,
+    width: size,
+    channels: 1,
+    classes: kindNames.length + 1,
+    X,
+    y,
+    detection: { masks, groups, groupNames, kindNames, roles },
+    images: { files: keep.map((i) => listed[i].file), originalSizes: originalSizes(decoded.info, keep) },
+    skipped,
+  };
+}
+
+/**
+ * Writes a detection split in the MVTec AD layout, one category per group: the training
+ * images under train/good, the validation and test images under test/<kind> (MVTec has no
+ * validation folder; read back, validation is drawn from test/ again), and each defective
+ * image's mask under ground_truth/<kind>/<name>_mask.png (0 or 255; none where the mask is
+ * unknown). Files are named by the image's index in the dataset, so that a reader can match
+ * them to the source. 8-bit grayscale PNG through sharp, written in a folder of its own inside
+ * outDir and moved into place when complete (an earlier category of the same name is replaced).
+ */
+export function exportMvtec(split: Split, outDir: string): { files: number; categories: string[] } {
+  const det = split.detection;
+  if (!det) throw new UsageError(`--format mvtec: ${split.dataset} is not a detection dataset (the MVTec AD layout holds defect detection)`);
+  const area = split.height * split.width;
+  const names: string[] = [];
+  const chunks: Uint8Array[] = [];
+  const dirs = new Set<string>();
+  const add = (file: string, bytes: Uint8Array): void => {
+    dirs.add(join(file, '..'));
+    names.push(file);
+    chunks.push(bytes);
+  };
+  const image = (X: Float32Array, r: number): Uint8Array => Uint8Array.from(X.subarray(r * area, (r + 1) * area), (v) => Math.round(v * 255));
+  const stem = (index: number): string => String(index).padStart(6, '0');
+  const work = join(outDir, `.partial-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  split.trainIndex.forEach((index, r) => add(join(work, det.groupNames[det.groupTrain[r]], 'train', 'good', `${stem(index)}.png`), image(split.XTrain, r)));
+  const evaluated: [Uint32Array, Float32Array, Uint8Array, Uint8Array, Uint8Array][] = [
+    [split.valIndex, split.XVal, split.yVal, det.groupVal, det.maskVal],
+    [split.testIndex, split.XTest, split.yTest, det.groupTest, det.maskTest],
+  ];
+  for (const [indices, X, y, groups, masks] of evaluated) {
+    indices.forEach((index, r) => {
+      const category = join(work, det.groupNames[groups[r]]);
+      const kind = y[r] === 0 ? 'good' : det.kindNames[y[r] - 1];
+      add(join(category, 'test', kind, `${stem(index)}.png`), image(X, r));
+      const mask = masks.subarray(r * area, (r + 1) * area);
+      if (y[r] > 0 && !mask.includes(MASK_UNKNOWN)) add(join(category, 'ground_truth', kind, `${stem(index)}_mask.png`), Uint8Array.from(mask, (v) => (v === MASK_DEFECT ? 255 : 0)));
+    });
+  }
+  for (const d of dirs) mkdirSync(d, { recursive: true });
+  const bytes = new Uint8Array(names.length * area);
+  chunks.forEach((c, i) => bytes.set(c, i * area));
+  try {
+    encodePngFiles(names, bytes, split.width, split.height);
+    for (const c of det.groupNames) {
+      if (!existsSync(join(work, c))) continue;
+      rmSync(join(outDir, c), { recursive: true, force: true });
+      renameSync(join(work, c), join(outDir, c));
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { files: names.length, categories: [...det.groupNames] };
+}
