@@ -130,7 +130,7 @@ function texture(family: (typeof TEXTURE_FAMILIES)[number], img: Float64Array, t
 }
 
 /** Global gain and a linear illumination gradient. */
-function lighting(img: Float64Array, size: number, r: Rng): void {
+export function lighting(img: Float64Array, size: number, r: Rng): void {
   const gain = 0.9 + 0.2 * r.nextFloat();
   const [gx, gy] = [(r.nextFloat() - 0.5) * 0.1, (r.nextFloat() - 0.5) * 0.1];
   for (let yy = 0; yy < size; yy++) {
@@ -142,7 +142,7 @@ function lighting(img: Float64Array, size: number, r: Rng): void {
  * Plants one defect with a soft edge: `alpha` in [0, 1] is how much of the defect a
  * pixel shows; the mask marks alpha >= 0.5.
  */
-function plant(kind: DefectKind, img: Float64Array, mask: Uint8Array, size: number, r: Rng): void {
+export function plant(kind: DefectKind, img: Float64Array, mask: Uint8Array, size: number, r: Rng): void {
   const margin = 10;
   const cx = margin + r.nextFloat() * (size - 2 * margin);
   const cy = margin + r.nextFloat() * (size - 2 * margin);

@@ -125,57 +125,79 @@ export function fromMvtec(uri: string, dir: string, size: number, skipBad: boole
   };
 }
 
+/** One image to write in the MVTec AD layout: its bytes, and its mask's (0 or 1) when it is defective and the mask is known. */
+export interface MvtecImage {
+  readonly name: string;
+  readonly group: string;
+  /** `good`, or a defect kind. */
+  readonly kind: string;
+  readonly role: typeof ROLE_TRAIN | typeof ROLE_EVALUATE;
+  readonly pixels: Uint8Array;
+  readonly mask?: Uint8Array;
+}
+
 /**
- * Writes a detection split in the MVTec AD layout, one category per group: the training
- * images under train/good, the validation and test images under test/<kind> (MVTec has no
- * validation folder; read back, validation is drawn from test/ again), and each defective
- * image's mask under ground_truth/<kind>/<name>_mask.png (0 or 255; none where the mask is
- * unknown). Files are named by the image's index in the dataset, so that a reader can match
- * them to the source. 8-bit grayscale PNG through sharp, written in a folder of its own inside
- * outDir and moved into place when complete (an earlier category of the same name is replaced).
+ * Writes images in the MVTec AD layout: training ones under <group>/train/good, the others
+ * under <group>/test/<kind>, each known mask under <group>/ground_truth/<kind>/<name>_mask.png
+ * (0 or 255). 8-bit grayscale PNG through sharp, written in a folder of its own inside outDir
+ * and moved into place when complete (an earlier group of the same name is replaced).
  */
-export function exportMvtec(split: Split, outDir: string): { files: number; categories: string[] } {
-  const det = split.detection;
-  if (!det) throw new UsageError(`--format mvtec: ${split.dataset} is not a detection dataset (the MVTec AD layout holds defect detection)`);
-  const area = split.height * split.width;
+export function writeMvtec(images: readonly MvtecImage[], width: number, height: number, outDir: string): { files: number; categories: string[] } {
+  const work = join(outDir, `.partial-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  const area = width * height;
   const names: string[] = [];
   const chunks: Uint8Array[] = [];
-  const dirs = new Set<string>();
   const add = (file: string, bytes: Uint8Array): void => {
-    dirs.add(join(file, '..'));
     names.push(file);
     chunks.push(bytes);
   };
-  const image = (X: Float32Array, r: number): Uint8Array => Uint8Array.from(X.subarray(r * area, (r + 1) * area), (v) => Math.round(v * 255));
-  const stem = (index: number): string => String(index).padStart(6, '0');
-  const work = join(outDir, `.partial-${process.pid}`);
-  rmSync(work, { recursive: true, force: true });
-  split.trainIndex.forEach((index, r) => add(join(work, det.groupNames[det.groupTrain[r]], 'train', 'good', `${stem(index)}.png`), image(split.XTrain, r)));
-  const evaluated: [Uint32Array, Float32Array, Uint8Array, Uint8Array, Uint8Array][] = [
-    [split.valIndex, split.XVal, split.yVal, det.groupVal, det.maskVal],
-    [split.testIndex, split.XTest, split.yTest, det.groupTest, det.maskTest],
-  ];
-  for (const [indices, X, y, groups, masks] of evaluated) {
-    indices.forEach((index, r) => {
-      const category = join(work, det.groupNames[groups[r]]);
-      const kind = y[r] === 0 ? 'good' : det.kindNames[y[r] - 1];
-      add(join(category, 'test', kind, `${stem(index)}.png`), image(X, r));
-      const mask = masks.subarray(r * area, (r + 1) * area);
-      if (y[r] > 0 && !mask.includes(MASK_UNKNOWN)) add(join(category, 'ground_truth', kind, `${stem(index)}_mask.png`), Uint8Array.from(mask, (v) => (v === MASK_DEFECT ? 255 : 0)));
-    });
+  for (const im of images) {
+    if (im.role === ROLE_TRAIN && im.kind !== 'good') throw new Error(`writeMvtec: training image ${im.name} is ${im.kind}, not good`);
+    add(join(work, im.group, im.role === ROLE_TRAIN ? 'train' : 'test', im.kind, `${im.name}.png`), im.pixels);
+    if (im.mask && im.kind !== 'good') add(join(work, im.group, 'ground_truth', im.kind, `${im.name}_mask.png`), Uint8Array.from(im.mask, (v) => (v === MASK_DEFECT ? 255 : 0)));
   }
-  for (const d of dirs) mkdirSync(d, { recursive: true });
+  for (const d of new Set(names.map((f) => join(f, '..')))) mkdirSync(d, { recursive: true });
   const bytes = new Uint8Array(names.length * area);
   chunks.forEach((c, i) => bytes.set(c, i * area));
+  const categories = [...new Set(images.map((im) => im.group))];
   try {
-    encodePngFiles(names, bytes, split.width, split.height);
-    for (const c of det.groupNames) {
-      if (!existsSync(join(work, c))) continue;
+    encodePngFiles(names, bytes, width, height);
+    for (const c of categories) {
       rmSync(join(outDir, c), { recursive: true, force: true });
       renameSync(join(work, c), join(outDir, c));
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { files: names.length, categories: [...det.groupNames] };
+  return { files: names.length, categories };
+}
+
+/**
+ * Writes a detection split in the MVTec AD layout, one category per group: the training
+ * images under train/good, the validation and test images under test/<kind> (MVTec has no
+ * validation folder; read back, validation is drawn from test/ again), with the masks of
+ * the defective ones. Files are named by the image's index in the dataset, so that a reader
+ * can match them to the source.
+ */
+export function exportMvtec(split: Split, outDir: string): { files: number; categories: string[] } {
+  const det = split.detection;
+  if (!det) throw new UsageError(`--format mvtec: ${split.dataset} is not a detection dataset (the MVTec AD layout holds defect detection)`);
+  const area = split.height * split.width;
+  const bytes = (X: Float32Array, r: number): Uint8Array => Uint8Array.from(X.subarray(r * area, (r + 1) * area), (v) => Math.round(v * 255));
+  const name = (index: number): string => String(index).padStart(6, '0');
+  const images: MvtecImage[] = [];
+  split.trainIndex.forEach((index, r) => images.push({ name: name(index), group: det.groupNames[det.groupTrain[r]], kind: 'good', role: ROLE_TRAIN, pixels: bytes(split.XTrain, r) }));
+  const evaluated: [Uint32Array, Float32Array, Uint8Array, Uint8Array, Uint8Array][] = [
+    [split.valIndex, split.XVal, split.yVal, det.groupVal, det.maskVal],
+    [split.testIndex, split.XTest, split.yTest, det.groupTest, det.maskTest],
+  ];
+  for (const [indices, X, y, groups, masks] of evaluated) {
+    indices.forEach((index, r) => {
+      const mask = masks.subarray(r * area, (r + 1) * area);
+      const kind = y[r] === 0 ? 'good' : det.kindNames[y[r] - 1];
+      images.push({ name: name(index), group: det.groupNames[groups[r]], kind, role: ROLE_EVALUATE, pixels: bytes(X, r), ...(mask.includes(MASK_UNKNOWN) ? {} : { mask }) });
+    });
+  }
+  return writeMvtec(images, split.width, split.height, outDir);
 }

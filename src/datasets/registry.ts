@@ -5,6 +5,7 @@ import { readManifest, verifyManifest } from './manifest.js';
 import { DEFECTS_DATASET, generateDefects, verifyGenerated } from './defects.js';
 import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
 import { loadMnist, mnistDataDir } from './mnist.js';
+import { loadTextures, texturesAvailable, TEXTURES, verifyTextures } from './textures.js';
 import { isSourceUri, parseSource, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
 import { ownSplitSizes } from './split.js';
 import { isDetection, type Dataset } from './types.js';
@@ -72,6 +73,21 @@ const registry: readonly DatasetEntry[] = [
     available: () => ({ ok: true, location: `generated (seed ${DEFECTS_DATASET.seed})` }),
     load: () => generateDefects(),
     verify: () => verifyGenerated(readManifest('defects'), generateDefects()),
+  },
+  {
+    name: 'textures',
+    description:
+      `${TEXTURES.size}x${TEXTURES.size} tiles of scikit-image's photographs (${TEXTURES.names.join(', ')}; Debian python3-skimage) with the planted defects of defects and their masks, ` +
+      `through the MVTec AD layout; detection: ${TEXTURES.trainGood} defect-free training tiles per texture`,
+    task: 'detection',
+    // the folders' own split (ownSplitSizes, tested): per texture 50 to train; of its 140 test
+    // tiles (70 good, 70 defective) 28 to validate and 112 to test
+    trainSize: 150,
+    validationSize: 84,
+    testSize: 336,
+    available: () => texturesAvailable(),
+    load: () => loadTextures(),
+    verify: () => verifyTextures(readManifest('textures')),
   },
 ];
 

@@ -90,10 +90,11 @@ export function planRun(o: RunOptions): PlannedCell[] {
   if (new Set(externalNames).size !== externalNames.length) throw new UsageError('--external-name: two external runners share a name');
   o.runners?.forEach((r) => resolveRunner(r, externals));
   checkWritableDir(o.resultsDir);
-  // the user's own data (a source URI) runs the suite's runners of its task, each with its
-  // settings on the suite's first dataset of that task, on the source's own sizes
+  // a dataset the suite does not hold (the user's own source, or a built-in one of another
+  // suite) runs the suite's runners of its task, each with its settings on the suite's first
+  // dataset of that task, on the dataset's own sizes
   const suiteEntries = [...suite.entries];
-  for (const source of (o.datasets ?? []).filter((d) => isSourceUri(d))) {
+  for (const source of o.datasets ?? []) {
     const e = datasetEntry(source);
     if (suite.entries.some((x) => x.dataset === e.name)) continue;
     const model = suite.entries.find((x) => datasetEntry(x.dataset).task === e.task)?.dataset;

@@ -52,6 +52,8 @@ const defects: SuiteEntry[] = [
   { dataset: 'defects', runner: 'autoencoder', ...sizesOf('defects') },
   { dataset: 'defects', runner: 'sparse-detector', ...sizesOf('defects') },
 ];
+/** Detection on real photographed textures (scikit-image's brick, grass, gravel), the folders' own split. */
+const textures: SuiteEntry[] = defects.map((e) => ({ ...e, dataset: 'textures', ...sizesOf('textures') }));
 const mnist = (sizes: Sizes, epochs: number, lassoRepeats?: number): SuiteEntry[] => runnersOn('mnist', sizes, epochs, lassoRepeats);
 
 const SUITES: Record<SuiteName, Suite> = {
@@ -70,10 +72,10 @@ const SUITES: Record<SuiteName, Suite> = {
   },
   full: {
     name: 'full',
-    description: '8,000/1,000/1,000 MNIST digits and 8,000/1,000/2,000 Fashion-MNIST images (train/validation/test), CNN 10 epochs, LASSO, dictionary; defects with both detectors; 10 paired repeats, the tfjs runners 3 beside a PyTorch peer',
+    description: '8,000/1,000/1,000 MNIST digits and 8,000/1,000/2,000 Fashion-MNIST images (train/validation/test), CNN 10 epochs, LASSO, dictionary; defects and textures with both detectors; 10 paired repeats, the tfjs runners 3 beside a PyTorch peer',
     repeats: 10,
     repeatsBesidePeer: 3,
-    entries: [...mnist(sizesOf('mnist'), 10), ...runnersOn('fashion-mnist', sizesOf('fashion-mnist'), 10), ...defects],
+    entries: [...mnist(sizesOf('mnist'), 10), ...runnersOn('fashion-mnist', sizesOf('fashion-mnist'), 10), ...defects, ...textures],
   },
 };
 
