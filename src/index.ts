@@ -56,4 +56,3 @@ export { auroc, heatMap, windowMeans, quantile } from './detect/scoring.js';
 export { evaluateDetection, errorScores, SCORING, type DetectionEvaluation, type Heatmaps } from './detect/evaluate.js';
 export { buildAutoencoder, DEFAULT_AUTOENCODER, type AutoencoderConfig } from './deep/autoencoder.js';
 export { OnlineDictionaryLearner } from './sparse/dictionary.js';
-export { encodePng } from './report/png.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inflateSync } from 'node:zlib';
 import { DEFECT_KINDS, generateDefects, generatedArrays, TEXTURE_FAMILIES, verifyGenerated } from '../src/datasets/defects.js';
 import { readManifest } from '../src/datasets/manifest.js';
 import { detectionSplit, makeSplit, TEST_DEFECT_RATE } from '../src/datasets/split.js';
 import { auroc, gridOf, heatMap, quantile, windowMeans } from '../src/detect/scoring.js';
 import { UsageError } from '../src/errors.js';
-import { encodePng } from '../src/report/png.js';
+import sharp from 'sharp';
+import { heatmapFigure } from '../src/report/heatmaps.js';
 import { Rng } from '../src/util/rng.js';
 
 const data = generateDefects();
@@ -163,20 +163,29 @@ describe('anomaly scoring', () => {
   });
 });
 
-describe('png encoder', () => {
-  it('writes a valid signature, chunk CRCs and rows that inflate back to the pixels', () => {
-    const rgb = Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 37) & 255);
-    const png = encodePng(rgb, 5, 3);
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    expect(png.readUInt32BE(16)).toBe(5);
-    expect(png.readUInt32BE(20)).toBe(3);
-    const idatLength = png.readUInt32BE(33);
-    expect(png.toString('ascii', 37, 41)).toBe('IDAT');
-    const raw = inflateSync(png.subarray(41, 41 + idatLength));
-    for (let y = 0; y < 3; y++) {
-      expect(raw[y * 16]).toBe(0); // filter type none
-      expect([...raw.subarray(y * 16 + 1, y * 16 + 16)]).toEqual([...rgb.subarray(y * 15, y * 15 + 15)]);
+describe('heat-map figure', () => {
+  it('embeds each cell as a PNG (through sharp) whose pixels are the image, the mask and the heat in the hot colour map', async () => {
+    const [width, height] = [5, 3];
+    const bytes = (f: (p: number) => number): string => Buffer.from(Uint8Array.from({ length: width * height }, (_, p) => f(p))).toString('base64');
+    const heatmaps = {
+      height,
+      width,
+      scale: 'test scale',
+      items: [{ testIndex: 7, group: 'fabric', kind: 'spot', image: bytes((p) => p * 17), mask: bytes((p) => (p === 4 ? 255 : 0)), heat: bytes((p) => p * 18) }],
+    };
+    const figure = await heatmapFigure('defects', [{ runner: 'sparse-detector', heatmaps }]);
+    const cells = [...(figure?.svg ?? '').matchAll(/data:image\/png;base64,([A-Za-z0-9+/=]+)/g)].map((m) => Buffer.from(m[1], 'base64'));
+    expect(cells).toHaveLength(3);
+    const pixels = await Promise.all(cells.map((png) => sharp(png).raw().toBuffer({ resolveWithObject: true })));
+    for (const { info } of pixels) expect([info.width, info.height, info.channels]).toEqual([width, height, 3]);
+    const [image, mask, heat] = pixels.map((x) => x.data);
+    for (let p = 0; p < width * height; p++) {
+      expect([...image.subarray(p * 3, p * 3 + 3)]).toEqual([p * 17, p * 17, p * 17]);
+      expect(mask[p * 3]).toBe(p === 4 ? 255 : 0);
+      // hot: red rises over the first third, green over the second, blue over the last
+      const t = (p * 18) / 255;
+      expect([...heat.subarray(p * 3, p * 3 + 3)]).toEqual([Math.round(255 * Math.min(1, 3 * t)), Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1))), Math.round(255 * Math.max(0, 3 * t - 2))]);
     }
-    expect(() => encodePng(rgb, 4, 3)).toThrow(/not 4x3 RGB/);
+    expect([...(figure?.png.subarray(1, 4) ?? [])]).toEqual([...Buffer.from('PNG')]);
   });
 });

@@ -23,7 +23,7 @@ async function folder(): Promise<string> {
     for (let i = 0; i < 6; i++) {
       const img = sharp(noise(40, 30, bright), { raw: { width: 40, height: 30, channels: 3 } });
       if (i === 0) await img.jpeg().toFile(join(dir, c, `${i}.jpg`));
-      else if (i === 1) await img.toColourspace('grey16').png().toFile(join(dir, c, `${i}.png`)); // 16-bit grayscale
+      else if (i === 1) await img.toColourspace('rgb16').png().toFile(join(dir, c, `${i}.png`)); // 16 bits a channel
       else await img.png().toFile(join(dir, c, `${i}.png`));
     }
   }
@@ -32,7 +32,7 @@ async function folder(): Promise<string> {
 }
 
 describe('image folders (folder:DIR)', () => {
-  it('decodes PNG (8- and 16-bit) and JPEG of any size to grayscale at the asked size, classes in sorted folder order, cached by file stamps', async () => {
+  it('decodes PNG (8 and 16 bits a channel) and JPEG of any size to grayscale at the asked size, classes in sorted folder order, cached by file stamps', async () => {
     const dir = await folder();
     const e = datasetEntry(`folder:${dir}?size=16`);
     const data = e.load();
@@ -60,5 +60,13 @@ describe('image folders (folder:DIR)', () => {
     mkdirSync(join(one, 'only'));
     expect(() => datasetEntry(`folder:${one}`)).toThrow(/1 class folder; classification needs a sub-folder of images per class/);
     expect(() => datasetEntry(`folder:${dir}?size=2`)).toThrow(/size=2 is not an integer in \[4, 1024\]/);
+    // a grayscale stray among colour images is bad data too; --skip-bad leaves it and the broken file out, listed
+    await sharp(Buffer.alloc(40 * 30, 9), { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'cats', 'grey.png'));
+    const skipped = datasetEntry(`folder:${dir}?skip-bad=1`).load();
+    expect(skipped.skipped?.map((s) => [s.file.slice(dir.length), s.reason.split(':')[0]])).toEqual([
+      ['/cats/grey.png', '1 colour channel, where ' + join(dir, 'cats', '0.jpg') + ' and the files before it have 3'],
+      ['/dogs/broken.png', 'cannot decode this image'],
+    ]);
+    expect(skipped.y.length).toBe(12);
   }, 60_000);
 });

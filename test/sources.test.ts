@@ -120,9 +120,36 @@ describe('your own data by URI', () => {
     expect(() => datasetEntry(`csv:${csv}`)).toThrow(/bad\.csv: no label column "label" in the header \(class, a, b, c, d\); name it with --label-column/);
     // the label column named in the URI (what --label-column writes)
     expect(datasetEntry(`csv:${csv}?label=class`).load().classes).toBe(2);
-    expect(() => datasetEntry(`csv:${csv}?labels=class`)).toThrow(/unknown option labels \(csv: takes label\)/);
+    expect(() => datasetEntry(`csv:${csv}?labels=class`)).toThrow(/unknown option labels \(csv: takes label, skip-bad\)/);
     writeFileSync(csv, 'label,a,b,c,d\n0,1,2,3,4\n1,1,x,3,4\n');
     expect(() => datasetEntry(`csv:${csv}`)).toThrow(/bad\.csv: row 3, column "b": "x" is not a number/);
+    // a label that is not an integer names its row
+    writeFileSync(csv, 'label,a,b,c,d\n0,1,2,3,4\n1.5,1,2,3,4\n');
+    expect(() => datasetEntry(`csv:${csv}`)).toThrow(/bad\.csv: row 3, column "label" is 1\.5: labels must be integers 0-255/);
+  });
+
+  it('--skip-bad (skip-bad=1) leaves bad rows and images out and lists each, and keeps the rest as they were', () => {
+    const dir = tmp();
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, 'label,a,b,c,d\n0,1,2,3,4\n1,1,x,3,4\n1,9,9,9,9\n0,2,2,2\n0,300,2,2,2\n1,1,1,1,1\n2.5,1,1,1,1\n');
+    const d = datasetEntry(`csv:${csv}?skip-bad=1`).load();
+    expect([...d.y]).toEqual([0, 1, 1]);
+    expect(Array.from(d.X.subarray(0, 4), (v) => Math.round(v * 255))).toEqual([1, 2, 3, 4]);
+    expect(d.skipped).toEqual([
+      { file: `${csv}: row 3`, reason: '"x" is not a number' },
+      { file: `${csv}: row 5`, reason: '4 fields, the header 5' },
+      { file: `${csv}: row 6`, reason: 'integer intensities must lie in 0-255' },
+      { file: `${csv}: row 8`, reason: 'labels must be integers 0-255' },
+    ]);
+    const x = join(dir, 'X.npy');
+    const y = join(dir, 'y.npy');
+    const X = new Float64Array(5 * 16).fill(0.25);
+    X[20] = NaN;
+    writeFileSync(x, npyBytes([5, 4, 4], X));
+    writeFileSync(y, npyBytes([5], Uint8Array.of(0, 1, 0, 1, 1)));
+    const n = datasetEntry(`npy:${x},${y}?skip-bad=1`).load();
+    expect([n.y.length, n.skipped?.map((s) => s.file)]).toEqual([4, [`${x}: image 1`]]);
+    expect(() => datasetEntry(`npy:${x},${y}?skip-bad=maybe`)).toThrow(/skip-bad=maybe is not 1 or 0/);
   });
 
   it('run --dataset npy:... trains the suite\'s runners of its task on it and records the URI; bad data exits 2 with one line and writes nothing', () => {

@@ -1,6 +1,5 @@
 import { inflateSync } from 'node:zlib';
 import type { ResultEntry } from '../results/schema.js';
-import { encodePng } from './png.js';
 
 type Heatmaps = NonNullable<ResultEntry['heatmaps']>;
 
@@ -10,10 +9,12 @@ function hot(v: number): [number, number, number] {
   return [Math.round(255 * Math.min(1, 3 * t)), Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1))), Math.round(255 * Math.max(0, 3 * t - 2))];
 }
 
-function cellPng(bytes: Uint8Array, width: number, height: number, colour: (v: number) => [number, number, number]): string {
+/** One cell as a base64 PNG, encoded by sharp (loaded here, not at start-up: see renderers in plots.ts). */
+async function cellPng(bytes: Uint8Array, width: number, height: number, colour: (v: number) => [number, number, number]): Promise<string> {
   const rgb = new Uint8Array(width * height * 3);
   for (let p = 0; p < bytes.length; p++) rgb.set(colour(bytes[p]), p * 3);
-  return encodePng(rgb, width, height).toString('base64');
+  const { default: sharp } = await import('sharp');
+  return (await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer()).toString('base64');
 }
 
 const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -42,21 +43,21 @@ export async function heatmapFigure(dataset: string, detectors: readonly { runne
     const raw = Buffer.from(b64, 'base64');
     return new Uint8Array(encoding === 'deflate' ? inflateSync(raw) : raw);
   };
-  first.items.forEach((item, row) => {
+  for (const [row, item] of first.items.entries()) {
     const y = top + row * (ch + gap);
     parts.push(`<text x="8" y="${y + ch / 2}">${escapeXml(`${item.group}, ${item.kind === 'none' ? 'defect-free' : item.kind}`)}</text>`);
-    const cells = [
+    const cells = await Promise.all([
       cellPng(decode(item.image), width, height, (v) => [v, v, v]),
       cellPng(decode(item.mask), width, height, (v) => [v, v, v]),
       ...detectors.map((d) => {
         const same = d.heatmaps.items.find((x) => x.testIndex === item.testIndex);
         return same ? cellPng(decode(same.heat, d.heatmaps.encoding), width, height, hot) : undefined;
       }),
-    ];
+    ]);
     cells.forEach((png, i) => {
       if (png) parts.push(`<image x="${left + i * (cw + gap)}" y="${y}" width="${cw}" height="${ch}" style="image-rendering:pixelated" href="data:image/png;base64,${png}"/>`);
     });
-  });
+  }
   parts.push(
     `<text x="8" y="${H - 24}" font-size="11">${escapeXml(`Heat: ${first.scale};`)}</text>`,
     `<text x="8" y="${H - 10}" font-size="11">black = low, red-yellow-white = high.</text>`,
