@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImages, imageCacheDir } from '../src/datasets/images.js';
+import { axisWeights, resizeArea } from '../src/datasets/resample.js';
 import { datasetEntry } from '../src/datasets/registry.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -69,4 +70,32 @@ describe('image folders (folder:DIR)', () => {
     ]);
     expect(skipped.y.length).toBe(12);
   }, 60_000);
+});
+
+describe('resizing by area (resample.ts)', () => {
+  it('averages the input area each output pixel covers, fractional pixels by their share; grows linearly; keeps a same-size image', () => {
+    const out = new Uint8Array(4);
+    // 4x4 -> 2x2: the mean of each 2x2 block
+    resizeArea(Uint8Array.from({ length: 16 }, (_, p) => p * 10), 4, 4, out, 2, 2);
+    expect([...out]).toEqual([25, 45, 105, 125]);
+    // 3 -> 2 along x: the middle pixel splits its area between both outputs
+    const row = new Uint8Array(2);
+    resizeArea(Uint8Array.of(0, 90, 180), 3, 1, row, 2, 1);
+    expect([...row]).toEqual([30, 150]); // (0 + 0.5 * 90) / 1.5, (0.5 * 90 + 180) / 1.5
+    for (const [from, to] of [[7, 3], [128, 28], [40, 16], [5, 9]]) {
+      const w = axisWeights(from, to);
+      for (let o = 0; o < to; o++) expect(w.weights.subarray(w.offset[o], w.offset[o] + w.count[o]).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    }
+    // 2 -> 4: linear between pixel centres, held at the edges
+    const grown = new Uint8Array(4);
+    resizeArea(Uint8Array.of(0, 200), 2, 1, grown, 4, 1);
+    expect([...grown]).toEqual([0, 50, 150, 200]);
+    const same = new Uint8Array(6);
+    resizeArea(Uint8Array.of(1, 2, 3, 4, 5, 6), 3, 2, same, 3, 2);
+    expect([...same]).toEqual([1, 2, 3, 4, 5, 6]);
+    // a constant image stays constant at any size
+    const flat = new Uint8Array(28 * 28);
+    resizeArea(new Uint8Array(100 * 61).fill(77), 100, 61, flat, 28, 28);
+    expect(flat.every((v) => v === 77)).toBe(true);
+  });
 });

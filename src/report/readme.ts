@@ -103,8 +103,6 @@ function shortMethod(i: Interval): string {
 /** The claims table and each verdict's reasons: what a reader wants first. */
 function claimsSection(cs: readonly Claim[], view: EnergyView): string[] {
   if (cs.length === 0) return ['## Does this run reproduce the claim?', '', 'No dataset had both a deep-learning and a sparse runner.', ''];
-  const interval = (v: Interval, f: (x: number) => string): string =>
-    v.n > 1 ? `${f(v.value)} [${f(v.low)}, ${f(v.high)}] (${shortMethod(v)})` : `${f(v.value)} (1 repeat)`;
   return [
     '## Does this run reproduce the claim?',
     '',
@@ -116,6 +114,16 @@ function claimsSection(cs: readonly Claim[], view: EnergyView): string[] {
       `Speed is judged on CPU time when the two sides used core counts more than ${CORES_APART}x apart, else on wall time; both are shown. ` +
       `Energy is judged in the ${view} view (${view === 'runner' ? 'net of the idle draw measured before the suite: idle devices are charged to no runner' : 'gross: the whole machine\'s draw, idle devices included, charged to whoever trained'}; \`sparsebench report --energy-view ${view === 'runner' ? 'machine' : 'runner'}\` for the other), and the other view is shown beside it where an idle draw was measured.`,
     '',
+    ...claimsTable(cs),
+  ];
+}
+
+/** The claims of a run: one row a (dataset, sparse runner), then each verdict's reasons. */
+function claimsTable(cs: readonly Claim[]): string[] {
+  if (cs.length === 0) return ['No deep-learning and sparse runner trained this dataset side by side: no claim to judge.', ''];
+  const interval = (v: Interval, f: (x: number) => string): string =>
+    v.n > 1 ? `${f(v.value)} [${f(v.low)}, ${f(v.high)}] (${shortMethod(v)})` : `${f(v.value)} (1 repeat)`;
+  return [
     mdTable(
       ['dataset', 'sparse vs fastest DL', 'pairs', 'speed DL/sparse, wall (claim >= 4x)', 'speed DL/sparse, CPU', 'judged on', 'energy sparse/DL (claim ~1%)', 'accuracy (or AUROC) DL - sparse, points', 'verdict'],
       cs.map((c) => [
@@ -134,6 +142,40 @@ function claimsSection(cs: readonly Claim[], view: EnergyView): string[] {
     '',
     ...cs.flatMap((c) => [`Why ${c.dataset}/${c.sparse} is ${c.verdict}:`, '', ...c.reasons.map((r) => `- ${r}`), '']),
   ];
+}
+
+/**
+ * Datasets the latest run did not train, each from the newest record that did (a run of one
+ * dataset, such as npm run bench:textures, keeps its place after the next whole-suite run):
+ * its claims and tables, with the run they come from.
+ */
+function otherDatasets(records: readonly RunRecord[], view: EnergyView): string[] {
+  const latest = records[records.length - 1];
+  const seen = new Set(latest.results.map((x) => x.dataset));
+  const lines: string[] = [];
+  for (const r of [...records].reverse()) {
+    for (const dataset of [...new Set(r.results.map((x) => x.dataset))].filter((d) => !seen.has(d))) {
+      seen.add(dataset);
+      const only: RunRecord = {
+        ...r,
+        results: r.results.filter((x) => x.dataset === dataset),
+        ...(r.failures ? { failures: r.failures.filter((f) => f.dataset === dataset) } : {}),
+        ...(r.datasets ? { datasets: r.datasets.filter((d) => d.name === dataset) } : {}),
+      };
+      const notes = [...failureNotes(only), ...sourceNotes(only), ...estimateNote(only)];
+      lines.push(
+        `## ${dataset}: from run \`${r.id}\``,
+        '',
+        `Not in the latest run; its newest record: ${describeRun(r)}. Command: \`sparsebench ${r.argv.map(mdText).join(' ')}\`.`,
+        '',
+        ...claimsTable(claims(only, undefined, view)),
+        datasetTables(only),
+        '',
+        ...(notes.length ? ['Notes:', '', ...notes.map((n) => `- ${n}`), ''] : []),
+      );
+    }
+  }
+  return lines;
 }
 
 /** The whole results/README.md, built from the stored records only. */
@@ -169,6 +211,7 @@ export function renderReadme(
       const shown = [plots[0], ...plots.filter((p) => p.name.endsWith('-heatmaps'))];
       lines.push('## Plots', '', ...plots.map((p) => `- ${p.title}: [SVG](plots/${p.svg}), [PNG](plots/${p.png})`), '', ...shown.flatMap((p) => [`![${p.title}](plots/${p.png})`, '']));
     }
+    lines.push(...otherDatasets(records, view));
     lines.push(...contextSection(latest));
   }
   if (records.length > 0) {
