@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { EXPORT_FILES, exportSplit } from './datasets/export.js';
-import { datasetEntry, datasetNames, loadDataset, splitSizes } from './datasets/registry.js';
+import { datasetEntry, datasetNames, loadDataset, splitSizes, type DatasetEntry } from './datasets/registry.js';
 import { isSourceUri, SOURCE_SCHEMES, withSourceOption } from './datasets/sources.js';
 import { cnnPeerArgs } from './deep/cnn.js';
 import { makeSplit } from './datasets/split.js';
@@ -11,7 +11,7 @@ import { reportIsStale, writeReport } from './report/readme.js';
 import { ENERGY_VIEWS } from './report/claims.js';
 import { datasetTables } from './report/tables.js';
 import { datasetCheckText } from './report/dataset-check.js';
-import { isDetection } from './datasets/types.js';
+import { isDetection, type Dataset } from './datasets/types.js';
 import { exportMvtec } from './datasets/mvtec.js';
 import { DEFAULT_EXTERNAL_TIMEOUT, validateExternal, type ExternalSpec } from './runners/external.js';
 import { DEVICES, peerPlan, peerSpecs } from './runners/peers.js';
@@ -457,7 +457,21 @@ export function buildProgram(): Command {
     .action((opts) => {
       const names: string[] = withSourceFlags(opts.dataset as string[] | undefined, opts) ?? datasetNames();
       const rows = names.map((name) => {
-        const e = datasetEntry(name);
+        let e: DatasetEntry;
+        try {
+          e = datasetEntry(name);
+        } catch (err) {
+          // a source with bad data: list everything --skip-bad would leave out, not only the first
+          if (!(err instanceof UsageError) || !isSourceUri(name) || name.includes('skip-bad=')) throw err;
+          let lenient: Dataset;
+          try {
+            lenient = loadDataset(withSourceOption(name, 'skip-bad', '1'));
+          } catch {
+            throw err;
+          }
+          const skipped = lenient.skipped ?? [];
+          return { name, ok: false, problems: [err.message, `${skipped.length} bad: --skip-bad leaves them out and lists them`], skipped };
+        }
         const available = e.available();
         if (!available.ok) return { name, ok: false, problems: [available.reason] };
         const problems = e.verify();

@@ -170,7 +170,10 @@ describe('mvtec: sources (the MVTec AD layout)', () => {
     mkdirSync(join(empty, 'test/dent'));
     const refused = cli(['datasets', 'check', '--dataset', `mvtec:${empty}`, '--skip-bad']);
     expect([refused.code, refused.stderr.trim()]).toEqual([2, expect.stringMatching(/test\/dent: no images; every defect kind needs some/)]);
-    // every spoiled file at once, left out and listed
+    // every spoiled file at once: check lists what --skip-bad would leave out, and fails without it
+    const strict = cli(['datasets', 'check', '--dataset', `mvtec:${skipDir}`, '--image-size', '32']);
+    expect(strict.code).toBe(2);
+    expect(strict.stdout.match(/would leave out \(--skip-bad\)/g)).toHaveLength(4);
     const check = cli(['datasets', 'check', '--dataset', `mvtec:${skipDir}`, '--image-size', '32', '--skip-bad']);
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/left out as bad \(--skip-bad\), 4:/);

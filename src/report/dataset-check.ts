@@ -16,7 +16,7 @@ export interface DatasetCheck {
 
 /** `datasets check` in words: one line a dataset, then its sizes and every file it leaves out. */
 export function datasetCheckText(r: DatasetCheck): string {
-  if (!r.ok) return `${r.name}: FAILED\n`;
+  if (!r.ok) return [`${r.name}: FAILED`, ...(r.skipped ?? []).map((x) => `  would leave out (--skip-bad) ${x.file}: ${x.reason}`)].join('\n') + '\n';
   const perLabel = r.labels ? r.labels.map((l, i) => `${l} ${r.counts?.[i] ?? 0}`).join(', ') : `per class ${r.counts?.join('/')}`;
   const groups = r.groups && r.groups.length > 1 ? `; groups ${r.groups.map((g) => `${g.group} ${g.images}`).join(', ')}` : '';
   const lines = [`${r.name}: ok, ${r.samples} samples x ${r.features} features, ${perLabel}${groups}, default split ${r.split?.join('/')} (train/validation/test)`];
