@@ -518,11 +518,12 @@ export function buildProgram(): Command {
       const e = datasetEntry(withSourceFlags(opts.dataset as string, opts));
       if (opts.format === 'mvtec' && e.task !== 'detection') throw new UsageError(`--format mvtec: --dataset ${opts.dataset} is a ${e.task} dataset; the MVTec AD layout holds defect detection`);
       checkWritableDir(opts.out, '--out');
+      // never overwrite what is there without being told: it may be another split, or the user's
+      // data (an MVTec layout's categories are named by the data, so any entry there counts)
+      const present = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => !f.startsWith('.')) : [];
+      const clash = opts.format === 'mvtec' ? present : present.filter((f) => EXPORT_FILES.includes(f));
+      if (clash.length && !opts.force) throw new UsageError(`--out ${opts.out}: already holds ${clash.slice(0, 15).join(', ')}${clash.length > 15 ? ', ...' : ''}; pass --force to replace them, or choose an empty directory`);
       const split = makeSplit(loadDataset(e.name), { ...splitSizes(e, opts), seed: opts.seed });
-      // never overwrite what is there without being told: it may be another split, or the user's data
-      const ours = opts.format === 'mvtec' ? (split.detection?.groupNames ?? []) : EXPORT_FILES;
-      const clash = existsSync(opts.out) && statSync(opts.out).isDirectory() ? readdirSync(opts.out).filter((f) => ours.includes(f)) : [];
-      if (clash.length && !opts.force) throw new UsageError(`--out ${opts.out}: already holds ${clash.join(', ')}; pass --force to replace them, or choose an empty directory`);
       if (opts.format === 'mvtec') {
         const written = exportMvtec(split, opts.out);
         process.stdout.write(opts.json ? JSON.stringify({ format: 'mvtec', dataset: split.dataset, seed: split.seed, ...written }) + '\n' : `${opts.out}: ${written.files} PNG files in ${written.categories.join(', ')} (MVTec AD layout; read back with --dataset mvtec:${opts.out}?size=${split.width})\n`);

@@ -111,12 +111,55 @@ describe('mvtec: sources (the MVTec AD layout)', () => {
     for (const i of [...split.valIndex, ...split.testIndex]) expect(fileOf(d, i)).toMatch(/\/test\//);
   }, 60_000);
 
-  it('run --dataset mvtec:DIR trains both detectors and reports image and pixel AUROC; the record keeps the original sizes', async () => {
+  /** The bad data of each kind, written into a category, and what it is refused with. */
+  const SPOILERS: [string, (dir: string) => Promise<unknown> | void, RegExp][] = [
+    ['a corrupt image', (dir) => writeFileSync(join(dir, 'test/crack/009.png'), 'no PNG at all'), /test\/crack\/009\.png: cannot decode this image/],
+    ['a mask without an image', (dir) => png(Buffer.alloc(W * H), join(dir, 'ground_truth/crack/042_mask.png')), /ground_truth\/crack\/042_mask\.png: a mask without an image/],
+    [
+      'a mask of another size',
+      (dir) => sharp(Buffer.alloc(20 * 20), { raw: { width: 20, height: 20, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'ground_truth/crack/001_mask.png')),
+      /test\/crack\/001\.png: its mask .*001_mask\.png: is 20x20 and its image 48x40; a mask must match its image's size/,
+    ],
+    [
+      'mixed channel counts',
+      (dir) => sharp(Buffer.alloc(W * H * 3, 128), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(dir, 'test/good/005.png')),
+      /test\/good\/005\.png: 3 colour channels, where .*train\/good\/000\.png and the files before it have 1/,
+    ],
+  ];
+
+  it('bad data is an error naming the file (one line from the CLI, exit 2, nothing written); datasets check lists every file --skip-bad would leave out', async () => {
+    for (const [what, spoil, message] of SPOILERS) {
+      const root = tmp();
+      const dir = await category(root);
+      await spoil(dir);
+      expect(() => datasetEntry(`mvtec:${dir}?size=32`), what).toThrow(message);
+      if (what !== SPOILERS[0][0]) continue;
+      // the CLI refuses before it writes anything (shown once: the cases share that path)
+      const results = join(root, 'results');
+      const r = cli(['run', '--suite', 'quick', '--dataset', `mvtec:${dir}`, '--image-size', '32', '--peer', 'none', '--no-sensors', '--results-dir', results]);
+      expect([r.code, r.stderr.trim().split('\n').length]).toEqual([2, 1]);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(results)).toBe(false);
+    }
+    // an empty defect kind cannot be skipped: the kind would vanish
+    const empty = await category(tmp());
+    mkdirSync(join(empty, 'test/dent'));
+    expect(() => datasetEntry(`mvtec:${empty}?skip-bad=1`)).toThrow(/test\/dent: no images; every defect kind needs some/);
+    // every spoiled file at once: check lists what --skip-bad would leave out, and fails without it
+    const all = await category(tmp());
+    for (const [, spoil] of SPOILERS) await spoil(all);
+    const strict = cli(['datasets', 'check', '--dataset', `mvtec:${all}`, '--image-size', '32']);
+    expect(strict.code).toBe(2);
+    expect(strict.stdout.match(/would leave out \(--skip-bad\)/g)).toHaveLength(4);
+  }, 120_000);
+
+  it('run --dataset mvtec:DIR --skip-bad trains both detectors on two categories, reports image and pixel AUROC, and lists the files it left out in the record and the report', async () => {
     const root = tmp();
     await category(root, 'widget');
-    await category(root, 'gadget');
+    const spoiled = await category(root, 'gadget');
+    for (const [, spoil] of SPOILERS) await spoil(spoiled);
     const results = join(root, 'results');
-    const r = cli(['run', '--suite', 'quick', '--dataset', `mvtec:${root}`, '--image-size', '32', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results]);
+    const r = cli(['run', '--suite', 'quick', '--dataset', `mvtec:${root}`, '--image-size', '32', '--skip-bad', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results]);
     expect(r.stderr).toMatch(/mvtec-.*\/sparse-detector#0: accuracy/);
     expect(r.code).toBe(0);
     const [file] = readdirSync(join(results, 'runs'));
@@ -127,67 +170,15 @@ describe('mvtec: sources (the MVTec AD layout)', () => {
       expect(x.metrics.pixelAuroc).toBeGreaterThan(0.5);
       expect(x.accuracy).toBeGreaterThan(0.5);
     }
-    expect(record.datasets).toEqual([expect.objectContaining({ samples: 52, originalSizes: [{ width: W, height: H, count: 52 }], skipped: [] })]);
+    // one image added (the corrupt one), three left out (the mask alone was never one)
+    const samples = 26 + 26 + 1 - 3;
+    expect(record.datasets).toEqual([expect.objectContaining({ samples, originalSizes: [{ width: W, height: H, count: samples }] })]);
+    const skipped: { file: string; reason: string }[] = record.datasets[0].skipped;
+    expect(skipped.map((x) => basename(x.file)).sort()).toEqual(['001.png', '005.png', '009.png', '042_mask.png']);
     const readme = readFileSync(join(results, 'README.md'), 'utf8');
     expect(readme).toMatch(/pixel AUROC/);
-    expect(readme).toMatch(/original sizes 48x40 \(52\); no file left out/);
+    expect(readme).toMatch(/original sizes 48x40 \(50\); \*\*left out as bad \(--skip-bad\), 4\*\*: .*042_mask\.png.*a mask without an image/);
   }, 120_000);
-
-  it('bad data is a one-line error naming the file, exit 2, nothing written; with --skip-bad each file is left out and listed in the record and the report', async () => {
-    const cases: [string, (dir: string) => Promise<unknown> | void, RegExp][] = [
-      ['a corrupt image', (dir) => writeFileSync(join(dir, 'test/crack/009.png'), 'no PNG at all'), /test\/crack\/009\.png: cannot decode this image/],
-      ['a mask without an image', (dir) => png(Buffer.alloc(W * H), join(dir, 'ground_truth/crack/042_mask.png')), /ground_truth\/crack\/042_mask\.png: a mask without an image/],
-      [
-        'a mask of another size',
-        (dir) => sharp(Buffer.alloc(20 * 20), { raw: { width: 20, height: 20, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'ground_truth/crack/001_mask.png')),
-        /test\/crack\/001\.png: its mask .*001_mask\.png: is 20x20 and its image 48x40; a mask must match its image's size/,
-      ],
-      [
-        'mixed channel counts',
-        (dir) => sharp(Buffer.alloc(W * H * 3, 128), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(dir, 'test/good/005.png')),
-        /test\/good\/005\.png: 3 colour channels, where .*train\/good\/000\.png and the files before it have 1/,
-      ],
-    ];
-    const skipRoot = tmp();
-    const skipDir = await category(skipRoot);
-    for (const [what, spoil, message] of cases) {
-      const root = tmp();
-      const dir = await category(root);
-      await spoil(dir);
-      await spoil(skipDir);
-      // run refuses before it writes anything (shown once: the cases share that path); check says the same
-      const results = join(root, 'results');
-      const r = what === cases[0][0]
-        ? cli(['run', '--suite', 'quick', '--dataset', `mvtec:${dir}`, '--image-size', '32', '--peer', 'none', '--no-sensors', '--results-dir', results])
-        : cli(['datasets', 'check', '--dataset', `mvtec:${dir}`, '--image-size', '32']);
-      expect([what, r.code]).toEqual([what, 2]);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(message);
-      expect(existsSync(results)).toBe(false);
-    }
-    // an empty defect kind cannot be skipped: the kind would vanish
-    const empty = await category(tmp());
-    mkdirSync(join(empty, 'test/dent'));
-    const refused = cli(['datasets', 'check', '--dataset', `mvtec:${empty}`, '--skip-bad']);
-    expect([refused.code, refused.stderr.trim()]).toEqual([2, expect.stringMatching(/test\/dent: no images; every defect kind needs some/)]);
-    // every spoiled file at once: check lists what --skip-bad would leave out, and fails without it
-    const strict = cli(['datasets', 'check', '--dataset', `mvtec:${skipDir}`, '--image-size', '32']);
-    expect(strict.code).toBe(2);
-    expect(strict.stdout.match(/would leave out \(--skip-bad\)/g)).toHaveLength(4);
-    const check = cli(['datasets', 'check', '--dataset', `mvtec:${skipDir}`, '--image-size', '32', '--skip-bad']);
-    expect(check.code).toBe(0);
-    expect(check.stdout).toMatch(/left out as bad \(--skip-bad\), 4:/);
-    const results = join(skipRoot, 'results');
-    const r = cli(['run', '--suite', 'quick', '--dataset', `mvtec:${skipDir}`, '--runner', 'sparse-detector', '--image-size', '32', '--skip-bad', '--peer', 'none', '--no-sensors', '--results-dir', results]);
-    expect(r.code).toBe(0);
-    const [file] = readdirSync(join(results, 'runs'));
-    const record = JSON.parse(readFileSync(join(results, 'runs', file), 'utf8'));
-    const skipped: { file: string; reason: string }[] = record.datasets[0].skipped;
-    expect(skipped.map((s) => basename(s.file)).sort()).toEqual(['001.png', '005.png', '009.png', '042_mask.png']);
-    expect(record.datasets[0].samples).toBe(26 + 1 - 3); // one image added, three left out (the mask alone was never one)
-    const readme = readFileSync(join(results, 'README.md'), 'utf8');
-    expect(readme).toMatch(/left out as bad \(--skip-bad\), 4\*\*: .*042_mask\.png.*a mask without an image/);
-  }, 180_000);
 
   it('defects exported with --format mvtec and read back give identical arrays and masks (checksums), and the same training images', () => {
     const out = tmp();
