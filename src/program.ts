@@ -61,27 +61,40 @@ function real(flag: string, test: (x: number) => boolean, expected: string) {
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 /** --dataset: comma-separated names, or one source URI (npy:X.npy,y.npy holds a comma of its own). */
-const datasetList = (value: string): string[] => (isSourceUri(value.trim()) ? [value.trim()] : list(value));
+/**
+ * --dataset's comma-separated list: a source's path may hold a comma (npy:X.npy,y.npy), so a
+ * part joins the source before it unless it starts a source of its own or names a built-in dataset.
+ */
+const datasetList = (value: string): string[] => {
+  const items: string[] = [];
+  for (const part of value.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const last = items[items.length - 1];
+    if (last !== undefined && isSourceUri(last) && !isSourceUri(part) && !datasetNames().includes(part)) items[items.length - 1] = `${last},${part}`;
+    else items.push(part);
+  }
+  return items;
+};
 const LABEL_COLUMN = ['--label-column <name>', 'csv: sources: the column that holds the label (default: label); sets csv:FILE?label=NAME'] as const;
 const IMAGE_SIZE = ['--image-size <n>', 'folder: and mvtec: sources: the side images are resized to (default: 28 for folder:, 128 for mvtec:); sets DIR?size=N'] as const;
 const SKIP_BAD = ['--skip-bad', 'your own sources: leave out unreadable or malformed images, masks and rows, and list them in the record and the report (default: each is an error); sets ?skip-bad=1'] as const;
-/** The datasets with the source flags applied: --label-column, --image-size and --skip-bad write a source's options. */
+/**
+ * The datasets with the source flags applied: --label-column, --image-size and --skip-bad write
+ * the options of the sources they apply to; a flag that applies to none is an error.
+ */
 function withSourceFlags<T extends string | string[] | undefined>(datasets: T, opts: { labelColumn?: string; imageSize?: string; skipBad?: boolean }): T {
   if (datasets === undefined) return datasets;
-  const apply = (d: string): string => {
-    let out = d;
-    for (const [value, flag, schemes, key] of [
-      [opts.labelColumn, '--label-column', ['csv:'], 'label'],
-      [opts.imageSize, '--image-size', ['folder:', 'mvtec:'], 'size'],
-      [opts.skipBad ? '1' : undefined, '--skip-bad', SOURCE_SCHEMES.map((x) => `${x}:`), 'skip-bad'],
-    ] as const) {
-      if (value === undefined) continue;
-      if (!schemes.some((x) => out.startsWith(x))) throw new UsageError(`${flag}: applies to ${schemes.join(' and ')} sources, not ${d}`);
-      out = withSourceOption(out, key, value);
-    }
-    return out;
-  };
-  return (Array.isArray(datasets) ? datasets.map(apply) : apply(datasets)) as T;
+  let out: string[] = Array.isArray(datasets) ? [...datasets] : [datasets as string];
+  for (const [value, flag, schemes, key] of [
+    [opts.labelColumn, '--label-column', ['csv:'], 'label'],
+    [opts.imageSize, '--image-size', ['folder:', 'mvtec:'], 'size'],
+    [opts.skipBad ? '1' : undefined, '--skip-bad', SOURCE_SCHEMES.map((x) => `${x}:`), 'skip-bad'],
+  ] as const) {
+    if (value === undefined) continue;
+    const applies = (d: string): boolean => schemes.some((x) => d.startsWith(x));
+    if (!out.some(applies)) throw new UsageError(`${flag}: applies to ${schemes.join(' and ')} sources, not ${out.join(',')}`);
+    out = out.map((d) => (applies(d) ? withSourceOption(d, key, value) : d));
+  }
+  return (Array.isArray(datasets) ? out : out[0]) as T;
 }
 
 /** Notices go to stderr so that stdout stays one JSON document under --json. */

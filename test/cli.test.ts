@@ -7,12 +7,7 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { stratifiedSplit } from '../src/datasets/split.js';
 import type { ExportMeta } from '../src/datasets/export.js';
 import { runRecordSchema } from '../src/results/schema.js';
-import { CLI } from './helpers/cli.js';
-
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { cli } from './helpers/cli.js';
 
 /** Where tfjs-node installed (it downloads libtensorflow), --backend tensorflow is valid. */
 function tfjsNodeLoads(): boolean {
@@ -110,117 +105,6 @@ describe('sparsebench run --suite quick --json', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/skipped record: .*bad\.json: not valid JSON/);
     expect(existsSync(join(dir, 'README.md'))).toBe(true);
-  });
-});
-
-describe('external runners (--cmd)', () => {
-  const trainer = `${process.execPath} test/fixtures/centroid-trainer.mjs {split} {seed}`;
-
-  it('meters a real external trainer on the same split and reports it beside the others', () => {
-    const dir = join(tmp(), 'results');
-    const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', trainer, '--external-name', 'centroid', '--external-family', 'sparse', '--json', '--no-progress', '--results-dir', dir]);
-    expect(r.code, r.stderr).toBe(0);
-    const record = runRecordSchema.parse(JSON.parse(r.stdout).record);
-    const x = record.results.find((e) => e.runner === 'centroid')!;
-    const lasso = record.results.find((e) => e.runner === 'lasso')!;
-    expect(x.family).toBe('sparse');
-    expect(x.split).toEqual(lasso.split);
-    // nearest centroid on MNIST digits: far better than chance, below the linear models
-    expect(x.accuracy).toBeGreaterThan(0.6);
-    expect(x.accuracy).toBeLessThan(0.9);
-    expect(x.config.seed).toBe(42);
-    expect(x.config.framework).toBe('node centroid fixture');
-    // the child's own CPU is measured: node start-up alone costs tens of milliseconds
-    expect(x.metrics.processCpuSeconds).toBeGreaterThan(0.02);
-    expect(x.measurement.seconds).toBeCloseTo(x.metrics.reportedTrainSeconds, 9);
-    expect(x.measurement.note).toMatch(/external process: .* s CPU measured/);
-    expect(x.energy.method).toBe('estimated:tdp-per-core');
-  });
-
-  it('a failing command, one without a JSON line, or one with a bad field fails its cell, named; the others are recorded; exit 1, the journal kept; no {split}: refused up front', () => {
-    const node = process.execPath;
-    for (const [cmd, message] of [
-      ['sh -c "echo boom >&2; exit 3" sh {split}', /--cmd \(external\) exited with 3: boom/],
-      ['echo no json here {split}', /--cmd \(external\): the last JSON line on stdout must be/],
-      [`${node} -e "console.log(JSON.stringify({accuracy: 7}))" {split}`, /field accuracy/],
-    ] as const) {
-      const dir = tmp();
-      const r = cli(['run', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--cmd', cmd, '--no-progress', '--results-dir', join(dir, 'results')]);
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/mnist\/external\/seed 42\/repeat 0: FAILED/);
-      expect(r.stderr).toMatch(message);
-      expect(r.stderr).toMatch(/1 of 2 cells failed .* run the same command with --resume/);
-      // the LASSO cell is in the record; the failure is listed there and in the README; the journal stays for --resume
-      const files = readdirSync(join(dir, 'results', 'runs'));
-      expect(files.map((f) => f.replace(/^.*\./, '')).sort()).toEqual(['journal', 'json']);
-      const record = runRecordSchema.parse(JSON.parse(readFileSync(join(dir, 'results', 'runs', files.find((f) => f.endsWith('.json'))!), 'utf8')));
-      expect(record.results.map((e) => e.runner)).toEqual(['lasso']);
-      expect(record.failures?.map((f) => [f.runner, f.seed])).toEqual([['external', 42]]);
-      expect(record.failures?.[0].reason).toMatch(message);
-      expect(readFileSync(join(dir, 'results', 'README.md'), 'utf8')).toMatch(/\*\*FAILED\*\* cell mnist\/external, seed 42, repeat 0/);
-    }
-    const dir = tmp();
-    const r = cli(['run', '--suite', 'quick', '--runner', 'lasso', '--peer', 'none', '--cmd', 'echo hello', '--no-progress', '--results-dir', join(dir, 'results')]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--cmd: the command must read the split from \{split\}/);
-    expect(readdirSync(dir)).toEqual([]);
-  });
-});
-
-describe('sparsebench solve', () => {
-  it('lasso-path prints every target\'s path with gaps within tol', () => {
-    const r = cli(['solve', 'lasso-path', '--n-alphas', '12', '--train-size', '1500', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { targets: { alphas: number[]; gaps: number[]; nonzeros: number[]; converged: boolean }[]; mode: string; seconds: { total: number } };
-    expect(s.mode).toBe('gram');
-    expect(s.targets).toHaveLength(10);
-    for (const t of s.targets) {
-      expect(t.alphas).toHaveLength(12);
-      expect(t.nonzeros[0]).toBe(0);
-      expect(t.converged).toBe(true);
-      // tol 1e-4 x ||y||^2 / n, and ||y||^2 / n <= 1/4 for a centered 0/1 target
-      for (const g of t.gaps) expect(g).toBeLessThanOrEqual(1e-4 * 0.25);
-    }
-  });
-
-  it('codes prints what the issue asks (seconds, signals, objective, nonzeros, threads), the same codes on two threads, and names a bad dictionary file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sparsebench-codes-'));
-    const learned = cli(['solve', 'dictionary', '--patches', '3000', '--iterations', '20', '--atoms', '16', '--json']);
-    expect(learned.code, learned.stderr).toBe(0);
-    const file = join(dir, 'dictionary.json');
-    writeFileSync(file, learned.stdout);
-    type Codes = { signals: number; seconds: number; objective: number; meanNonzeros: number; threads: number; atoms: number; fallbacks: number };
-    const run = (extra: string[]): Codes => {
-      const r = cli(['solve', 'codes', '--dictionary', file, '--limit', '1000', '--json', ...extra]);
-      expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as Codes;
-    };
-    const one = run([]);
-    const two = run(['--threads', '2']);
-    const cd = run(['--solver', 'cd', '--tol', '1e-8']);
-    expect(one).toMatchObject({ signals: 1000, atoms: 16, threads: 1, fallbacks: 0 });
-    expect(two.threads).toBe(2);
-    expect(one.seconds).toBeGreaterThan(0);
-    // each code is independent of the others: the same codes on two threads (the mean
-    // objective is summed per thread, so only its last bits may differ)
-    expect(Math.abs(two.objective - one.objective)).toBeLessThan(1e-14);
-    expect(two.meanNonzeros).toBe(one.meanNonzeros);
-    // the exact homotopy and coordinate descent run to a tiny gap agree on the objective
-    expect(Math.abs(cd.objective - one.objective)).toBeLessThan(1e-8 * Math.max(1, one.objective));
-    expect(one.meanNonzeros).toBeGreaterThan(0);
-    writeFileSync(file, JSON.stringify({ dictionary: [[1, 2, 3]] }));
-    const bad = cli(['solve', 'codes', '--dictionary', file, '--limit', '10']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`--dictionary: ${file}: atom 0 has 3 values, expected 49 (--patch 7)`);
-    const missing = cli(['solve', 'codes', '--dictionary', join(dir, 'none.json'), '--limit', '10']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('none.json: no such file');
-  });
-
-  it('lasso rejects a bad alpha with exit 2', () => {
-    const r = cli(['solve', 'lasso', '--alpha', '0']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--alpha must be positive, got "0"/);
   });
 });
 

@@ -99,3 +99,10 @@ describe('backend correctness', () => {
     });
   });
 });
+
+describe('the CNN on small images', () => {
+  it('refuses images too small for its convolutions and poolings with a sentence saying what to do, and builds from 10x10 on', () => {
+    expect(() => buildCnn({ height: 4, width: 4, channels: 1, classes: 2 }, DEFAULT_CNN, new Rng(1))).toThrow(/cnn: 4x4 images are too small .*\(10x10 at least\): give larger images \(--image-size\)/);
+    expect(buildCnn({ height: 10, width: 10, channels: 1, classes: 2 }, DEFAULT_CNN, new Rng(1)).outputs[0].shape).toEqual([null, 2]);
+  });
+});

@@ -41,7 +41,13 @@ export interface ImageShape {
  * The dense layer outputs logits: softmax is folded into the loss
  * (softmax cross-entropy from logits, numerically safer) and applied for prediction.
  */
+/** The smallest side the two valid 3x3 convolutions and 2x2 poolings leave a pixel of: (((s - 2) / 2) - 2) / 2 >= 1. */
+export const CNN_MIN_SIDE = 10;
+
 export function buildCnn(shape: ImageShape, cfg: CnnConfig, rng: Rng): tf.Sequential {
+  if (shape.height < CNN_MIN_SIDE || shape.width < CNN_MIN_SIDE) {
+    throw new Error(`cnn: ${shape.height}x${shape.width} images are too small for its two 3x3 convolutions and 2x2 poolings (${CNN_MIN_SIDE}x${CNN_MIN_SIDE} at least): give larger images (--image-size), or leave the cnn out (--runner)`);
+  }
   const init = (): tf.serialization.Serializable =>
     tf.initializers.glorotUniform({ seed: rng.nextUint32() }) as unknown as tf.serialization.Serializable;
   const model = tf.sequential();
