@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,17 +10,13 @@ import { makeSplit, ownSplitSizes } from '../src/datasets/split.js';
 import { loadTextures, TEXTURES, texturesAvailable } from '../src/datasets/textures.js';
 import { isDetection, MASK_UNKNOWN, ROLE_EVALUATE, ROLE_TRAIN, type DetectionDataset } from '../src/datasets/types.js';
 import { Rng } from '../src/util/rng.js';
-import { CLI } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
 
 // decoded images (and the textures' tiles) go to a cache of this file's own, not the package's
 process.env.SPARSEBENCH_CACHE = mkdtempSync(join(tmpdir(), 'sb-mvtec-cache-'));
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-mvtec-'));
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const W = 48;
 const H = 40;

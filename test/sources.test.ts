@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { loadMnist } from '../src/datasets/mnist.js';
 import { npyBytes, parseNpy } from '../src/datasets/npy.js';
 import { datasetEntry } from '../src/datasets/registry.js';
 import { makeSplit } from '../src/datasets/split.js';
-import { CLI } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-sources-'));
 const mnist = loadMnist();
@@ -30,10 +29,6 @@ function mnistNpy(dir: string, n: number): { x: string; y: string; bytes: Uint8A
   return { x, y, bytes, labels };
 }
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('NumPy .npy files', () => {
   it('reads what NumPy writes: the shape, the dtype, values of every supported kind, both byte orders', () => {
