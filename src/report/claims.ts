@@ -95,7 +95,7 @@ const cores = (r: ResultEntry): number => (r.measurement.seconds > 0 ? r.measure
  * (time to a common accuracy, a repeat that never reaches it censored against its side; training time only when no pair reaches it) on
  * wall and on CPU time, the energy share and the accuracy gap, each computed per seed (the
  * two runners of a seed share its split) with an interval honest for the number of pairs,
- * and a verdict with its reasons in words.
+ * and a verdict with its reasons in words: measure -> judge (CLAIM_RULES) -> describe.
  */
 export function claims(record: RunRecord, targetOverride?: number, view: EnergyView = 'runner'): Claim[] {
   const groups = group(record);
@@ -106,8 +106,8 @@ export function claims(record: RunRecord, targetOverride?: number, view: EnergyV
     if (deeps.length === 0) continue;
     const deep = deeps[0];
     for (const sparse of here.filter((rs) => rs[0].family === 'sparse')) {
-      const claim = claimFor(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride, view, record.idle?.watts);
-      if (claim) out.push(claim);
+      const m = measure(dataset, deep, deeps.map((d) => d[0].runner), sparse, targetOverride, view, record.idle?.watts);
+      if (m) out.push(describe(m, judge(m)));
     }
   }
   return out;
@@ -128,7 +128,42 @@ const ratioText = (f: Interval, pct = false): string => {
   return `${v(f.value)} [${v(f.low)}, ${v(f.high)}] (${f.method})`;
 };
 
-function claimFor(
+/**
+ * Everything a claim rests on, measured from one (dataset, fastest DL, sparse) pair of runners:
+ * per seed (the two runners of a seed share its split), time and energy to a common accuracy
+ * read off the validation curves, summarised with intervals honest for the number of pairs.
+ * No judgement here: judge() reads it through CLAIM_RULES, describe() words it.
+ */
+interface Measured {
+  readonly dataset: string;
+  readonly pairs: readonly { d: ResultEntry; s: ResultEntry }[];
+  readonly deep: readonly ResultEntry[];
+  readonly sparse: readonly ResultEntry[];
+  readonly deepRunners: readonly string[];
+  readonly target: number;
+  readonly label: string;
+  /** The target in words ("validation image AUROC 0.915"). */
+  readonly goal: string;
+  /** Whether some pair has both sides at the target (else training time and energy stand in). */
+  readonly reached: boolean;
+  readonly censored: { readonly deep: number; readonly sparse: number };
+  readonly censoredText: string;
+  readonly speed: Figure;
+  readonly speedWall: Figure;
+  readonly speedCpu: Figure;
+  readonly judgedOn: 'wall time' | 'CPU time';
+  readonly apart: boolean;
+  readonly cores: { readonly deep: number; readonly sparse: number };
+  readonly energy: Figure & { readonly estimated: boolean; readonly view: EnergyView };
+  readonly energyOtherView: Figure & { readonly view: EnergyView };
+  readonly idleMeasured: boolean;
+  readonly idle?: string;
+  readonly accuracy: { readonly deep: Interval; readonly sparse: Interval; readonly gapPoints: number; readonly gap: Interval };
+  /** Enough pairs for an interval (MIN_N_FOR_INTERVAL): else speed and energy are not judged. */
+  readonly judged: boolean;
+}
+
+function measure(
   dataset: string,
   deepAll: ResultEntry[],
   deepRunners: string[],
@@ -136,13 +171,11 @@ function claimFor(
   targetOverride: number | undefined,
   view: EnergyView,
   idleWatts: IdleWatts | undefined,
-): Claim | undefined {
+): Measured | undefined {
   const pairs = pairsBySeed(deepAll, sparseAll);
   if (pairs.length === 0) return undefined;
   const deep = pairs.map((p) => p.d);
   const sparse = pairs.map((p) => p.s);
-  const accDeep = medianInterval(deep.map((r) => r.accuracy));
-  const accSparse = medianInterval(sparse.map((r) => r.accuracy));
   // the target is read off the curves, which read validation (records before the validation
   // split: test): never the test figures, so that no choice of the report touches the test set
   const final = (rs: ResultEntry[]): number => median(rs.map((r) => r.curve[r.curve.length - 1]?.metric ?? r.accuracy));
@@ -154,7 +187,7 @@ function claimFor(
   const hits = (r: ResultEntry): boolean => (secondsToAccuracy(r.curve, target) ?? 0) > 0 && (joulesToAccuracy(r, target) ?? 0) > 0;
   // A repeat whose curve never reaches the target is censored: it stands in with its whole
   // training ("not reached in N s"), a bound in its own favour, so that side cannot win on a
-  // metric that rests on it (see the findings). Only when no pair has both sides at the
+  // metric that rests on it (see CLAIM_RULES). Only when no pair has both sides at the
   // target does the comparison fall back to plain training time, and the basis says so.
   const censored = { deep: pairs.filter((p) => !hits(p.d)).length, sparse: pairs.filter((p) => !hits(p.s)).length };
   const reached = pairs.some((p) => hits(p.d) && hits(p.s));
@@ -173,7 +206,6 @@ function claimFor(
   const coreUse = { deep: median(deep.map(cores)), sparse: median(sparse.map(cores)) };
   const apart = Math.max(coreUse.deep, coreUse.sparse) / Math.max(1e-9, Math.min(coreUse.deep, coreUse.sparse)) > CORES_APART;
   const judgedOn = apart && cpuOk ? 'CPU time' : 'wall time';
-  const speed = judgedOn === 'CPU time' ? speedCpu : speedWall;
   const estimated = [...deep, ...sparse].some((r) => r.energy.method.startsWith('estimated:'));
   const idleMeasured = [...deep, ...sparse].some((r) => r.energy.idleJoules !== undefined);
   const shareIn = (v: EnergyView): Interval => {
@@ -182,95 +214,165 @@ function claimFor(
   };
   const viewBasis = (v: EnergyView): string => `${basis('energy')}, ${idleMeasured ? VIEW_BASIS[v] : 'no idle measured: as metered (estimates charge busy cores only)'}`;
   const other: EnergyView = view === 'runner' ? 'machine' : 'runner';
-  const energy = { ...shareIn(view), basis: viewBasis(view), estimated, view };
-  const energyOtherView = { ...shareIn(other), basis: viewBasis(other), view: other };
   const idle = idleMeasured && idleWatts ? idleSentence(idleWatts, view) : undefined;
   const gap = pairedDifference(pairs.map((p) => (p.d.accuracy - p.s.accuracy) * 100));
-  const gapPoints = gap.value;
-  const n = pairs.length;
-  const judged = n >= MIN_N_FOR_INTERVAL;
-  const deepEntry = deep[0];
-  const findings: Finding[] = [];
-  const caveats: string[] = [];
-  if (!reached) caveats.push(`no pair of repeats both reached ${goal}: compared on training time and energy instead`);
-  else if (censoredText) caveats.push(`censored at ${goal}: ${censoredText}`);
-  if (!judged) {
-    findings.push({ holds: undefined, reason: `${n} paired repeat${n === 1 ? '' : 's'}: fewer than ${MIN_N_FOR_INTERVAL}, so the brackets hold the range of ${n}, no 95% interval, and speed and energy are not judged; run with --repeats ${MIN_N_FOR_INTERVAL} or more` });
-  }
-  for (const [who, c] of [[deepEntry, coreUse.deep], [sparse[0], coreUse.sparse]] as const) {
-    const budget = who.measurement.threads;
-    if (budget !== undefined && c > budget * OVER_BUDGET) caveats.push(`${who.runner} used ${sig(c)} cores on a budget of ${budget} thread${budget === 1 ? '' : 's'} (--threads)`);
-  }
-  // inference, on its own window: what a deployed model costs per 1,000 test items
-  const inferencePairs = pairs.filter((p) => p.d.inference && p.s.inference);
-  if (inferencePairs.length === pairs.length) {
-    const inf = pairedLogRatio(inferencePairs.map((p) => per1000(p.d, 'seconds') / per1000(p.s, 'seconds')));
-    caveats.push(`inference per 1,000 test items: DL/sparse ${ratioText(inf)} on wall time (${sig(median(sparse.map((r) => per1000(r, 'seconds'))))} s for ${sparse[0].runner}, ${sig(median(deep.map((r) => per1000(r, 'seconds'))))} s for ${deepEntry.runner})`);
-    if (inferencePairs.every((p) => p.d.inference?.latency && p.s.inference?.latency)) {
-      const lat = (r: ResultEntry): number => r.inference?.latency?.medianSeconds ?? NaN;
-      const ratio = pairedLogRatio(inferencePairs.map((p) => lat(p.d) / lat(p.s)));
-      caveats.push(`single-item latency (one test item per call, median): DL/sparse ${ratioText(ratio)} (${sig(median(sparse.map(lat)) * 1000)} ms for ${sparse[0].runner}, ${sig(median(deep.map(lat)) * 1000)} ms for ${deepEntry.runner})`);
-    }
-  } else {
-    const missing = [deepEntry, sparse[0]].filter((r) => !r.inference).map((r) => r.runner);
-    caveats.push(`inference not measured for ${missing.join(' and ')} (its trainer reported no inference timing)`);
-  }
-  if (apart) caveats.push(`the sides used different core counts (${deepEntry.runner} ${sig(coreUse.deep)}, ${sparse[0].runner} ${sig(coreUse.sparse)}): judged on CPU time (wall time ${ratioText(speedWall)})`);
-  // speed
-  const fast = `${deepEntry.runner} / ${sparse[0].runner} ${ratioText(speed)} on ${speed.basis}`;
-  const whenJudged = (holds: boolean | undefined): boolean | undefined => (judged ? holds : undefined);
-  // censored repeats count against their side: a censored sparse repeat's time and energy are
-  // lower bounds, so "sparse wins" cannot be concluded from them; a censored DL repeat's
-  // likewise, so "DL wins" cannot
-  const sparseMayWin = !reached || censored.sparse === 0;
-  const deepMayWin = !reached || censored.deep === 0;
-  const bounded = (holds: boolean): boolean | undefined => whenJudged(holds ? (sparseMayWin ? true : undefined) : deepMayWin ? false : undefined);
-  const boundNote = (holds: boolean): string =>
-    bounded(holds) === undefined && judged ? ` (not concluded: ${holds ? 'sparse' : 'deep-learning'} repeats that never reached ${goal} stand in with bounds in their favour)` : '';
-  if (deepEntry.backend?.name === 'cpu') findings.push({ holds: undefined, reason: 'deep learning ran on the pure-JS cpu backend, far from full speed' });
-  else if (deepEntry.backend && speed.low >= CLAIM.speed) {
-    findings.push({ holds: undefined, reason: `${fast}, but the fastest deep-learning runner is TensorFlow.js (${deepEntry.backend.name}), several times slower than a native framework on this CPU: add --peer torch` });
-  } else if (speed.low >= CLAIM.speed) findings.push({ holds: bounded(true), reason: `sparse is at least ${CLAIM.speed}x faster: ${fast}${boundNote(true)}` });
-  else if (speed.high < CLAIM.speed) findings.push({ holds: bounded(false), reason: `sparse is not ${CLAIM.speed}x faster: ${fast}${boundNote(false)}` });
-  else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.speed}x: ${fast}` });
-  // energy
-  const share = `sparse/DL ${ratioText(energy, true)} on ${energy.basis}`;
-  if (estimated) findings.push({ holds: undefined, reason: `energy estimated, not measured (${share}; an estimate charged per CPU second restates the time ratio)` });
-  else if (energy.high <= CLAIM.energyShare) findings.push({ holds: bounded(true), reason: `about 1% of the energy or less: ${share}${boundNote(true)}` });
-  else if (energy.low > CLAIM.energyShare) findings.push({ holds: bounded(false), reason: `not about 1% of the energy: ${share}${boundNote(false)}` });
-  else findings.push({ holds: undefined, reason: `the interval spans ${CLAIM.energyShare * 100}%: ${share}` });
-  if (idle) caveats.push(idle);
-  if (idleMeasured) {
-    const side = (f: Interval): string => (f.high <= CLAIM.energyShare ? 'within' : f.low > CLAIM.energyShare ? 'beyond' : 'spanning');
-    const moved = side(energy) !== side(energyOtherView);
-    caveats.push(`in the ${other} view the share is ${ratioText(energyOtherView, true)} on ${energyOtherView.basis}${moved ? `: the energy finding changes with the view (${side(energyOtherView)} the claim's ${CLAIM.energyShare * 100}% there, ${side(energy)} it here)` : ''}`);
-  }
-  // accuracy: the mean paired gap against the 2-point margin
-  const gapText = `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points (DL - sparse ${sig(gap.value)} [${sig(gap.low)}, ${sig(gap.high)}], ${gap.method})`;
-  if (gapPoints <= CLAIM.accuracyPoints) findings.push({ holds: true, reason: `comparable ${label}: ${gapText}` });
-  else findings.push({ holds: false, reason: `not comparable ${label}: ${gapText} (${sig(accDeep.value * 100)} against ${sig(accSparse.value * 100)})` });
-  const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';
-  const ordered = [...findings.filter((f) => f.holds === false), ...findings.filter((f) => f.holds === undefined), ...findings.filter((f) => f.holds === true)];
   return {
     dataset,
-    deep: deepEntry.runner,
+    pairs,
+    deep,
+    sparse,
     deepRunners,
-    sparse: sparse[0].runner,
-    pairs: n,
-    seeds: pairs.map((p) => p.d.seed),
     target,
-    speed,
+    label,
+    goal,
+    reached,
+    censored,
+    censoredText,
+    speed: judgedOn === 'CPU time' ? speedCpu : speedWall,
     speedWall,
     speedCpu,
     judgedOn,
+    apart,
     cores: coreUse,
-    censored,
-    energy,
-    energyOtherView,
+    energy: { ...shareIn(view), basis: viewBasis(view), estimated, view },
+    energyOtherView: { ...shareIn(other), basis: viewBasis(other), view: other },
+    idleMeasured,
     ...(idle ? { idle } : {}),
-    accuracy: { deep: accDeep, sparse: accSparse, gapPoints, gap },
+    accuracy: { deep: medianInterval(deep.map((r) => r.accuracy)), sparse: medianInterval(sparse.map((r) => r.accuracy)), gapPoints: gap.value, gap },
+    judged: pairs.length >= MIN_N_FOR_INTERVAL,
+  };
+}
+
+/** One rule of the verdict: the first of a part's rules whose `when` holds decides that part. */
+interface Rule {
+  readonly when: (m: Measured) => boolean;
+  /** true: the part of the claim holds; false: it does not; undefined: not decided. */
+  readonly holds: (m: Measured) => boolean | undefined;
+  readonly reason: (m: Measured) => string;
+}
+
+/**
+ * Censored repeats count against their side: a censored sparse repeat's time and energy are
+ * lower bounds, so "sparse wins" cannot be concluded from them; a censored DL repeat's
+ * likewise, so "DL wins" cannot. Nothing is concluded from fewer pairs than an interval needs.
+ */
+function bounded(m: Measured, holds: boolean): boolean | undefined {
+  if (!m.judged) return undefined;
+  const sparseMayWin = !m.reached || m.censored.sparse === 0;
+  const deepMayWin = !m.reached || m.censored.deep === 0;
+  return holds ? (sparseMayWin ? true : undefined) : deepMayWin ? false : undefined;
+}
+
+const boundNote = (m: Measured, holds: boolean): string =>
+  bounded(m, holds) === undefined && m.judged ? ` (not concluded: ${holds ? 'sparse' : 'deep-learning'} repeats that never reached ${m.goal} stand in with bounds in their favour)` : '';
+const fast = (m: Measured): string => `${m.deep[0].runner} / ${m.sparse[0].runner} ${ratioText(m.speed)} on ${m.speed.basis}`;
+const share = (m: Measured): string => `sparse/DL ${ratioText(m.energy, true)} on ${m.energy.basis}`;
+const gapText = (m: Measured): string => {
+  const { gap, gapPoints } = m.accuracy;
+  return `${gapPoints >= 0 ? `DL ahead by ${sig(gapPoints)}` : `sparse ahead by ${sig(-gapPoints)}`} points (DL - sparse ${sig(gap.value)} [${sig(gap.low)}, ${sig(gap.high)}], ${gap.method})`;
+};
+
+/** The verdict's rules, per part of the claim, in order: speed, energy, accuracy. */
+export const CLAIM_RULES: Readonly<Record<'speed' | 'energy' | 'accuracy', readonly Rule[]>> = {
+  speed: [
+    { when: (m) => m.deep[0].backend?.name === 'cpu', holds: () => undefined, reason: () => 'deep learning ran on the pure-JS cpu backend, far from full speed' },
+    {
+      when: (m) => m.deep[0].backend !== undefined && m.speed.low >= CLAIM.speed,
+      holds: () => undefined,
+      reason: (m) => `${fast(m)}, but the fastest deep-learning runner is TensorFlow.js (${m.deep[0].backend?.name}), several times slower than a native framework on this CPU: add --peer torch`,
+    },
+    { when: (m) => m.speed.low >= CLAIM.speed, holds: (m) => bounded(m, true), reason: (m) => `sparse is at least ${CLAIM.speed}x faster: ${fast(m)}${boundNote(m, true)}` },
+    { when: (m) => m.speed.high < CLAIM.speed, holds: (m) => bounded(m, false), reason: (m) => `sparse is not ${CLAIM.speed}x faster: ${fast(m)}${boundNote(m, false)}` },
+    { when: () => true, holds: () => undefined, reason: (m) => `the interval spans ${CLAIM.speed}x: ${fast(m)}` },
+  ],
+  energy: [
+    { when: (m) => m.energy.estimated, holds: () => undefined, reason: (m) => `energy estimated, not measured (${share(m)}; an estimate charged per CPU second restates the time ratio)` },
+    { when: (m) => m.energy.high <= CLAIM.energyShare, holds: (m) => bounded(m, true), reason: (m) => `about 1% of the energy or less: ${share(m)}${boundNote(m, true)}` },
+    { when: (m) => m.energy.low > CLAIM.energyShare, holds: (m) => bounded(m, false), reason: (m) => `not about 1% of the energy: ${share(m)}${boundNote(m, false)}` },
+    { when: () => true, holds: () => undefined, reason: (m) => `the interval spans ${CLAIM.energyShare * 100}%: ${share(m)}` },
+  ],
+  // the mean paired gap against the 2-point margin
+  accuracy: [
+    { when: (m) => m.accuracy.gapPoints <= CLAIM.accuracyPoints, holds: () => true, reason: (m) => `comparable ${m.label}: ${gapText(m)}` },
+    {
+      when: () => true,
+      holds: () => false,
+      reason: (m) => `not comparable ${m.label}: ${gapText(m)} (${sig(m.accuracy.deep.value * 100)} against ${sig(m.accuracy.sparse.value * 100)})`,
+    },
+  ],
+};
+
+/** Each part of the claim through its rules, after a finding that too few pairs decide nothing. */
+function judge(m: Measured): Finding[] {
+  const n = m.pairs.length;
+  const findings: Finding[] = m.judged
+    ? []
+    : [{ holds: undefined, reason: `${n} paired repeat${n === 1 ? '' : 's'}: fewer than ${MIN_N_FOR_INTERVAL}, so the brackets hold the range of ${n}, no 95% interval, and speed and energy are not judged; run with --repeats ${MIN_N_FOR_INTERVAL} or more` }];
+  for (const part of ['speed', 'energy', 'accuracy'] as const) {
+    const rule = CLAIM_RULES[part].find((r) => r.when(m)) as Rule;
+    findings.push({ holds: rule.holds(m), reason: rule.reason(m) });
+  }
+  return findings;
+}
+
+/** What the reader should know beside the findings: censoring, budgets, inference, core counts, idle draw. */
+function caveats(m: Measured): string[] {
+  const out: string[] = [];
+  const [deepEntry, sparseEntry] = [m.deep[0], m.sparse[0]];
+  if (!m.reached) out.push(`no pair of repeats both reached ${m.goal}: compared on training time and energy instead`);
+  else if (m.censoredText) out.push(`censored at ${m.goal}: ${m.censoredText}`);
+  for (const [who, c] of [[deepEntry, m.cores.deep], [sparseEntry, m.cores.sparse]] as const) {
+    const budget = who.measurement.threads;
+    if (budget !== undefined && c > budget * OVER_BUDGET) out.push(`${who.runner} used ${sig(c)} cores on a budget of ${budget} thread${budget === 1 ? '' : 's'} (--threads)`);
+  }
+  // inference, on its own window: what a deployed model costs per 1,000 test items
+  const inferencePairs = m.pairs.filter((p) => p.d.inference && p.s.inference);
+  if (inferencePairs.length === m.pairs.length) {
+    const inf = pairedLogRatio(inferencePairs.map((p) => per1000(p.d, 'seconds') / per1000(p.s, 'seconds')));
+    out.push(`inference per 1,000 test items: DL/sparse ${ratioText(inf)} on wall time (${sig(median(m.sparse.map((r) => per1000(r, 'seconds'))))} s for ${sparseEntry.runner}, ${sig(median(m.deep.map((r) => per1000(r, 'seconds'))))} s for ${deepEntry.runner})`);
+    if (inferencePairs.every((p) => p.d.inference?.latency && p.s.inference?.latency)) {
+      const lat = (r: ResultEntry): number => r.inference?.latency?.medianSeconds ?? NaN;
+      const ratio = pairedLogRatio(inferencePairs.map((p) => lat(p.d) / lat(p.s)));
+      out.push(`single-item latency (one test item per call, median): DL/sparse ${ratioText(ratio)} (${sig(median(m.sparse.map(lat)) * 1000)} ms for ${sparseEntry.runner}, ${sig(median(m.deep.map(lat)) * 1000)} ms for ${deepEntry.runner})`);
+    }
+  } else {
+    const missing = [deepEntry, sparseEntry].filter((r) => !r.inference).map((r) => r.runner);
+    out.push(`inference not measured for ${missing.join(' and ')} (its trainer reported no inference timing)`);
+  }
+  if (m.apart) out.push(`the sides used different core counts (${deepEntry.runner} ${sig(m.cores.deep)}, ${sparseEntry.runner} ${sig(m.cores.sparse)}): judged on CPU time (wall time ${ratioText(m.speedWall)})`);
+  if (m.idle) out.push(m.idle);
+  if (m.idleMeasured) {
+    const side = (f: Interval): string => (f.high <= CLAIM.energyShare ? 'within' : f.low > CLAIM.energyShare ? 'beyond' : 'spanning');
+    const moved = side(m.energy) !== side(m.energyOtherView);
+    out.push(`in the ${m.energyOtherView.view} view the share is ${ratioText(m.energyOtherView, true)} on ${m.energyOtherView.basis}${moved ? `: the energy finding changes with the view (${side(m.energyOtherView)} the claim's ${CLAIM.energyShare * 100}% there, ${side(m.energy)} it here)` : ''}`);
+  }
+  return out;
+}
+
+/** The claim in words: the verdict (any part that fails fails it; all must hold to reproduce it) and its reasons, failures first. */
+function describe(m: Measured, findings: readonly Finding[]): Claim {
+  const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';
+  const ordered = [...findings.filter((f) => f.holds === false), ...findings.filter((f) => f.holds === undefined), ...findings.filter((f) => f.holds === true)];
+  return {
+    dataset: m.dataset,
+    deep: m.deep[0].runner,
+    deepRunners: m.deepRunners,
+    sparse: m.sparse[0].runner,
+    pairs: m.pairs.length,
+    seeds: m.pairs.map((p) => p.d.seed),
+    target: m.target,
+    speed: m.speed,
+    speedWall: m.speedWall,
+    speedCpu: m.speedCpu,
+    judgedOn: m.judgedOn,
+    cores: m.cores,
+    censored: m.censored,
+    energy: m.energy,
+    energyOtherView: m.energyOtherView,
+    ...(m.idle ? { idle: m.idle } : {}),
+    accuracy: m.accuracy,
     verdict,
-    reasons: [...ordered.map((f) => f.reason), ...caveats],
+    reasons: [...ordered.map((f) => f.reason), ...caveats(m)],
   };
 }
 
