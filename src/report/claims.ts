@@ -1,3 +1,4 @@
+import { byCell } from '../results/cells.js';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { joulesToAccuracy, secondsToAccuracy } from './accuracy-target.js';
 import { sig } from './format.js';
@@ -82,12 +83,6 @@ export function joulesIn(r: ResultEntry, view: EnergyView): number {
   return view === 'runner' && r.energy.netJoules !== undefined ? Math.max(0, r.energy.netJoules) : r.energy.joules;
 }
 
-function group(record: RunRecord): Map<string, ResultEntry[]> {
-  const m = new Map<string, ResultEntry[]>();
-  for (const r of record.results) m.set(`${r.dataset}\u0000${r.runner}`, [...(m.get(`${r.dataset}\u0000${r.runner}`) ?? []), r]);
-  return m;
-}
-
 const cores = (r: ResultEntry): number => (r.measurement.seconds > 0 ? r.measurement.cpuSeconds / r.measurement.seconds : 1);
 
 /**
@@ -98,10 +93,10 @@ const cores = (r: ResultEntry): number => (r.measurement.seconds > 0 ? r.measure
  * and a verdict with its reasons in words: measure -> judge (CLAIM_RULES) -> describe.
  */
 export function claims(record: RunRecord, targetOverride?: number, view: EnergyView = 'runner'): Claim[] {
-  const groups = group(record);
+  const cells = [...byCell(record).values()];
   const out: Claim[] = [];
   for (const dataset of [...new Set(record.results.map((r) => r.dataset))].sort()) {
-    const here = [...groups.entries()].filter(([k]) => k.startsWith(`${dataset}\u0000`)).map(([, rs]) => rs);
+    const here = cells.filter((rs) => rs[0].dataset === dataset);
     const deeps = here.filter((rs) => rs[0].family === 'deep').sort((a, b) => median(a.map((r) => r.measurement.seconds)) - median(b.map((r) => r.measurement.seconds)));
     if (deeps.length === 0) continue;
     const deep = deeps[0];

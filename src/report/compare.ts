@@ -76,7 +76,8 @@ export function metricDefs(g: Gates): MetricDef[] {
   ];
 }
 
-export type Verdict = 'ok' | 'better' | 'regression' | 'changed' | 'missing' | 'new' | 'not comparable' | 'info';
+/** A metric against its gate (compare --baseline); the claim's verdict is claims.ts' Verdict. */
+export type GateVerdict = 'ok' | 'better' | 'regression' | 'changed' | 'missing' | 'new' | 'not comparable' | 'info';
 
 export interface Row {
   readonly cell: string;
@@ -87,7 +88,7 @@ export interface Row {
   readonly current?: number;
   readonly change?: string;
   readonly gate: string;
-  readonly verdict: Verdict;
+  readonly verdict: GateVerdict;
 }
 
 export interface Comparison {
@@ -163,7 +164,7 @@ function change(d: MetricDef, b: number, c: number): string {
   return `x${sig(c / b)}`;
 }
 
-function judge(d: MetricDef, b: number, c: number): Verdict {
+function judge(d: MetricDef, b: number, c: number): GateVerdict {
   const g = d.gate;
   if (g.kind === 'exact') return b === c ? 'ok' : 'changed';
   if (g.kind === 'informative') return 'info';

@@ -1,3 +1,4 @@
+import { byCell } from '../results/cells.js';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { mdTable, pct, sig } from './format.js';
 import { median, medianInterval, type Interval } from './stats.js';
@@ -56,12 +57,7 @@ export interface Ratios {
 export const per1000 = (r: ResultEntry, what: 'seconds' | 'joules'): number => (r.inference ? (r.inference[what] / r.inference.items) * 1000 : NaN);
 
 export function summarise(record: RunRecord): CellSummary[] {
-  const groups = new Map<string, ResultEntry[]>();
-  for (const r of record.results) {
-    const k = `${r.dataset}\u0000${r.runner}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
-  return [...groups.values()].map((rs) => {
+  return [...byCell(record).values()].map((rs) => {
     const first = rs[0];
     const m = (f: (r: ResultEntry) => number): number => median(rs.map(f));
     return {
