@@ -4,7 +4,8 @@ export { UsageError } from './errors.js';
 export type { Dataset, Split } from './datasets/types.js';
 export { loadMnist } from './datasets/mnist.js';
 export { stratifiedSplit, detectionSplit, makeSplit, validationView, defaultValidationSize, type SplitOptions } from './datasets/split.js';
-export { datasetNames, datasetEntry, loadDataset } from './datasets/registry.js';
+export { datasetNames, datasetEntry, loadDataset, registerDataset } from './datasets/registry.js';
+export { defineDataset, type DatasetEntry } from './datasets/define.js';
 export { exportSplit, type ExportMeta } from './datasets/export.js';
 export { selectBackend, parseBackendChoice, type BackendChoice, type BackendInfo } from './deep/backend.js';
 export { makeConv2DBackpropFilter } from './deep/kernels/conv2d-backprop-filter.js';
@@ -22,7 +23,8 @@ export {
   type LinearModel,
 } from './sparse/classifier.js';
 export type { Runner, RunnerHooks, RunnerOutput, CurvePoint } from './runners/types.js';
-export { getRunner, runnerNames } from './runners/registry.js';
+export { getRunner, runnerNames, registerRunner } from './runners/registry.js';
+export { defineRunner } from './runners/define.js';
 export { Meter, type MeterReading } from './meter/meter.js';
 export { estimateEnergy, estimateConstants, type EnergyRecord, type EstimateConstants } from './meter/model.js';
 export { convert, DEFAULT_CONVERSION, type Conversion } from './meter/carbon.js';

@@ -1,6 +1,7 @@
+import { defineDataset } from './define.js';
 import { createHash } from 'node:crypto';
 import { Rng } from '../util/rng.js';
-import type { Manifest } from './manifest.js';
+import { readManifest, type Manifest } from './manifest.js';
 import type { DetectionDataset } from './types.js';
 
 /**
@@ -219,3 +220,18 @@ export function verifyGenerated(manifest: Manifest, d: DetectionDataset): string
     return got === want.sha256 ? [] : [`generated ${file}: sha256 ${got.slice(0, 12)}... differs from datasets/defects.json's ${want.sha256.slice(0, 12)}...`];
   });
 }
+
+export const defectsDataset = defineDataset({
+  name: 'defects',
+  description:
+    `generated ${DEFECTS_DATASET.size}x${DEFECTS_DATASET.size} textures (fabric, metal, granular) with planted scratches, spots, holes and stains and per-pixel masks; ` +
+    'detection: train on defect-free images only, 50 per texture',
+  task: 'detection',
+  // per texture: 50 good to train; 20 good + 20 defective to validate; 50 + 50 to test (all 120 good images)
+  trainSize: 150,
+  validationSize: 120,
+  testSize: 300,
+  available: () => ({ ok: true, location: `generated (seed ${DEFECTS_DATASET.seed})` }),
+  load: () => generateDefects(),
+  verify: () => verifyGenerated(readManifest('defects'), generateDefects()),
+});

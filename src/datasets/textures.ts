@@ -1,3 +1,4 @@
+import { defineDataset } from './define.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { DEFECT_KINDS, generatedArrays, lighting, plant, sha256 } from './defects.js';
 import { decodeImages, imageCacheDir } from './images.js';
-import type { Manifest } from './manifest.js';
+import { readManifest, type Manifest } from './manifest.js';
 import { fromMvtec, writeMvtec, type MvtecImage } from './mvtec.js';
 import { ROLE_EVALUATE, ROLE_TRAIN, type DetectionDataset } from './types.js';
 
@@ -107,3 +108,19 @@ export function verifyTextures(manifest: Manifest): string[] {
       return got === want.sha256 ? [] : [`textures ${file}: sha256 ${got.slice(0, 12)}... differs from datasets/textures.json's ${want.sha256.slice(0, 12)}...`];
     });
 }
+
+export const texturesDataset = defineDataset({
+  name: 'textures',
+  description:
+    `${TEXTURES.size}x${TEXTURES.size} tiles of scikit-image's photographs (${TEXTURES.names.join(', ')}; Debian python3-skimage) with the planted defects of defects and their masks, ` +
+    `through the MVTec AD layout; detection: ${TEXTURES.trainGood} defect-free training tiles per texture`,
+  task: 'detection',
+  // the folders' own split (ownSplitSizes, tested): per texture 50 to train; of its 140 test
+  // tiles (70 good, 70 defective) 28 to validate and 112 to test
+  trainSize: 150,
+  validationSize: 84,
+  testSize: 336,
+  available: () => texturesAvailable(),
+  load: () => loadTextures(),
+  verify: () => verifyTextures(readManifest('textures')),
+});

@@ -1,3 +1,4 @@
+import { defineRunner } from './define.js';
 import * as tf from '@tensorflow/tfjs';
 import { adam } from '../deep/adam.js';
 import { autoencoderFlopsPerSample, autoencoderStep, buildAutoencoder, DEFAULT_AUTOENCODER, reconstructionErrors, type AutoencoderConfig } from '../deep/autoencoder.js';
@@ -59,7 +60,7 @@ export const autoencoderRunner: Runner = autoencoderWith(DEFAULT_AUTOENCODER);
 
 /** The runner with other settings (the tuner's grid, bench/tune.ts); --epochs still sets the epochs. */
 export function autoencoderWith(base: AutoencoderConfig): Runner {
-  return {
+  return defineRunner({
     name: 'autoencoder',
     family: 'deep',
     task: 'detection',
@@ -88,5 +89,5 @@ export function autoencoderWith(base: AutoencoderConfig): Runner {
         backend,
       };
     },
-  };
+  });
 }

@@ -1,3 +1,4 @@
+import { defineRunner } from './define.js';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../deep/backend.js';
 import { adam } from '../deep/adam.js';
@@ -19,7 +20,7 @@ export function curveMarks(epoch: number, steps: number): Set<number> {
   return new Set(Array.from({ length: FIRST_EPOCH_POINTS }, (_, k) => Math.max(1, Math.round((steps * (k + 1)) / FIRST_EPOCH_POINTS))));
 }
 
-export const cnnRunner: Runner = {
+export const cnnRunner = defineRunner({
   name: 'cnn',
   family: 'deep',
   task: 'classification',
@@ -99,4 +100,4 @@ export const cnnRunner: Runner = {
       model.dispose();
     }
   },
-};
+});

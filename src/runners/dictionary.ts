@@ -1,3 +1,4 @@
+import { defineRunner } from './define.js';
 import { pfsDays } from '../meter/flops.js';
 import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, predict } from '../sparse/classifier.js';
 import { onlineDictionary } from '../sparse/dictionary.js';
@@ -56,7 +57,7 @@ export interface DictionarySettings {
  * one-vs-rest LASSO classifier on the pooled codes. Coding the test images is evaluation
  * and runs outside the measured window.
  */
-export const dictionaryRunner: Runner = {
+export const dictionaryRunner = defineRunner({
   name: 'dictionary',
   family: 'sparse',
   task: 'classification',
@@ -70,7 +71,7 @@ export const dictionaryRunner: Runner = {
       await pool.close();
     }
   },
-};
+});
 
 /** The dictionary and the pooled codes of every part of the split: all but the classifier. */
 export interface DictionaryFeatures {

@@ -1,3 +1,4 @@
+import { defineRunner } from './define.js';
 import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, predict, type LassoClassifierOptions } from '../sparse/classifier.js';
 import { pfsDays } from '../meter/flops.js';
 import { flops } from '../sparse/flops.js';
@@ -10,7 +11,7 @@ import { LATENCY_ITEMS, type Runner } from './types.js';
  */
 export const LASSO_RUNNER = { alpha: 3e-4 } as const;
 
-export const lassoRunner: Runner = {
+export const lassoRunner = defineRunner({
   name: 'lasso',
   family: 'sparse',
   task: 'classification',
@@ -60,4 +61,4 @@ export const lassoRunner: Runner = {
       },
     };
   },
-};
+});

@@ -1,3 +1,4 @@
+import { defineRunner } from './define.js';
 import { SCORING } from '../detect/evaluate.js';
 import { pfsDays } from '../meter/flops.js';
 import { CodingPool } from '../sparse/coding-pool.js';
@@ -61,7 +62,7 @@ export const sparseDetectorRunner: Runner = sparseDetectorWith(SPARSE_DETECTOR);
 
 /** The detector with other settings (the tuner's grid, bench/tune.ts). */
 export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
-  return {
+  return defineRunner({
     name: 'sparse-detector',
     family: 'sparse',
     task: 'detection',
@@ -96,5 +97,5 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
         await pool.close();
       }
     },
-  };
+  });
 }

@@ -103,6 +103,15 @@ export function planRun(o: RunOptions): PlannedCell[] {
       suiteEntries.push({ ...x, dataset: e.name, trainSize: e.trainSize, validationSize: e.validationSize, testSize: e.testSize });
     }
   }
+  // a runner the suite does not hold (a plug-in's, or a built-in one of another task's entries)
+  // runs on each of the suite's datasets of its task, with the sizes the suite gives them
+  for (const name of (o.runners ?? []).filter((r) => !externalNames.includes(r) && !suiteEntries.some((e) => e.runner === r))) {
+    const task = getRunner(name).task;
+    for (const dataset of new Set(suiteEntries.map((e) => e.dataset))) {
+      const like = suiteEntries.find((e) => e.dataset === dataset);
+      if (like && datasetEntry(dataset).task === task) suiteEntries.push({ dataset, runner: name, trainSize: like.trainSize, validationSize: like.validationSize, testSize: like.testSize });
+    }
+  }
   // every external runs on each dataset of its task in the suite, with the CNN's epochs (detectors: their own)
   const withExternals = [...suiteEntries];
   for (const dataset of new Set(suiteEntries.map((e) => e.dataset))) {
