@@ -137,7 +137,7 @@ describe('lasso / elasticNet', () => {
     expect(() => lasso(X, y, { alpha: -1 })).toThrow(UsageError);
     expect(() => elasticNet(X, y, { alpha: 0.1, l1Ratio: 0 })).toThrow(/l1Ratio/);
     expect(() => lasso(X, y, { alpha: 0.1, warmStart: new Float64Array(2) })).toThrow(/warmStart has 2 values/);
-    expect(() => lassoPath(X, y, { eps: 2 })).toThrow(/--eps/);
+    expect(() => lassoPath(X, y, { eps: 2 })).toThrow(/^eps must be in \(0, 1\), got 2$/);
   });
 });
 

@@ -203,7 +203,7 @@ describe('fitLassoClassifier', () => {
     const X = new Float32Array([0, 1, 1, 0, NaN, 1]);
     const y = new Uint8Array([0, 1, 0]);
     expect(() => fitLassoClassifier(X, y, 2, 2, { ...DEFAULT_LASSO_CLASSIFIER })).toThrow(/X\[2, 0\] is NaN/);
-    expect(() => fitLassoClassifier(X, y, 2, 2, { ...DEFAULT_LASSO_CLASSIFIER, alpha: 0 })).toThrow(/--alpha/);
+    expect(() => fitLassoClassifier(X, y, 2, 2, { ...DEFAULT_LASSO_CLASSIFIER, alpha: 0 })).toThrow(/alpha must be a positive number, got 0/);
     expect(() => fitLassoClassifier(new Float32Array(6), new Uint8Array([0, 5, 1]), 2, 2, DEFAULT_LASSO_CLASSIFIER)).toThrow(UsageError);
     expect(() => fitLassoClassifier(new Float32Array(5), y, 2, 2, DEFAULT_LASSO_CLASSIFIER)).toThrow(/expected 3 x 2/);
   });

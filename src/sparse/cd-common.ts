@@ -18,6 +18,7 @@
  */
 
 import type { Rng } from '../util/rng.js';
+import { DEFAULT_SOLVER } from './solver-options.js';
 
 export interface CdOptions {
   readonly alpha: number;
@@ -36,7 +37,8 @@ export interface CdOptions {
   readonly onPass?: (pass: number, gap: number | undefined) => void;
 }
 
-export const DEFAULT_CD: Omit<CdOptions, 'alpha'> = { l1Ratio: 1, tol: 1e-4, maxIter: 1000, positive: false };
+/** The kernels' share of DEFAULT_SOLVER (solver-options.ts): one set of defaults. */
+export const DEFAULT_CD: Omit<CdOptions, 'alpha'> = { l1Ratio: DEFAULT_SOLVER.l1Ratio, tol: DEFAULT_SOLVER.tol, maxIter: DEFAULT_SOLVER.maxIter, positive: DEFAULT_SOLVER.positive };
 
 export interface CdResult {
   /** Coordinate passes made (over the working set in gram mode). */

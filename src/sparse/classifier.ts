@@ -1,26 +1,24 @@
 import { UsageError } from '../errors.js';
 import { CenteredDesign, type CdMode, type TargetState } from './design.js';
-import { alphaMax, DEFAULT_CD, geometricGrid, type CdResult } from './lasso.js';
+import { alphaMax, geometricGrid, type CdResult } from './lasso.js';
+import { checkSolverOptions, DEFAULT_SOLVER, type SolverOptions } from './solver-options.js';
 import { countNonzeros } from './vec.js';
 
-export interface LassoClassifierOptions {
+/** The one-vs-rest classifier's options: the solver's (DEFAULT_SOLVER), its final alpha and its path. */
+export interface LassoClassifierOptions extends Pick<SolverOptions, 'l1Ratio' | 'tol' | 'maxIter' | 'mode'> {
   /** Final regularisation, scikit-learn scaling. */
   readonly alpha: number;
-  readonly l1Ratio: number;
-  readonly tol: number;
-  readonly maxIter: number;
   /** Points of the warm-started path from alpha_max down to alpha (1 = fit alpha directly). */
   readonly pathPoints: number;
-  readonly mode: CdMode | 'auto';
 }
 
 export const DEFAULT_LASSO_CLASSIFIER: LassoClassifierOptions = {
   alpha: 1e-3,
-  l1Ratio: DEFAULT_CD.l1Ratio,
-  tol: DEFAULT_CD.tol,
-  maxIter: DEFAULT_CD.maxIter,
+  l1Ratio: DEFAULT_SOLVER.l1Ratio,
+  tol: DEFAULT_SOLVER.tol,
+  maxIter: DEFAULT_SOLVER.maxIter,
   pathPoints: 10,
-  mode: 'auto',
+  mode: DEFAULT_SOLVER.mode,
 };
 
 /** A linear one-vs-rest model: scores = X W^T + b, prediction = argmax. */
@@ -56,13 +54,8 @@ export interface FitHooks {
 }
 
 export function validateLassoOptions(o: LassoClassifierOptions): void {
-  if (!(o.alpha > 0) || !Number.isFinite(o.alpha)) throw new UsageError(`--alpha must be a positive number, got ${o.alpha}`);
-  if (!(o.l1Ratio > 0 && o.l1Ratio <= 1)) throw new UsageError(`--l1-ratio must be in (0, 1], got ${o.l1Ratio}`);
-  if (!(o.tol > 0)) throw new UsageError(`--tol must be positive, got ${o.tol}`);
-  if (!Number.isInteger(o.maxIter) || o.maxIter < 1) throw new UsageError(`--max-iter must be a positive integer, got ${o.maxIter}`);
-  if (!Number.isInteger(o.pathPoints) || o.pathPoints < 1) {
-    throw new UsageError(`--path-points must be a positive integer, got ${o.pathPoints}`);
-  }
+  checkSolverOptions(o);
+  if (!Number.isInteger(o.pathPoints) || o.pathPoints < 1) throw new UsageError(`pathPoints must be a positive integer, got ${o.pathPoints}`);
 }
 
 /**

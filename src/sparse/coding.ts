@@ -242,7 +242,7 @@ function residualFromCorrelations(G: Float64Array, K: number, C: Float64Array, c
  * vanishes or the next atom depends on the chosen ones.
  */
 export function ompCodes(D: Float64Array, K: number, P: number, X: Float64Array, m: number, nonzeros: number, G: Float64Array = atomGram(D, K, P)): Float64Array {
-  if (!Number.isInteger(nonzeros) || nonzeros < 1 || nonzeros > K) throw new UsageError(`--nonzeros must be in [1, ${K}], got ${nonzeros}`);
+  if (!Number.isInteger(nonzeros) || nonzeros < 1 || nonzeros > K) throw new UsageError(`nonzeros must be in [1, ${K}], got ${nonzeros}`);
   const codes = new Float64Array(m * K);
   const c = new Float64Array(K);
   const corr = new Float64Array(K);

@@ -42,7 +42,7 @@ export function validateDictionaryOptions(o: DictionaryOptions, n: number): void
   positiveInt(o.atoms, '--atoms');
   positiveInt(o.batchSize, '--batch');
   positiveInt(o.iterations, '--iterations');
-  if (!(o.alpha > 0)) throw new UsageError(`--alpha must be positive, got ${o.alpha}`);
+  if (!(o.alpha > 0)) throw new UsageError(`alpha must be positive, got ${o.alpha}`);
   if (n < o.atoms) throw new UsageError(`${n} signals are fewer than ${o.atoms} atoms`);
 }
 

@@ -1,25 +1,14 @@
 import { UsageError } from '../errors.js';
+import { checkSolverOptions, DEFAULT_SOLVER, type SolverOptions } from './solver-options.js';
 import { Rng } from '../util/rng.js';
 import { CenteredDesign, logSolve, type CdMode } from './design.js';
 import { asDesign, asTargets, type DesignInput, type TargetInput } from './input.js';
 import type { CdOptions } from './lasso.js';
 
 /** Hyper-parameters of an elastic-net fit, scikit-learn's names and scaling. */
-export interface ElasticNetOptions {
+/** An estimator's options: alpha, any of the solver options (their defaults: DEFAULT_SOLVER), and a warm start. */
+export interface ElasticNetOptions extends Partial<SolverOptions> {
   readonly alpha: number;
-  /** 1 = LASSO. */
-  readonly l1Ratio?: number;
-  readonly tol?: number;
-  readonly maxIter?: number;
-  readonly positive?: boolean;
-  /** Fit an intercept by centering X and y (default true). */
-  readonly fitIntercept?: boolean;
-  readonly selection?: 'cyclic' | 'random';
-  /** Seed of the 'random' selection. */
-  readonly seed?: number;
-  readonly mode?: CdMode | 'auto';
-  readonly screening?: 'strong' | 'none';
-  readonly newton?: boolean;
   /** Starting coefficients, targets x features row-major (e.g. a previous fit's coef). */
   readonly warmStart?: Float64Array;
 }
@@ -40,24 +29,19 @@ export interface ElasticNetFit {
 }
 
 export function resolveCdOptions(o: ElasticNetOptions): Omit<CdOptions, 'rng'> & { seed: number } {
-  const r = {
+  checkSolverOptions(o);
+  const d = DEFAULT_SOLVER;
+  return {
     alpha: o.alpha,
-    l1Ratio: o.l1Ratio ?? 1,
-    tol: o.tol ?? 1e-4,
-    maxIter: o.maxIter ?? 1000,
-    positive: o.positive ?? false,
-    selection: o.selection ?? 'cyclic',
-    screening: o.screening ?? 'strong',
-    newton: o.newton ?? true,
-    seed: o.seed ?? 0,
-  } as const;
-  if (!(r.alpha > 0) || !Number.isFinite(r.alpha)) throw new UsageError(`alpha must be a positive number, got ${o.alpha}`);
-  if (!(r.l1Ratio > 0 && r.l1Ratio <= 1)) throw new UsageError(`l1Ratio must be in (0, 1], got ${r.l1Ratio}`);
-  if (!(r.tol > 0)) throw new UsageError(`tol must be positive, got ${r.tol}`);
-  if (!Number.isInteger(r.maxIter) || r.maxIter < 1) throw new UsageError(`maxIter must be a positive integer, got ${r.maxIter}`);
-  if (r.selection !== 'cyclic' && r.selection !== 'random') throw new UsageError(`selection must be cyclic or random, got ${String(r.selection)}`);
-  if (!Number.isInteger(r.seed) || r.seed < 0) throw new UsageError(`seed must be a non-negative integer, got ${r.seed}`);
-  return r;
+    l1Ratio: o.l1Ratio ?? d.l1Ratio,
+    tol: o.tol ?? d.tol,
+    maxIter: o.maxIter ?? d.maxIter,
+    positive: o.positive ?? d.positive,
+    selection: o.selection ?? d.selection,
+    screening: o.screening ?? d.screening,
+    newton: o.newton ?? d.newton,
+    seed: o.seed ?? d.seed,
+  };
 }
 
 /**
@@ -69,7 +53,7 @@ export function elasticNet(X: DesignInput, Y: TargetInput, options: ElasticNetOp
   const o = resolveCdOptions(options);
   const d = asDesign(X);
   const targets = asTargets(Y, d.n);
-  const design = CenteredDesign.from(d.data, d.n, d.p, options.mode ?? 'auto', options.fitIntercept ?? true);
+  const design = CenteredDesign.from(d.data, d.n, d.p, options.mode ?? DEFAULT_SOLVER.mode, options.fitIntercept ?? DEFAULT_SOLVER.fitIntercept);
   const k = targets.length;
   const p = d.p;
   if (options.warmStart && options.warmStart.length !== k * p) {

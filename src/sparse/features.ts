@@ -44,7 +44,7 @@ export function pooledFeatures(
   let nonzeros = 0;
   const pixels = height * width;
   if (images.length < n * pixels) throw new UsageError(`features: ${images.length} values are not ${n} images of ${height}x${width}`);
-  if (!Number.isInteger(o.patch) || o.patch < 1 || o.patch > Math.min(height, width)) throw new UsageError(`--patch must be an integer in [1, ${Math.min(height, width)}], got ${o.patch}`);
+  if (!Number.isInteger(o.patch) || o.patch < 1 || o.patch > Math.min(height, width)) throw new UsageError(`patch must be an integer in [1, ${Math.min(height, width)}], got ${o.patch}`);
   // one patch buffer and one coder scratch for every image: nothing allocated in the loop
   const patches = new Float64Array(perImage * P);
   const work = new CodingWorkspace(K);

@@ -15,7 +15,7 @@ export function extractPatches(
 ): Float64Array {
   const pixels = height * width;
   if (images.length % pixels !== 0) throw new UsageError(`patches: ${images.length} values are not whole ${height}x${width} images`);
-  if (!Number.isInteger(k) || k < 1 || k > height || k > width) throw new UsageError(`--patch must be an integer in [1, ${Math.min(height, width)}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > height || k > width) throw new UsageError(`patch must be an integer in [1, ${Math.min(height, width)}], got ${k}`);
   const n = images.length / pixels;
   const center = opts.center ?? true;
   const positions: [number, number, number][] = [];

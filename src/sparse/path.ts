@@ -1,3 +1,4 @@
+import { checkSolverOptions, DEFAULT_SOLVER, type SolverOptions } from './solver-options.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { CenteredDesign, logSolve, type CdMode } from './design.js';
@@ -5,39 +6,16 @@ import { countNonzeros } from './vec.js';
 import { asDesign, asTargets, type DesignInput, type TargetInput } from './input.js';
 import { alphaMax, geometricGrid, type CdOptions } from './lasso.js';
 
-export interface PathOptions {
+/** A path's options: the solver's (DEFAULT_SOLVER) and its grid of alphas. */
+export interface PathOptions extends SolverOptions {
   /** Number of alphas, log-spaced from alpha_max down to eps x alpha_max (scikit-learn's grid). */
   readonly nAlphas: number;
   readonly eps: number;
   /** An explicit grid (decreasing) instead of the automatic one. */
   readonly alphas?: Float64Array;
-  readonly l1Ratio: number;
-  readonly tol: number;
-  readonly maxIter: number;
-  readonly positive: boolean;
-  readonly mode: CdMode | 'auto';
-  readonly selection: 'cyclic' | 'random';
-  readonly seed: number;
-  readonly screening: 'strong' | 'none';
-  readonly newton: boolean;
-  /** Fit an intercept by centering X and y. */
-  readonly fitIntercept: boolean;
 }
 
-export const DEFAULT_PATH: PathOptions = {
-  nAlphas: 100,
-  eps: 1e-3,
-  l1Ratio: 1,
-  tol: 1e-4,
-  maxIter: 1000,
-  positive: false,
-  mode: 'auto',
-  selection: 'cyclic',
-  seed: 0,
-  screening: 'strong',
-  newton: true,
-  fitIntercept: true,
-};
+export const DEFAULT_PATH: PathOptions = { ...DEFAULT_SOLVER, nAlphas: 100, eps: 1e-3 };
 
 /** One target's path: row i of `coefs` is the solution at alphas[i]. */
 export interface TargetPath {
@@ -66,15 +44,13 @@ export interface PathResult {
 }
 
 export function validatePathOptions(o: PathOptions): void {
-  if (!Number.isInteger(o.nAlphas) || o.nAlphas < 1) throw new UsageError(`--n-alphas must be a positive integer, got ${o.nAlphas}`);
-  if (!(o.eps > 0 && o.eps < 1)) throw new UsageError(`--eps must be in (0, 1), got ${o.eps}`);
-  if (!(o.l1Ratio > 0 && o.l1Ratio <= 1)) throw new UsageError(`--l1-ratio must be in (0, 1], got ${o.l1Ratio}`);
-  if (!(o.tol > 0)) throw new UsageError(`--tol must be positive, got ${o.tol}`);
-  if (!Number.isInteger(o.maxIter) || o.maxIter < 1) throw new UsageError(`--max-iter must be a positive integer, got ${o.maxIter}`);
+  if (!Number.isInteger(o.nAlphas) || o.nAlphas < 1) throw new UsageError(`nAlphas must be a positive integer, got ${o.nAlphas}`);
+  if (!(o.eps > 0 && o.eps < 1)) throw new UsageError(`eps must be in (0, 1), got ${o.eps}`);
+  checkSolverOptions(o);
   if (o.alphas) {
     for (let i = 0; i < o.alphas.length; i++) {
       if (!(o.alphas[i] >= 0) || (i > 0 && o.alphas[i] > o.alphas[i - 1])) {
-        throw new UsageError('--alphas must be non-negative and decreasing');
+        throw new UsageError('alphas must be non-negative and decreasing');
       }
     }
   }
