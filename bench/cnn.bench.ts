@@ -42,7 +42,7 @@ const figures = new Map<string, Figures[]>();
 const steps = epochs * Math.ceil(8000 / 64);
 for (let r = 0; r < rounds; r++) {
   for (const runner of runners) {
-    const { output, reading } = await meteredTrain(runner, split, { epochs, arch }, 42, backend);
+    const { output, reading } = await meteredTrain(runner, split, { epochs, settings: { arch } }, 42, backend);
     const engine = output.backend ? `tfjs ${output.backend.name}` : String(output.config.framework);
     figures.set(runner.name, [...(figures.get(runner.name) ?? []), { seconds: reading.seconds, msPerStep: (1000 * reading.seconds) / steps, accuracy: output.accuracy, engine }]);
   }

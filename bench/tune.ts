@@ -127,7 +127,7 @@ lines.push(
 
 if (only.has('lasso')) {
   const alphas = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
-  const trials = await grid(alphas.map((alpha) => ({ setting: `alpha ${alpha}`, shipped: alpha === LASSO_RUNNER.alpha, runner: lassoRunner, options: { alpha } })), 'mnist');
+  const trials = await grid(alphas.map((alpha) => ({ setting: `alpha ${alpha}`, shipped: alpha === LASSO_RUNNER.alpha, runner: lassoRunner, options: { settings: { alpha } } })), 'mnist');
   section('lasso (MNIST)', `The LASSO penalty of the one-vs-rest classifier, ${alphas.length} values, each a warm-started path of ${DEFAULT_LASSO_CLASSIFIER.pathPoints} points from alpha_max.`, 'accuracy', trials);
 }
 

@@ -78,7 +78,8 @@ export function registerRun(program: Command): void {
         repeats: opts.repeats,
         seed: opts.seed,
         epochs: opts.epochs,
-        arch: opts.cnnArch,
+        // --cnn-arch is the cnn runner's setting (the torch peer takes it as its arguments)
+        ...(opts.cnnArch === 'default' ? {} : { settings: { cnn: { arch: opts.cnnArch } } }),
         notes,
         sensors: opts.sensors,
         idleSeconds: opts.idleSeconds,
@@ -95,7 +96,13 @@ export function registerRun(program: Command): void {
       // bad input is refused before the peers' Python is looked for (importing torch takes ~1.5 s)
       // (under auto the peers may be absent: a --cmd runner may then take one of their names)
       const planned = opts.peer === 'none' ? [] : peerPlan('torch').filter((p) => opts.peer === 'torch' || !externals.some((x) => x.name === p.name));
-      planRun({ ...options, externals: [...externals, ...planned] });
+      try {
+        planRun({ ...options, externals: [...externals, ...planned] });
+      } catch (err) {
+        // the library names the setting; the user typed the flag
+        if (err instanceof UsageError && err.message.startsWith('settings cnn')) throw new UsageError(`--cnn-arch: ${err.message.replace(/^settings cnn(\.arch)?: /, '')}`);
+        throw err;
+      }
       if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs, opts.device));
       if (opts.peer === 'auto') {
         try {

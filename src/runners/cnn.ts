@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineRunner } from './define.js';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../deep/backend.js';
@@ -20,17 +21,22 @@ export function curveMarks(epoch: number, steps: number): Set<number> {
   return new Set(Array.from({ length: FIRST_EPOCH_POINTS }, (_, k) => Math.max(1, Math.round((steps * (k + 1)) / FIRST_EPOCH_POINTS))));
 }
 
+/** The CNN's own settings: its size (--cnn-arch), default or large (32/64 filters, dense 128). */
+export const CNN_SETTINGS = z.object({ arch: z.enum(['default', 'large']).default('default') }).strict();
+
 export const cnnRunner = defineRunner({
   name: 'cnn',
   family: 'deep',
   task: 'classification',
   description: 'small CNN in TensorFlow.js: conv8-pool-conv16-pool-dense10, Adam 1e-2, batch 64',
+  settings: CNN_SETTINGS,
   async prepare(hooks) {
     return selectBackend(hooks.backend);
   },
   async train(split, options, hooks) {
     const backend = await selectBackend(hooks.backend);
-    const arch = CNN_ARCHS[options.arch ?? 'default'];
+    const { arch: archName } = CNN_SETTINGS.parse(options.settings ?? {});
+    const arch = CNN_ARCHS[archName];
     const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs, filters: [...arch.filters], dense: arch.dense, learningRate: arch.learningRate };
     const rng = new Rng(hooks.seed);
     const shape: ImageShape = split;
@@ -87,7 +93,7 @@ export const cnnRunner = defineRunner({
           batchSize: cfg.batchSize,
           learningRate: cfg.learningRate,
           optimizer: optimizer.name,
-          arch: options.arch ?? 'default',
+          arch: archName,
           filters: [...cfg.filters],
           dense: cfg.dense,
           loss: 'softmax cross-entropy from logits',

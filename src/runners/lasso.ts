@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineRunner } from './define.js';
 import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, predict, type LassoClassifierOptions } from '../sparse/classifier.js';
 import { pfsDays } from '../meter/flops.js';
@@ -11,13 +12,18 @@ import { LATENCY_ITEMS, type Runner } from './types.js';
  */
 export const LASSO_RUNNER = { alpha: 3e-4 } as const;
 
+/** The runner's own settings: its penalty, when not the tuned LASSO_RUNNER.alpha. */
+export const LASSO_SETTINGS = z.object({ alpha: z.number().positive().finite().optional() }).strict();
+
 export const lassoRunner = defineRunner({
   name: 'lasso',
   family: 'sparse',
   task: 'classification',
   description: 'one-vs-rest LASSO by coordinate descent (covariance updates), warm-started path to a fixed alpha',
+  settings: LASSO_SETTINGS,
   async train(split, options, hooks) {
-    const o: LassoClassifierOptions = { ...DEFAULT_LASSO_CLASSIFIER, alpha: options.alpha ?? LASSO_RUNNER.alpha };
+    const { alpha } = LASSO_SETTINGS.parse(options.settings ?? {});
+    const o: LassoClassifierOptions = { ...DEFAULT_LASSO_CLASSIFIER, alpha: alpha ?? LASSO_RUNNER.alpha };
     const flopsAtStart = flops.value;
     const { fit, curve } = fitWithCurve(
       { X: split.XTrain, y: split.yTrain, features: split.features },
@@ -50,7 +56,7 @@ export const lassoRunner = defineRunner({
       },
       config: {
         alpha: o.alpha,
-        alphaSelection: options.alpha === undefined ? 'tuned on validation (bench/tune.ts)' : 'given (--alpha)',
+        alphaSelection: alpha === undefined ? 'tuned on validation (bench/tune.ts)' : 'given (settings lasso.alpha)',
         l1Ratio: o.l1Ratio,
         tol: o.tol,
         maxIter: o.maxIter,

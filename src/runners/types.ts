@@ -1,7 +1,7 @@
+import type { z } from 'zod';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
 import type { ChildUsage } from '../meter/child.js';
-import type { CnnArch } from '../deep/cnn.js';
 import type { Heatmaps } from '../detect/evaluate.js';
 
 /** One point of a learning curve: test metric after `seconds` of training (evaluation excluded). */
@@ -71,9 +71,11 @@ export interface RunnerHooks {
 
 export interface RunnerOptions {
   readonly epochs?: number;
-  readonly alpha?: number;
-  /** CNN size: default (8/16 filters) or large (32/64 filters, dense 128). */
-  readonly arch?: CnnArch;
+  /**
+   * The runner's own settings, by parameter name: what its `settings` schema reads (with its
+   * defaults). The harness checked them against that schema before any training.
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
   /**
    * The thread budget of the comparison (default 1): external runners get it as {threads}
    * and in OMP/MKL/OpenBLAS variables; our TypeScript kernels and tfjs-wasm use one thread.
@@ -98,6 +100,12 @@ export interface Runner {
   readonly family: Family;
   readonly task: Task;
   readonly description: string;
+  /**
+   * The runner's own settings (a zod object with documented defaults), which a run sets by
+   * parameter name (run's settings, the CLI's --cnn-arch): checked once, before any training,
+   * errors naming runner.parameter. Absent: the runner takes none.
+   */
+  readonly settings?: z.ZodType<Readonly<Record<string, unknown>>>;
   /** Heavy set-up that is not training (backend start-up): done before the meter starts. */
   prepare?(hooks: Pick<RunnerHooks, 'backend'>): Promise<BackendInfo | undefined>;
   train(split: Split, options: RunnerOptions, hooks: RunnerHooks): Promise<RunnerOutput>;

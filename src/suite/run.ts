@@ -6,7 +6,6 @@ import { isSourceUri } from '../datasets/sources.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
-import type { CnnArch } from '../deep/cnn.js';
 import { UsageError } from '../errors.js';
 import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { Meter, type MeterReading } from '../meter/meter.js';
@@ -31,7 +30,11 @@ export interface RunOptions {
   readonly seed: number;
   readonly backend: BackendChoice;
   readonly epochs?: number;
-  readonly arch?: CnnArch;
+  /**
+   * Runners' own settings by runner and parameter name (e.g. { cnn: { arch: 'large' } },
+   * { lasso: { alpha: 1e-3 } }), checked against each runner's settings schema before any training.
+   */
+  readonly settings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly resultsDir: string;
   readonly conversion?: Conversion;
   readonly argv?: readonly string[];
@@ -133,6 +136,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
         : `--dataset/--runner: nothing of suite "${suite.name}" is selected`,
     );
   }
+  checkSettings(o.settings, [...new Set(entries.map((e) => e.runner))], externals);
   for (const e of entries) {
     const available = datasetEntry(e.dataset).available();
     if (!available.ok) throw new UsageError(`--dataset ${e.dataset}: ${available.reason}`);
@@ -278,6 +282,21 @@ export function measureLatency(predictOne: (i: number) => void, count: number): 
 export type Inference = NonNullable<ResultEntry['inference']>;
 
 /** A built-in runner, or one of the external commands by its name. */
+/** Each runner's settings against its own schema, before any training: errors name runner.parameter. */
+function checkSettings(settings: RunOptions['settings'], runners: readonly string[], externals: readonly ExternalSpec[]): void {
+  for (const [name, values] of Object.entries(settings ?? {})) {
+    if (!runners.includes(name)) throw new UsageError(`settings ${name}: ${name} is not a runner of this run (${runners.join(', ')})`);
+    const schema = resolveRunner(name, externals).settings;
+    if (!schema) throw new UsageError(`settings ${name}: this runner takes no settings`);
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = [...issue.path, ...('keys' in issue && Array.isArray(issue.keys) ? issue.keys : [])].join('.');
+      throw new UsageError(`settings ${name}${path ? `.${path}` : ''}: ${issue.message}`);
+    }
+  }
+}
+
 export function resolveRunner(name: string, externals: readonly ExternalSpec[] = []): Runner {
   const x = externals.find((e) => e.name === name);
   return x ? makeExternalRunner(x) : getRunner(name);
@@ -319,7 +338,7 @@ export function planOf(o: RunOptions): Plan {
     repeats: o.repeats ?? null,
     seed: o.seed,
     epochs: o.epochs ?? null,
-    arch: o.arch ?? 'default',
+    settings: o.settings ?? null,
     backend: o.backend,
     threads: o.threads ?? 1,
     externals: (o.externals ?? []).map((x) => ({ name: x.name, command: x.command, family: x.family, task: x.task ?? 'classification' })),
@@ -442,7 +461,7 @@ async function runCells(
       trained = await meteredTrain(
         runner,
         split,
-        { epochs: cell.epochs, arch: o.arch, threads, evaluationThreads: offClockThreads, externalTimeoutSeconds: o.externalTimeoutSeconds },
+        { epochs: cell.epochs, settings: o.settings?.[cell.runner], threads, evaluationThreads: offClockThreads, externalTimeoutSeconds: o.externalTimeoutSeconds },
         cell.seed,
         o.backend,
         (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
