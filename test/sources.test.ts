@@ -149,10 +149,11 @@ describe('your own data by URI', () => {
 
   it('run --dataset npy:... trains the suite\'s runners of its task on it and records the URI; bad data exits 2 with one line and writes nothing', () => {
     const dir = tmp();
-    // 1,200 digits: 840 to train, more than the 784 pixels, so the LASSO runs in its fast covariance mode
+    // 1,200 digits: 840 to train by default, 800 here (--train-size), more than the 784 pixels, so the LASSO runs in its fast covariance mode
     const { x, y } = mnistNpy(dir, 1200);
     const results = join(dir, 'results');
-    const ok = cli(['run', '--suite', 'quick', '--dataset', `npy:${x},${y}`, '--runner', 'lasso', '--repeats', '1', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results]);
+    // --train-size and --set reach the cell: the split's size and the runner's own setting
+    const ok = cli(['run', '--suite', 'quick', '--dataset', `npy:${x},${y}`, '--runner', 'lasso', '--train-size', '800', '--set', 'lasso.alpha=0.001', '--repeats', '1', '--peer', 'none', '--no-sensors', '--no-progress', '--results-dir', results]);
     expect(ok.stderr).toMatch(/npy-X\/lasso#0: accuracy/);
     expect(ok.code).toBe(0);
     const [file] = readdirSync(join(results, 'runs'));
@@ -161,6 +162,8 @@ describe('your own data by URI', () => {
     expect(record.results.map((r: { dataset: string; runner: string }) => `${r.dataset}|${r.runner}`)).toEqual(['npy-X|lasso']);
     expect(record.argv).toContain(`npy:${x},${y}`);
     expect(record.results[0].accuracy).toBeGreaterThan(0.6);
+    expect(record.results[0].split).toMatchObject({ train: 800, validation: 120, test: 240 });
+    expect(record.results[0].config).toMatchObject({ alpha: 0.001, alphaSelection: 'given (settings lasso.alpha)' });
     const bad = join(dir, 'bad');
     const nan = new Float64Array(4 * 16).fill(0.5);
     nan[3] = NaN;

@@ -27,6 +27,10 @@ export function registerRun(program: Command): void {
     .option('--runner <names>', `comma-separated runners of the suite to keep (${runnerNames().join(', ')})`, list)
     .option('--repeats <n>', 'repetitions with seeds seed, seed+1, ... (default: the suite\'s)', integer('--repeats', 1, MAX_REPEATS))
     .option('--seed <n>', 'seed for split, initialisation and shuffling', seedOption(), DEFAULT_SEED)
+    .option('--train-size <n>', 'training images of every dataset instead of the suite\'s (validation and test stay the suite\'s unless given)', integer('--train-size', 1))
+    .option('--validation-size <n>', 'validation images of every dataset instead of the suite\'s', integer('--validation-size', 1))
+    .option('--test-size <n>', 'test images of every dataset instead of the suite\'s', integer('--test-size', 1))
+    .option('--set <runner.param=value>', 'a runner\'s own setting by parameter name, repeatable: --set lasso.alpha=1e-3 --set cnn.arch=large', collectSetting, {})
     .option('--epochs <n>', 'CNN epochs (default: the suite\'s; detectors keep their own)', integer('--epochs', 1))
     .addOption(new Option('--cnn-arch <arch>', 'CNN size: default (8/16 filters) or large (32/64 filters, dense 128), for tfjs and the torch peer').choices(['default', 'large']).default('default'))
     .option('--cmd <command>', 'also run this training command as a runner; {split} is the exported split directory, {epochs} and {seed} are filled in; it prints a JSON line {"accuracy": ...}')
@@ -79,7 +83,10 @@ export function registerRun(program: Command): void {
         seed: opts.seed,
         epochs: opts.epochs,
         // --cnn-arch is the cnn runner's setting (the torch peer takes it as its arguments)
-        ...(opts.cnnArch === 'default' ? {} : { settings: { cnn: { arch: opts.cnnArch } } }),
+        ...settingsOf(opts.set, opts.cnnArch),
+        ...(opts.trainSize ?? opts.validationSize ?? opts.testSize
+          ? { sizes: { ...(opts.trainSize ? { trainSize: opts.trainSize } : {}), ...(opts.validationSize ? { validationSize: opts.validationSize } : {}), ...(opts.testSize ? { testSize: opts.testSize } : {}) } }
+          : {}),
         notes,
         sensors: opts.sensors,
         idleSeconds: opts.idleSeconds,
@@ -100,7 +107,10 @@ export function registerRun(program: Command): void {
         planRun({ ...options, externals: [...externals, ...planned] });
       } catch (err) {
         // the library names the setting; the user typed the flag
-        if (err instanceof UsageError && err.message.startsWith('settings cnn')) throw new UsageError(`--cnn-arch: ${err.message.replace(/^settings cnn(\.arch)?: /, '')}`);
+        if (err instanceof UsageError && err.message.startsWith('settings ')) {
+          const byArch = opts.cnnArch !== 'default' && /^settings cnn[.:]/.test(err.message) && !('cnn' in opts.set);
+          throw new UsageError(byArch ? `--cnn-arch: ${err.message.replace(/^settings cnn(\.arch)?: /, '')}` : `--set ${err.message.replace(/^settings /, '')}`);
+        }
         throw err;
       }
       if (opts.peer === 'torch') externals.push(...peerSpecs('torch', peerArgs, opts.device));
@@ -161,4 +171,21 @@ export function registerRun(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+type Settings = Record<string, Record<string, unknown>>;
+
+/** --set runner.param=value, repeatable: numbers and true/false as such, anything else a string. */
+function collectSetting(value: string, previous: Settings): Settings {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*?)\.([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(value.trim());
+  if (!m) throw new UsageError(`--set must be runner.parameter=value (e.g. lasso.alpha=1e-3), got "${value}"`);
+  const [, runner, param, text] = m;
+  const parsed = text === 'true' ? true : text === 'false' ? false : text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+  return { ...previous, [runner]: { ...previous[runner], [param]: parsed } };
+}
+
+/** The runners' settings from --set and --cnn-arch (its default sets nothing). */
+function settingsOf(set: Settings, cnnArch: string): { settings?: Settings } {
+  const settings: Settings = { ...set, ...(cnnArch === 'default' ? {} : { cnn: { ...set.cnn, arch: cnnArch } }) };
+  return Object.keys(settings).length ? { settings } : {};
 }

@@ -35,6 +35,8 @@ export interface RunOptions {
    * { lasso: { alpha: 1e-3 } }), checked against each runner's settings schema before any training.
    */
   readonly settings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Split sizes for every cell instead of the suite's (--train-size and friends); what is not given stays the suite's. */
+  readonly sizes?: { readonly trainSize?: number; readonly validationSize?: number; readonly testSize?: number };
   readonly resultsDir: string;
   readonly conversion?: Conversion;
   readonly argv?: readonly string[];
@@ -125,9 +127,10 @@ export function planRun(o: RunOptions): PlannedCell[] {
       withExternals.push({ dataset, runner: x.name, trainSize: like.trainSize, validationSize: like.validationSize, testSize: like.testSize, epochs: like.epochs });
     }
   }
-  const entries = withExternals.filter(
-    (e) => (!datasets || datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)),
-  );
+  const entries = withExternals
+    .filter((e) => (!datasets || datasets.includes(e.dataset)) && (!o.runners || o.runners.includes(e.runner) || externalNames.includes(e.runner)))
+    // sizes given for the run replace the suite's in every cell (the split checks them against each dataset)
+    .map((e) => ({ ...e, ...o.sizes }));
   if (entries.length === 0) {
     const mismatch = (o.runners ?? []).map((r) => resolveRunner(r, externals)).find((r) => (o.datasets ?? []).some((d) => datasetEntry(d).task !== r.task));
     throw new UsageError(
@@ -339,6 +342,7 @@ export function planOf(o: RunOptions): Plan {
     seed: o.seed,
     epochs: o.epochs ?? null,
     settings: o.settings ?? null,
+    sizes: o.sizes ?? null,
     backend: o.backend,
     threads: o.threads ?? 1,
     externals: (o.externals ?? []).map((x) => ({ name: x.name, command: x.command, family: x.family, task: x.task ?? 'classification' })),
