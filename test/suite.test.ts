@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planRun, runSuite } from '../src/suite/run.js';
+import { expandSuite } from '../src/suite/suites.js';
 
 const dir = (): string => join(mkdtempSync(join(tmpdir(), 'sb-suite-')), 'results');
 
@@ -89,5 +90,23 @@ describe('repeats', () => {
     expect(alone.filter((c) => c.runner === 'autoencoder')).toHaveLength(5);
     // --repeats is taken as given
     expect(planRun({ suite: 'default', repeats: 3, seed: 42, backend: 'auto', resultsDir: dir(), externals: peer }).filter((c) => c.runner === 'cnn')).toHaveLength(3);
+  });
+});
+
+describe('suites as data', () => {
+  it('expandSuite: each dataset (its entry\'s sizes unless the suite gives them) with its task\'s runners in order, overrides applied to the cells they name', () => {
+    const suite = expandSuite({
+      name: 'quick',
+      description: 'test',
+      repeats: 2,
+      datasets: [{ name: 'defects' }, { name: 'mnist', sizes: { trainSize: 100, validationSize: 20, testSize: 30 } }],
+      runners: ['lasso', 'sparse-detector', 'cnn'],
+      overrides: [{ runner: 'cnn', epochs: 3 }, { runner: 'lasso', dataset: 'mnist', repeats: 4 }, { runner: 'lasso', dataset: 'defects', repeats: 9 }],
+    });
+    expect(suite.entries).toEqual([
+      { dataset: 'defects', runner: 'sparse-detector', trainSize: 150, validationSize: 120, testSize: 300 },
+      { dataset: 'mnist', runner: 'lasso', trainSize: 100, validationSize: 20, testSize: 30, repeats: 4 },
+      { dataset: 'mnist', runner: 'cnn', trainSize: 100, validationSize: 20, testSize: 30, epochs: 3 },
+    ]);
   });
 });
