@@ -30,7 +30,7 @@ describe('bad input: one-line error naming the flag or path, exit 2, nothing wri
     ['a runner setting it does not take', (d) => ['run', '--runner', 'lasso', '--set', 'lasso.beta=2', '--results-dir', d], /--set lasso\.beta: Unrecognized key/],
     ['--set without runner.parameter=value', (d) => ['run', '--set', 'alpha', '--results-dir', d], /--set must be runner\.parameter=value/],
     ['--cnn-arch without the cnn', (d) => ['run', '--runner', 'lasso', '--cnn-arch', 'large', '--results-dir', d], /--cnn-arch: cnn is not a runner of this run \(lasso/],
-    ['a training size larger than the dataset', (d) => ['run', '--runner', 'lasso', '--dataset', 'mnist', '--train-size', '30000', '--peer', 'none', '--results-dir', d], /mnist has 10000 samples; train 30000/],
+    ['a training size larger than the dataset', (d) => ['run', '--runner', 'lasso', '--dataset', 'mnist', '--train-size', '30000', '--peer', 'none', '--results-dir', d], /--train-size\/--validation-size\/--test-size: mnist has 10000 images; train 30000 \+ validation 1000 \+ test 1000 = 32000 is too many/],
     // where PyTorch is missing, --peer torch is refused first, naming its own flag
     ['--device cuda on a machine PyTorch sees no CUDA device on', (d) => ['run', '--peer', 'torch', '--device', 'cuda', '--results-dir', d], /(--device cuda: PyTorch .* sees no CUDA device here|--peer torch: no Python with PyTorch)/],
   ];

@@ -140,6 +140,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     );
   }
   checkSettings(o.settings, [...new Set(entries.map((e) => e.runner))], externals);
+  if (o.sizes) checkSizes(entries);
   for (const e of entries) {
     const available = datasetEntry(e.dataset).available();
     if (!available.ok) throw new UsageError(`--dataset ${e.dataset}: ${available.reason}`);
@@ -285,6 +286,21 @@ export function measureLatency(predictOne: (i: number) => void, count: number): 
 export type Inference = NonNullable<ResultEntry['inference']>;
 
 /** A built-in runner, or one of the external commands by its name. */
+/**
+ * Sizes given for the run (--train-size and friends) against each dataset's images, before
+ * any training: the dataset is loaded here (runSuite reuses it), and a split asking more than
+ * it holds is an error naming the flags.
+ */
+function checkSizes(entries: readonly SuiteEntry[]): void {
+  for (const e of entries) {
+    const d = datasetEntry(e.dataset);
+    if (!d.available().ok) continue;
+    const n = loadDataset(e.dataset).y.length;
+    const asked = e.trainSize + e.validationSize + e.testSize;
+    if (asked > n) throw new UsageError(`--train-size/--validation-size/--test-size: ${e.dataset} has ${n} images; train ${e.trainSize} + validation ${e.validationSize} + test ${e.testSize} = ${asked} is too many`);
+  }
+}
+
 /** Each runner's settings against its own schema, before any training: errors name runner.parameter. */
 function checkSettings(settings: RunOptions['settings'], runners: readonly string[], externals: readonly ExternalSpec[]): void {
   for (const [name, values] of Object.entries(settings ?? {})) {
