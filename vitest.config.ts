@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,6 +13,8 @@ export default defineConfig({
     // 2-core VM: 173 s with 2 workers, 146 s with 3, 154 s with 4); no test depends on how busy the
     // machine is, so they may share the cores
     maxWorkers: Math.max(2, availableParallelism()) + 1,
+    // longest files first, whether or not vitest has durations cached (test/sequencer.ts)
+    sequence: { sequencer: LongestFirst },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
