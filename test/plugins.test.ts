@@ -51,6 +51,7 @@ describe('plug-ins: a runner and a dataset of one file each', () => {
   it('a malformed definition or a second one of a name is an error naming the field', () => {
     expect(() => defineRunner({ ...centroidRunner, name: 'two words' })).toThrow(/defineRunner two words: name: letters, digits/);
     expect(() => defineRunner({ ...centroidRunner, family: 'shallow' as 'sparse' })).toThrow(/defineRunner centroid: family:/);
+    expect(() => defineRunner({ ...centroidRunner, settings: { alpha: 1 } as never })).toThrow(/defineRunner centroid: settings: a zod schema/);
     expect(() => registerRunner(centroidRunner)).toThrow(/a runner named "centroid" exists already/);
     expect(() => defineDataset({ ...stripesDataset, trainSize: 0 })).toThrow(/defineDataset stripes: trainSize:/);
     expect(() => registerDataset({ ...stripesDataset, name: 'mnist' })).toThrow(/a dataset named "mnist" exists already/);

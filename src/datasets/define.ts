@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { checkedDefinition, DEFINITION_NAME, FUNCTION } from '../util/definition.js';
 import type { Dataset } from './types.js';
 
 /** A dataset as the harness sees it: what it is, its default split sizes, and how to find, load and check it. */
@@ -19,19 +19,17 @@ export interface DatasetEntry {
   verify(): string[];
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const size = z.number().int().positive();
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'a function');
 const datasetSpec = z.object({
-  name: z.string().regex(NAME, 'letters, digits, ".", "_" or "-", at most 64'),
+  name: DEFINITION_NAME,
   description: z.string().min(1, 'say what it holds'),
   task: z.enum(['classification', 'detection']),
   trainSize: size,
   validationSize: size,
   testSize: size,
-  available: fn,
-  load: fn,
-  verify: fn,
+  available: FUNCTION,
+  load: FUNCTION,
+  verify: FUNCTION,
 });
 
 /**
@@ -40,10 +38,5 @@ const datasetSpec = z.object({
  * sizes from here. A malformed definition is an error naming the field.
  */
 export function defineDataset<D extends DatasetEntry>(spec: D): D {
-  const parsed = datasetSpec.safeParse(spec);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`defineDataset ${typeof spec.name === 'string' ? spec.name : '?'}: ${issue.path.join('.') || 'spec'}: ${issue.message}`);
-  }
-  return Object.freeze(spec);
+  return checkedDefinition('defineDataset', datasetSpec, spec);
 }

@@ -1,18 +1,16 @@
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { checkedDefinition, DEFINITION_NAME, FUNCTION } from '../util/definition.js';
 import type { Runner } from './types.js';
 
-/** Names reach records, tables and plot files: the record schema's pattern. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'a function');
 
 const runnerSpec = z.object({
-  name: z.string().regex(NAME, 'letters, digits, ".", "_" or "-", at most 64'),
+  name: DEFINITION_NAME,
   family: z.enum(['deep', 'sparse']),
   task: z.enum(['classification', 'detection']),
   description: z.string().min(1, 'say what it trains'),
-  prepare: fn.optional(),
-  train: fn,
+  settings: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema').optional(),
+  prepare: FUNCTION.optional(),
+  train: FUNCTION,
 });
 
 /**
@@ -22,10 +20,5 @@ const runnerSpec = z.object({
  * evaluates through its hooks when asked. A malformed definition is an error naming the field.
  */
 export function defineRunner<R extends Runner>(spec: R): R {
-  const parsed = runnerSpec.safeParse(spec);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`defineRunner ${typeof spec.name === 'string' ? spec.name : '?'}: ${issue.path.join('.') || 'spec'}: ${issue.message}`);
-  }
-  return Object.freeze(spec);
+  return checkedDefinition('defineRunner', runnerSpec, spec);
 }
