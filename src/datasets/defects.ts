@@ -30,6 +30,16 @@ export interface DefectsOptions {
 export const DEFECTS_DATASET: DefectsOptions = { size: 64, good: 360, defective: 240, seed: 0x5eed_defc };
 
 
+/**
+ * Image i of n: 0 (defect-free) or the label of its defect (1 + its index in DEFECT_KINDS).
+ * `defective` of the n carry one, interleaved with the good ones so that any prefix holds
+ * both, their kinds cycling through DEFECT_KINDS (textures.ts plants the same way).
+ */
+export function plannedLabel(i: number, n: number, defective: number): number {
+  const isDefective = Math.floor(((i + 1) * defective) / n) > Math.floor((i * defective) / n);
+  return isDefective ? (Math.floor((i * defective) / n) % DEFECT_KINDS.length) + 1 : 0;
+}
+
 export function generateDefects(o: DefectsOptions = DEFECTS_DATASET): DetectionDataset {
   const n = o.good + o.defective;
   const pixels = o.size * o.size;
@@ -41,18 +51,16 @@ export function generateDefects(o: DefectsOptions = DEFECTS_DATASET): DetectionD
   const img = new Float64Array(pixels);
   const scratch = new Float64Array(pixels);
   for (let i = 0; i < n; i++) {
-    // interleave good and defective images so any prefix holds both
-    const defective = Math.floor(((i + 1) * o.defective) / n) > Math.floor((i * o.defective) / n);
+    const label = plannedLabel(i, n, o.defective);
     const family = i % TEXTURE_FAMILIES.length;
     groups[i] = family;
     const r = rng.fork();
     texture(TEXTURE_FAMILIES[family], img, scratch, o.size, r);
     lighting(img, o.size, r);
     const mask = masks.subarray(i * pixels, (i + 1) * pixels);
-    if (defective) {
-      const kind = (Math.floor((i * o.defective) / n) % DEFECT_KINDS.length) + 1;
-      y[i] = kind;
-      plant(DEFECT_KINDS[kind - 1], img, mask, o.size, r);
+    if (label > 0) {
+      y[i] = label;
+      plant(DEFECT_KINDS[label - 1], img, mask, o.size, r);
     }
     const noise = 0.01 + 0.01 * r.nextFloat();
     for (let p = 0; p < pixels; p++) {

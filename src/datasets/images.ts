@@ -124,10 +124,15 @@ export function keepDecoded(files: readonly string[], info: readonly DecodedInfo
     else if (channels !== undefined && x.channels !== channels) reason = `${x.channels} colour channel${x.channels === 1 ? '' : 's'}, where ${first} and the files before it have ${channels}`;
     else if (channels === undefined) [channels, first] = [x.channels, files[i]];
     if (reason === undefined) keep.push(i);
-    else if (skipBad) skipped.push({ file: files[i], reason });
-    else throw new UsageError(`${files[i]}: ${reason} (--skip-bad leaves such files out and lists them)`);
+    else leaveOut(skipBad, skipped, files[i], reason);
   });
   return { keep, skipped };
+}
+
+/** A bad file: an error naming it, or with skipBad listed in `skipped` and left out. */
+export function leaveOut(skipBad: boolean, skipped: SkippedFile[], file: string, reason: string): void {
+  if (!skipBad) throw new UsageError(`${file}: ${reason} (--skip-bad leaves such files out and lists them)`);
+  skipped.push({ file, reason });
 }
 
 /** Distinct original sizes and how many images had each, most common first (the record keeps these). */

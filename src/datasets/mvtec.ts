@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { decodeImages, encodePngFiles, isImageFile, keepDecoded, originalSizes, type SkippedFile } from './images.js';
+import { decodeImages, encodePngFiles, isImageFile, keepDecoded, leaveOut, originalSizes, type SkippedFile } from './images.js';
 import { MASK_DEFECT, MASK_UNKNOWN, ROLE_EVALUATE, ROLE_TRAIN, type DetectionDataset, type Split } from './types.js';
 
 /**
@@ -59,19 +59,13 @@ function listCategory(dir: string, group: number, skipBad: boolean, skipped: Ski
     const maskOf = new Map<string, string>();
     for (const m of masks) {
       const stem = basename(m, extname(m)).replace(/_mask$/, '');
-      if (!stems.has(stem)) {
-        const reason = `a mask without an image: no ${join('test', kind, stem)}.* beside it`;
-        if (!skipBad) throw new UsageError(`${join(truth, kind, m)}: ${reason} (--skip-bad leaves such files out and lists them)`);
-        skipped.push({ file: join(truth, kind, m), reason });
-      } else maskOf.set(stem, join(truth, kind, m));
+      if (!stems.has(stem)) leaveOut(skipBad, skipped, join(truth, kind, m), `a mask without an image: no ${join('test', kind, stem)}.* beside it`);
+      else maskOf.set(stem, join(truth, kind, m));
     }
     for (const f of files) entries.push({ file: join(dir, 'test', kind, f), mask: maskOf.get(basename(f, extname(f))) ?? null, group, kind, role: ROLE_EVALUATE });
   }
-  const gone = subfolders(truth).filter((k) => !testKinds.includes(k));
-  if (gone.length) {
-    const reason = `masks without images: no test/${gone[0]} folder`;
-    if (!skipBad) throw new UsageError(`${join(truth, gone[0])}: ${reason} (--skip-bad leaves such files out and lists them)`);
-    for (const k of gone) for (const m of imagesIn(join(truth, k))) skipped.push({ file: join(truth, k, m), reason: `a mask without an image: no test/${k} folder` });
+  for (const k of subfolders(truth).filter((x) => !testKinds.includes(x))) {
+    for (const m of imagesIn(join(truth, k))) leaveOut(skipBad, skipped, join(truth, k, m), `a mask without an image: no test/${k} folder`);
   }
   return entries;
 }

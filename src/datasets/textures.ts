@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { DEFECT_KINDS, generatedArrays, lighting, plant, sha256 } from './defects.js';
+import { DEFECT_KINDS, generatedArrays, lighting, plannedLabel, plant, sha256 } from './defects.js';
 import { decodeImages, imageCacheDir } from './images.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { fromMvtec, writeMvtec, type MvtecImage } from './mvtec.js';
@@ -57,22 +57,21 @@ function texturesFolder(): string {
   const images: MvtecImage[] = [];
   TEXTURES.names.forEach((group, t) => {
     const photo = decoded.pixels.subarray(t * side * side, (t + 1) * side * side);
-    const good = TEXTURES.trainGood + TEXTURES.testGood;
-    const n = good + TEXTURES.defective;
+    const n = TEXTURES.trainGood + TEXTURES.testGood + TEXTURES.defective;
+    let good = 0;
     for (let i = 0; i < n; i++) {
-      // interleave good and defective tiles, as defects.ts does
-      const defective = Math.floor(((i + 1) * TEXTURES.defective) / n) > Math.floor((i * TEXTURES.defective) / n);
+      const label = plannedLabel(i, n, TEXTURES.defective);
       const r = rng.fork();
       const [x0, y0] = [r.nextInt(side - size + 1), r.nextInt(side - size + 1)];
       for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) img[y * size + x] = photo[(y0 + y) * side + x0 + x] / 255;
       lighting(img, size, r);
       const mask = new Uint8Array(area);
-      const kind = defective ? DEFECT_KINDS[Math.floor((i * TEXTURES.defective) / n) % DEFECT_KINDS.length] : 'good';
+      const kind = label > 0 ? DEFECT_KINDS[label - 1] : 'good';
       if (kind !== 'good') plant(kind, img, mask, size, r);
       const noise = 0.01 + 0.01 * r.nextFloat();
       const pixels = Uint8Array.from(img, (v) => Math.round(255 * Math.min(1, Math.max(0, v + noise * r.nextNormal()))));
-      const goodSoFar = images.filter((im) => im.group === group && im.kind === 'good').length;
-      const role = kind === 'good' && goodSoFar < TEXTURES.trainGood ? ROLE_TRAIN : ROLE_EVALUATE;
+      // the first trainGood good tiles of a texture are its training images
+      const role = kind === 'good' && good++ < TEXTURES.trainGood ? ROLE_TRAIN : ROLE_EVALUATE;
       images.push({ name: String(i).padStart(4, '0'), group, kind, role, pixels, ...(kind === 'good' ? {} : { mask }) });
     }
   });

@@ -285,7 +285,6 @@ export function measureLatency(predictOne: (i: number) => void, count: number): 
 /** Inference on the test set, measured in windows of its own (see RunnerHooks.inference). */
 export type Inference = NonNullable<ResultEntry['inference']>;
 
-/** A built-in runner, or one of the external commands by its name. */
 /**
  * Sizes given for the run (--train-size and friends) against each dataset's images, before
  * any training: the dataset is loaded here (runSuite reuses it), and a split asking more than
@@ -316,6 +315,7 @@ function checkSettings(settings: RunOptions['settings'], runners: readonly strin
   }
 }
 
+/** A built-in runner, or one of the external commands by its name. */
 export function resolveRunner(name: string, externals: readonly ExternalSpec[] = []): Runner {
   const x = externals.find((e) => e.name === name);
   return x ? makeExternalRunner(x) : getRunner(name);
