@@ -11,7 +11,6 @@ import { runnerNames } from '../runners/registry.js';
 import { MAX_REPEATS, planRun, runSuite } from '../suite/run.js';
 import { join } from 'node:path';
 import { SUITE_NAMES } from '../suite/suites.js';
-
 import { DEFAULT_SEED, integer, seedOption, real, list, datasetList, withSourceFlags, note, progressBar, threadsSpec, shardSpec, conversionFrom, SKIP_BAD, LABEL_COLUMN, USD_PER_KWH, IMAGE_SIZE, CARBON, PUE } from './options.js';
 
 /** `run`: train a suite's cells, meter each, write the record and regenerate the report. */
@@ -20,7 +19,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('train every (dataset, runner) of a suite, meter each, write one record to RESULTS/runs/ and regenerate RESULTS/README.md')
     .addOption(new Option('--suite <name>', 'suite to run').choices(SUITE_NAMES).default('default'))
-    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')}), or your own: npy:X.npy,y.npy, csv:FILE or folder:DIR (the suite's runners of its task)`, datasetList)
+    .option('--dataset <names>', `comma-separated datasets of the suite to keep (${datasetNames().join(', ')}), or your own: npy:X.npy,y.npy, csv:FILE, folder:DIR or mvtec:DIR (the suite's runners of its task)`, datasetList)
     .option(...LABEL_COLUMN)
     .option(...IMAGE_SIZE)
     .option(...SKIP_BAD)
@@ -84,9 +83,7 @@ export function registerRun(program: Command): void {
         epochs: opts.epochs,
         // --cnn-arch is the cnn runner's setting (the torch peer takes it as its arguments)
         ...settingsOf(opts.set, opts.cnnArch),
-        ...(opts.trainSize ?? opts.validationSize ?? opts.testSize
-          ? { sizes: { ...(opts.trainSize ? { trainSize: opts.trainSize } : {}), ...(opts.validationSize ? { validationSize: opts.validationSize } : {}), ...(opts.testSize ? { testSize: opts.testSize } : {}) } }
-          : {}),
+        ...sizesOf(opts),
         notes,
         sensors: opts.sensors,
         idleSeconds: opts.idleSeconds,
@@ -188,4 +185,10 @@ function collectSetting(value: string, previous: Settings): Settings {
 function settingsOf(set: Settings, cnnArch: string): { settings?: Settings } {
   const settings: Settings = { ...set, ...(cnnArch === 'default' ? {} : { cnn: { ...set.cnn, arch: cnnArch } }) };
   return Object.keys(settings).length ? { settings } : {};
+}
+
+/** --train-size, --validation-size and --test-size, those given, as the run's sizes. */
+function sizesOf(opts: { trainSize?: number; validationSize?: number; testSize?: number }): { sizes?: { trainSize?: number; validationSize?: number; testSize?: number } } {
+  const sizes = Object.fromEntries(Object.entries({ trainSize: opts.trainSize, validationSize: opts.validationSize, testSize: opts.testSize }).filter(([, v]) => v !== undefined));
+  return Object.keys(sizes).length ? { sizes } : {};
 }

@@ -6,8 +6,9 @@
  *   grayscale bytes (8-bit whatever its depth; resized by area to fill, as every runner takes
  *   square images: resample.ts) in out.bin, in order; a mask file (any depth: a pixel is
  *   defective where it is non-zero) must have its image's width and height, and becomes size x
- *   size bytes of 0 or 1 in out.masks.bin (a pixel is defective when half or more of its area is). out.json holds each file's original
- *   width, height and colour channels, or why it (or its mask) could not be read.
+ *   size bytes of 0 or 1 in out.masks.bin (a pixel is defective when half or more of its area
+ *   is). out.json holds each file's original width, height and colour channels, or why it (or
+ *   its mask) could not be read.
  * - encode { files, width, height, in }: the n images of in.bin (width x height bytes each)
  *   become 8-bit grayscale PNG files, one per name.
  */

@@ -135,6 +135,15 @@ export function leaveOut(skipBad: boolean, skipped: SkippedFile[], file: string,
   skipped.push({ file, reason });
 }
 
+/** The kept images' bytes (n x area each, in `pixels`) as intensities in [0, 1], in keep order. */
+export function keptIntensities(pixels: Uint8Array, keep: readonly number[], area: number): Float32Array {
+  const X = new Float32Array(keep.length * area);
+  keep.forEach((src, i) => {
+    for (let p = 0; p < area; p++) X[i * area + p] = pixels[src * area + p] / 255;
+  });
+  return X;
+}
+
 /** Distinct original sizes and how many images had each, most common first (the record keeps these). */
 export function originalSizes(info: readonly DecodedInfo[], keep: readonly number[]): { width: number; height: number; count: number }[] {
   const counts = new Map<string, { width: number; height: number; count: number }>();

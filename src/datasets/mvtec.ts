@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { decodeImages, encodePngFiles, isImageFile, keepDecoded, leaveOut, originalSizes, type SkippedFile } from './images.js';
+import { decodeImages, encodePngFiles, isImageFile, keepDecoded, keptIntensities, leaveOut, originalSizes, type SkippedFile } from './images.js';
 import { MASK_DEFECT, MASK_UNKNOWN, ROLE_EVALUATE, ROLE_TRAIN, type DetectionDataset, type Split } from './types.js';
 
 /**
@@ -88,14 +88,13 @@ export function fromMvtec(uri: string, dir: string, size: number, skipBad: boole
     skipped.push(...kept.skipped);
   });
   const area = size * size;
-  const X = new Float32Array(keep.length * area);
+  const X = keptIntensities(decoded.pixels, keep, area);
   const masks = new Uint8Array(keep.length * area);
   const y = new Uint8Array(keep.length);
   const groups = new Uint8Array(keep.length);
   const roles = new Uint8Array(keep.length);
   keep.forEach((src, i) => {
     const e = listed[src];
-    for (let p = 0; p < area; p++) X[i * area + p] = decoded.pixels[src * area + p] / 255;
     y[i] = e.kind === 'good' ? 0 : kindNames.indexOf(e.kind) + 1;
     groups[i] = e.group;
     roles[i] = e.role;

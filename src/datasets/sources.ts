@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { decodeImages, IMAGE_EXTENSIONS, isImageFile, keepDecoded, originalSizes, type SkippedFile } from './images.js';
+import { decodeImages, IMAGE_EXTENSIONS, isImageFile, keepDecoded, keptIntensities, originalSizes, type SkippedFile } from './images.js';
 import { DEFAULT_MVTEC_SIZE, fromMvtec } from './mvtec.js';
 import { readNpy } from './npy.js';
 import type { Dataset } from './types.js';
@@ -189,11 +189,7 @@ function fromFolder(uri: string, dir: string, size: number, skipBad: boolean): D
   });
   const { pixels, info } = decodeImages(files, size);
   const { keep, skipped } = keepDecoded(files, info, skipBad);
-  const area = size * size;
-  const X = new Float32Array(keep.length * area);
-  keep.forEach((src, i) => {
-    for (let p = 0; p < area; p++) X[i * area + p] = pixels[src * area + p] / 255;
-  });
+  const X = keptIntensities(pixels, keep, size * size);
   const y = Uint8Array.from(keep, (i) => labels[i]);
   const empty = classes.findIndex((_, c) => !y.includes(c));
   if (empty >= 0) throw new UsageError(`${join(dir, classes[empty])}: every image was left out as bad (--skip-bad); a class needs some`);
