@@ -14,7 +14,7 @@ import { cnnRunner } from '../src/runners/cnn.js';
 import { closeServedRunners, makeExternalRunner } from '../src/runners/external.js';
 import { peerSpecs } from '../src/runners/peers.js';
 import type { Runner } from '../src/runners/types.js';
-import { meteredTrain } from '../src/suite/run.js';
+import { meteredTrain } from '../src/suite/window.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -44,7 +44,7 @@ for (let r = 0; r < rounds; r++) {
   for (const runner of runners) {
     const { output, reading } = await meteredTrain(runner, split, { epochs, settings: { arch } }, 42, backend);
     const engine = output.backend ? `tfjs ${output.backend.name}` : String(output.config.framework);
-    figures.set(runner.name, [...(figures.get(runner.name) ?? []), { seconds: reading.seconds, msPerStep: (1000 * reading.seconds) / steps, accuracy: output.accuracy, engine }]);
+    figures.set(runner.name, [...(figures.get(runner.name) ?? []), { seconds: reading.seconds, msPerStep: (1000 * reading.seconds) / steps, accuracy: output.metric.value, engine }]);
   }
 }
 

@@ -26,7 +26,7 @@ import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { SPARSE_DETECTOR, sparseDetectorWith } from '../src/runners/sparse-detector.js';
 import { plainHooks, type Runner, type RunnerOptions } from '../src/runners/types.js';
 import { DEFAULT_LASSO_CLASSIFIER } from '../src/sparse/classifier.js';
-import { meteredTrain } from '../src/suite/run.js';
+import { meteredTrain } from '../src/suite/window.js';
 
 export const TUNING_SEEDS = [1, 2, 3] as const;
 /** A setting replaces the shipped one only where its mean validation metric is higher by more than this. */

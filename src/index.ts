@@ -22,7 +22,8 @@ export {
   type LassoClassifierOptions,
   type LinearModel,
 } from './sparse/classifier.js';
-export type { Runner, RunnerHooks, RunnerOutput, CurvePoint } from './runners/types.js';
+export type { Runner, RunnerHooks, RunnerOutput, CurvePoint, MetricName, Runtime } from './runners/types.js';
+export { TEST_ACCURACY, IMAGE_AUROC } from './runners/types.js';
 export { getRunner, runnerNames, registerRunner } from './runners/registry.js';
 export { defineRunner } from './runners/define.js';
 export { Meter, type MeterReading } from './meter/meter.js';
@@ -34,6 +35,7 @@ export { renderReadme, writeReport } from './report/readme.js';
 export { summarise, ratios } from './report/tables.js';
 export { getSuite, SUITE_NAMES, type Suite } from './suite/suites.js';
 export { runSuite, planRun, checkWritableDir, type RunOptions } from './suite/run.js';
+export { meteredTrain, type Trained } from './suite/window.js';
 export { lasso, elasticNet, type ElasticNetOptions, type ElasticNetFit } from './sparse/estimators.js';
 export { lassoPath, enetPath, oneVsRestTargets, type PathOptions, type PathResult } from './sparse/path.js';
 export type { DesignInput, TargetInput } from './sparse/input.js';

@@ -4,9 +4,9 @@ import { makeSplit } from '../src/datasets/split.js';
 import { cpuBetween } from '../src/meter/child.js';
 import { makeExternalRunner } from '../src/runners/external.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
-import { measureLatency, meteredTrain } from '../src/suite/run.js';
+import { measureLatency, meteredTrain } from '../src/suite/window.js';
 import { getRunner } from '../src/runners/registry.js';
-import type { Runner } from '../src/runners/types.js';
+import { TEST_ACCURACY, type Runner } from '../src/runners/types.js';
 
 describe('an external trainer\'s reported training intervals', () => {
   it('read the CPU gained between two instants off the sampled series, linearly, clamped to it', () => {
@@ -49,7 +49,7 @@ describe('single-item latency', () => {
   it('a classifier records it beside batch inference, outside the training window', async () => {
     const split = makeSplit(loadMnist(), { trainSize: 200, testSize: 50, seed: 1 });
     const { output, inference } = await meteredTrain(getRunner('lasso'), split, {}, 1, 'auto');
-    expect(output.accuracy).toBeGreaterThan(0.5);
+    expect(output.metric.value).toBeGreaterThan(0.5);
     expect(inference?.latency?.items).toBe(50);
     expect(inference?.latency?.medianSeconds).toBeGreaterThan(0);
     expect(inference?.latency?.source).toMatch(/one item per call/);
@@ -77,7 +77,7 @@ describe('inference windows', () => {
           await new Promise((resolve) => setTimeout(resolve, 10));
           burn(0.3);
         }, 20);
-        return { accuracy: 0.5, curve: [{ ...hooks.elapsed(), metric: 0.5, step: 1 }], metrics: {}, config: {} };
+        return { metric: { name: TEST_ACCURACY, value: 0.5 }, curve: [{ ...hooks.elapsed(), metric: 0.5, step: 1 }], metrics: {}, config: {} };
       },
     };
     const { reading, inference } = await meteredTrain(runner, split, {}, 1, 'auto');

@@ -7,7 +7,10 @@ import { generateDefects } from '../src/datasets/defects.js';
 import { makeSplit } from '../src/datasets/split.js';
 import type { Split } from '../src/datasets/types.js';
 import { autoencoderFlopsPerSample, DEFAULT_AUTOENCODER } from '../src/deep/autoencoder.js';
-import { convert } from '../src/meter/carbon.js';
+import { DEFAULT_CONVERSION } from '../src/meter/carbon.js';
+import { pfsDays } from '../src/meter/flops.js';
+import { flopCount } from '../src/util/flop-count.js';
+import { entryOf } from '../src/suite/entry.js';
 import { compareRecords } from '../src/report/compare.js';
 import { claims } from '../src/report/claims.js';
 import { writeReport } from '../src/report/readme.js';
@@ -15,7 +18,8 @@ import { runRecordSchema, type ResultEntry } from '../src/results/schema.js';
 import { writeRecord } from '../src/results/store.js';
 import { getRunner } from '../src/runners/registry.js';
 import type { RunnerOutput } from '../src/runners/types.js';
-import { meteredTrain, planRun } from '../src/suite/run.js';
+import { planRun } from '../src/suite/run.js';
+import { meteredTrain } from '../src/suite/window.js';
 import { makeExternalRunner } from '../src/runners/external.js';
 import { findPython, peerSpecs } from '../src/runners/peers.js';
 import { UsageError } from '../src/errors.js';
@@ -28,67 +32,62 @@ import { record } from './helpers/records.js';
 // 10 defect-free training images and 20 test images per texture: small enough for a test
 let split: Split;
 const outputs = new Map<string, { output: RunnerOutput; seconds: number; entry: ResultEntry }>();
+/** Every FLOP the kernels counted during each runner's meteredTrain, evaluation included. */
+const counted = new Map<string, number>();
 
 beforeAll(async () => {
   split = makeSplit(generateDefects(), { trainSize: 30, testSize: 60, seed: 7 });
   for (const [name, epochs] of [['sparse-detector', undefined], ['autoencoder', 40]] as const) {
     const runner = getRunner(name);
     await runner.prepare?.({ backend: 'auto' });
-    const { output, reading } = await meteredTrain(runner, split, { epochs }, 7, 'auto');
-    const entry: ResultEntry = {
-      dataset: 'defects',
-      runner: name,
-      family: runner.family,
-      repeat: 0,
-      seed: 7,
-      split: { train: 30, validation: 6, test: 60, seed: 7 },
-      accuracy: output.accuracy,
-      metricName: output.metricName,
-      heatmaps: output.heatmaps ? { ...output.heatmaps, items: [...output.heatmaps.items] } : undefined,
-      curve: [...output.curve],
-      metrics: { ...output.metrics },
-      config: { ...output.config } as ResultEntry['config'],
-      measurement: { seconds: reading.seconds, cpuSeconds: reading.cpuSeconds, pausedSeconds: reading.pausedSeconds, peakRssBytes: reading.peakRssBytes, calibrationSeconds: 0.1 },
-      energy: reading.energy,
-      converted: convert(reading.energy.joules),
-    };
+    const before = flopCount.value;
+    const trained = await meteredTrain(runner, split, { epochs }, 7, 'auto');
+    const { output, reading } = trained;
+    const entry = entryOf({ dataset: 'defects', runner: name, family: runner.family, repeat: 0, seed: 7 }, split, trained, { calibrationSeconds: 0.1, threads: 1, conversion: DEFAULT_CONVERSION });
+    counted.set(name, flopCount.value - before);
     outputs.set(name, { output, seconds: reading.seconds, entry });
   }
 }, 240_000);
 
 describe('detectors', () => {
   it('the sparse detector separates defective from defect-free images, trained on 10 good images per texture', () => {
-    const { output } = outputs.get('sparse-detector')!;
-    expect(output.metricName).toMatch(/image AUROC/);
-    expect(output.accuracy).toBeGreaterThan(0.85);
+    const { output, entry } = outputs.get('sparse-detector')!;
+    expect(output.metric.name).toMatch(/image AUROC/);
+    expect(entry.metricName).toBe(output.metric.name);
+    expect(output.metric.value).toBeGreaterThan(0.85);
     expect(output.metrics.pixelAuroc).toBeGreaterThan(0.7);
     for (const g of ['fabric', 'metal', 'granular']) expect(output.metrics[`imageAuroc.${g}`]).toBeGreaterThan(0.7);
-    expect(output.metrics.imageAuroc).toBe(output.accuracy);
+    expect(output.metrics.imageAuroc).toBe(output.metric.value);
     expect(output.curve).toHaveLength(5);
     for (let i = 1; i < 5; i++) expect(output.curve[i].seconds).toBeGreaterThan(output.curve[i - 1].seconds);
-    // coding the test images is evaluation, not training: far fewer FLOPs are counted than scoring takes
-    expect(output.metrics.flops).toBeGreaterThan(0);
+    // the window counts training only: scoring the validation (curve) and test images (inference) ran paused
+    expect(output.flops).toBeUndefined();
+    expect(entry.metrics.flops).toBeGreaterThan(0);
+    expect(entry.metrics.flops).toBeLessThan(counted.get('sparse-detector')!);
+    expect(entry.metrics.pfsDays).toBe(pfsDays(entry.metrics.flops));
   });
 
   it('the sparse detector scores the same on two threads (the coding pool splits the images)', async () => {
-    const one = outputs.get('sparse-detector')!.output;
-    const { output: two } = await meteredTrain(getRunner('sparse-detector'), split, { threads: 2 }, 7, 'auto');
+    const { output: one, entry } = outputs.get('sparse-detector')!;
+    const { output: two, reading } = await meteredTrain(getRunner('sparse-detector'), split, { threads: 2 }, 7, 'auto');
     expect(two.config.scoringThreads).toBe(2);
     expect(two.metrics.evaluationThreads).toBe(2);
     expect(one.config.scoringThreads).toBe(1);
     expect(two.curve.map((p) => p.metric)).toEqual(one.curve.map((p) => p.metric));
     expect(two.metrics.pixelAuroc).toBe(one.metrics.pixelAuroc);
-    expect(two.metrics.flops).toBe(one.metrics.flops);
+    // the coding pool's threads count in their own copies, added when their work settles
+    expect(reading.flops).toBe(entry.metrics.flops);
   }, 120_000);
 
   it('the autoencoder learns to reconstruct good texture better than chance separates, and records its backend', () => {
-    const { output } = outputs.get('autoencoder')!;
+    const { output, entry } = outputs.get('autoencoder')!;
     expect(output.backend?.name).toBe('wasm');
-    expect(output.accuracy).toBeGreaterThan(0.6);
+    expect(output.metric.value).toBeGreaterThan(0.6);
     expect(output.config.epochs).toBe(40);
     expect(output.config.noise).toBe(DEFAULT_AUTOENCODER.noise);
     expect(output.curve.map((p) => p.step)).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40]);
-    expect(output.metrics.flops).toBe(autoencoderFlopsPerSample({ ...DEFAULT_AUTOENCODER, epochs: 40 }) * 30 * 40);
+    expect(counted.get('autoencoder')).toBe(0);
+    expect(entry.metrics.flops).toBe(autoencoderFlopsPerSample({ ...DEFAULT_AUTOENCODER, epochs: 40 }) * 30 * 40);
   });
 
   it('both keep heat maps of the same test images: one per defect kind and one defect-free', () => {
@@ -199,14 +198,14 @@ describe('external detectors', () => {
   it('scores the errors a command writes with our own scoring, and names a file of the wrong size', async () => {
     const ok = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('x.length*4') });
     const out = await ok.train(split, {}, hooks());
-    expect(out.metricName).toMatch(/image AUROC/);
-    expect(out.accuracy).toBeGreaterThanOrEqual(0);
+    expect(out.metric.name).toMatch(/image AUROC/);
+    expect(out.metric.value).toBeGreaterThanOrEqual(0);
     expect(out.metrics.pixelAuroc).toBeGreaterThan(0);
     expect(out.heatmaps?.items.length).toBe(5);
     // the same scoring as ours: the curve on the validation images, the figure on test
     const scorer = (_g: number, X: Float32Array, n: number) => errorScores(X, n, split.height, split.width);
     expect(out.curve[0].metric).toBe(evaluateDetection(validationView(split), scorer).imageAuroc);
-    expect(out.accuracy).toBe(evaluateDetection(split, scorer).imageAuroc);
+    expect(out.metric.value).toBe(evaluateDetection(split, scorer).imageAuroc);
     const short = makeExternalRunner({ name: 'standin', family: 'deep', task: 'detection', command: writer('100') });
     await expect(short.train(split, {}, hooks())).rejects.toThrow(UsageError);
     await expect(short.train(split, {}, hooks())).rejects.toThrow(/e\.f32 holds 100 bytes, not 6 x 4096 float32 errors of the validation images/);
@@ -220,8 +219,8 @@ describe('external detectors', () => {
     const spec = peerSpecs('torch').find((s) => s.name === 'torch-autoencoder')!;
     const out = await makeExternalRunner(spec).train(split, { epochs: 12 }, hooks());
     expect(out.curve.map((p) => p.step)).toEqual([1, 2, 4, 5, 6, 7, 8, 10, 11, 12]);
-    expect(out.config.framework).toMatch(/^pytorch/);
-    expect(out.accuracy).toBeGreaterThan(0.5);
+    expect(out.runtime?.framework).toMatch(/^pytorch/);
+    expect(out.metric.value).toBeGreaterThan(0.5);
     // the peer times its own inference on the test images; its CPU is pro-rated, and says so
     expect(out.inference?.items).toBe(60);
     expect(out.inference?.seconds).toBeGreaterThan(0);

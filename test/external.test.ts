@@ -23,7 +23,7 @@ describe('external runners (--cmd)', () => {
     expect(x.accuracy).toBeGreaterThan(0.6);
     expect(x.accuracy).toBeLessThan(0.9);
     expect(x.config.seed).toBe(42);
-    expect(x.config.framework).toBe('node centroid fixture');
+    expect(x.runtime?.framework).toBe('node centroid fixture');
     // the child's own CPU is measured: node start-up alone costs tens of milliseconds
     expect(x.metrics.processCpuSeconds).toBeGreaterThan(0.02);
     expect(x.measurement.seconds).toBeCloseTo(x.metrics.reportedTrainSeconds, 9);

@@ -8,6 +8,7 @@ import { measureIdle, openSensors } from '../src/meter/sensors.js';
 import { convert, parseIntensity, strubellEstimate } from '../src/meter/carbon.js';
 import { cnnFlops, pfsDays } from '../src/meter/flops.js';
 import { Meter } from '../src/meter/meter.js';
+import { dot } from '../src/sparse/vec.js';
 import { estimateConstants, estimateEnergy } from '../src/meter/model.js';
 import { integratePower, parseNvidiaCsv } from '../src/meter/nvidia.js';
 
@@ -37,6 +38,26 @@ describe('Meter', () => {
     expect(m.peakRssBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(m.energy.method).toBe('estimated:tdp-per-core');
     expect(m.energy.joules).toBeCloseTo(m.energy.components.cpu + m.energy.components.dram, 12);
+  });
+
+  it("counts the sparse kernels' FLOPs of its unpaused intervals only, and a window inside it its own", () => {
+    // a real kernel's count: dot of two 1,000-vectors is 2,000 FLOPs (a multiply-add counts 2)
+    const a = new Float64Array(1000).fill(1);
+    const meter = new Meter();
+    meter.begin();
+    dot(a, 0, a, 1000);
+    expect(meter.flops()).toBe(2000);
+    meter.pause();
+    dot(a, 0, a, 1000); // evaluation
+    const inner = new Meter();
+    inner.begin();
+    dot(a, 0, a, 1000);
+    dot(a, 0, a, 1000);
+    expect(inner.end().flops).toBe(4000);
+    meter.resume();
+    dot(a, 0, a, 500);
+    expect(meter.end().flops).toBe(3000);
+    expect(new Meter().flops()).toBe(0);
   });
 
   it('refuses misuse', () => {

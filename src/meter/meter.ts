@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { ChildUsage } from './child.js';
 import { readClock, type ClockReading } from './clock.js';
 import { estimateConstants, estimateEnergy, type EnergyRecord, type EstimateConstants } from './model.js';
-import { between, snapshot, type IdleBaseline, type SensorSet, type SensorSnapshot } from './sensors.js';
+import { flopCount } from '../util/flop-count.js';
+import { between, NO_SENSORS, snapshot, type IdleBaseline, type SensorSet, type SensorSnapshot } from './sensors.js';
 
 export interface MeterReading {
   /** Wall seconds inside the window, pauses excluded. */
@@ -22,6 +23,8 @@ export interface MeterReading {
   readonly energy: EnergyRecord;
   /** How the figures were obtained when not simply this process inside the window. */
   readonly note?: string;
+  /** FLOPs the sparse kernels counted inside the window, pauses excluded (0 for work they do not count: tfjs, child processes). */
+  readonly flops: number;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface MeterReading {
 export class Meter {
   private activeSeconds = 0;
   private activeCpu = 0;
+  private activeFlops = 0;
+  private flopsSince = 0;
   private pausedSeconds = 0;
   private since: ClockReading | undefined;
   private pausedAt: number | undefined;
@@ -45,7 +50,7 @@ export class Meter {
 
   constructor(
     private readonly constants: EstimateConstants = estimateConstants(),
-    private readonly sensors?: SensorSet,
+    private readonly sensors: SensorSet = NO_SENSORS,
     private readonly idle?: IdleBaseline,
   ) {}
 
@@ -54,6 +59,7 @@ export class Meter {
     highWaterMark.reset(this);
     this.sample();
     this.segment = snapshot(this.sensors);
+    this.flopsSince = flopCount.value;
     this.since = readClock();
   }
 
@@ -73,6 +79,7 @@ export class Meter {
     const now = readClock();
     this.activeSeconds += now.seconds - this.since.seconds;
     this.activeCpu += now.cpuSeconds - this.since.cpuSeconds;
+    this.activeFlops += flopCount.value - this.flopsSince;
     this.since = undefined;
     this.pausedAt = now.seconds;
     this.closeSegment();
@@ -81,6 +88,7 @@ export class Meter {
   resume(): void {
     if (this.pausedAt === undefined) throw new Error('Meter.resume without pause');
     this.segment = snapshot(this.sensors);
+    this.flopsSince = flopCount.value;
     this.since = readClock();
     this.pausedSeconds += this.since.seconds - this.pausedAt;
     this.pausedAt = undefined;
@@ -132,9 +140,15 @@ export class Meter {
     };
   }
 
+  /** FLOPs counted in the window so far, pauses excluded. */
+  flops(): number {
+    return this.activeFlops + (this.since ? flopCount.value - this.flopsSince : 0);
+  }
+
   end(): MeterReading {
     if (!this.since) throw new Error('Meter.end outside an active window');
     const own = this.elapsed();
+    const flops = this.flops();
     this.since = undefined;
     this.ended = true;
     this.closeSegment();
@@ -152,6 +166,7 @@ export class Meter {
         peakRssBytes: usage.peakRssBytes,
         peakRssMethod: "the trainer's process tree, sampled at 10 Hz",
         pausedSeconds: this.pausedSeconds,
+        flops,
         energy: this.energy(cpuSeconds, seconds, usage.peakRssBytes, usage.rssSamples, share),
         note:
           `external process: ${usage.wallSeconds.toFixed(3)} s wall and ${usage.cpuSeconds.toFixed(3)} s CPU measured (/proc); ` +
@@ -169,6 +184,7 @@ export class Meter {
       peakRssBytes: this.peakRss,
       peakRssMethod: highWaterMark.works ? 'kernel high-water mark (VmHWM), reset at the window' : "this process's resident set at the window's samples",
       pausedSeconds: this.pausedSeconds,
+      flops,
       energy: this.energy(own.cpuSeconds, own.seconds, this.peakRss, this.samples, 1),
     };
   }
@@ -176,8 +192,8 @@ export class Meter {
   /** Measured components where a sensor was read, the labelled estimate elsewhere. */
   private energy(cpuSeconds: number, seconds: number, rssBytes: number, rssSamples: number, share: number): EnergyRecord {
     const estimate = estimateEnergy(cpuSeconds, seconds, rssBytes, this.constants, rssSamples);
-    const rapl = this.sensors?.rapl;
-    const nvidia = this.sensors?.nvidia;
+    const rapl = this.sensors.rapl;
+    const nvidia = this.sensors.nvidia;
     const hasDram = rapl?.domains.some((d) => d.component === 'dram') ?? false;
     const cpu = rapl ? this.measured.cpu * share : estimate.components.cpu;
     const dram = hasDram ? this.measured.dram * share : estimate.components.dram;

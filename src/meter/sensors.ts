@@ -10,6 +10,22 @@ export interface SensorSet {
   close(): Promise<void>;
 }
 
+/**
+ * The null sensor set: no sensor read (--no-sensors, or a caller outside a run). Every window
+ * then takes the labelled estimate, without asking whether sensors exist.
+ */
+export const NO_SENSORS: SensorSet = { unavailable: ['not read (--no-sensors)'], close: async () => {} };
+
+/** The record's account of the sensors: those read, and why each other one was not. */
+export function sensorsUsed(s: SensorSet): { used: string[]; unavailable: string[] } {
+  return { used: [s.rapl ? 'rapl' : '', s.nvidia ? 'nvidia-smi' : ''].filter(Boolean), unavailable: [...s.unavailable] };
+}
+
+/** The machine's sensors, or the null set when told not to read them (`false`). */
+export async function sensorsFor(o: boolean | SensorOptions | undefined): Promise<SensorSet> {
+  return o === false ? NO_SENSORS : openSensors(o === true || o === undefined ? {} : o);
+}
+
 export interface SensorOptions {
   readonly powercapRoot?: string;
   /** nvidia-smi binary, or false not to look for one. */
@@ -52,19 +68,19 @@ export interface SensorSnapshot {
   readonly rapl?: RaplReading;
 }
 
-export function snapshot(s: SensorSet | undefined): SensorSnapshot {
-  return { t: Date.now(), rapl: s?.rapl?.read() };
+export function snapshot(s: SensorSet): SensorSnapshot {
+  return { t: Date.now(), rapl: s.rapl?.read() };
 }
 
 /** Energy per component between two snapshots. */
 export function between(
-  s: SensorSet | undefined,
+  s: SensorSet,
   a: SensorSnapshot,
   b: SensorSnapshot,
 ): { cpu: number; dram: number; gpu: number; gpuSamples: number; gpuUtilization: number; gpuEstimated: boolean } {
   // the end of a window: wait for the GPU sample that covers it (at most 2.5 intervals)
-  s?.nvidia?.sync(b.t);
-  const gpu = s?.nvidia ? s.nvidia.energy(a.t, b.t) : { joules: 0, samples: 0, meanUtilization: NaN, estimated: false };
+  s.nvidia?.sync(b.t);
+  const gpu = s.nvidia ? s.nvidia.energy(a.t, b.t) : { joules: 0, samples: 0, meanUtilization: NaN, estimated: false };
   return {
     cpu: a.rapl && b.rapl ? b.rapl.cpu - a.rapl.cpu : 0,
     dram: a.rapl && b.rapl ? b.rapl.dram - a.rapl.dram : 0,

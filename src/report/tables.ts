@@ -1,4 +1,5 @@
 import { byCell } from '../results/cells.js';
+import { runtimeOf } from '../results/fields.js';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { mdTable, pct, sig } from './format.js';
 import { median, medianInterval, type Interval } from './stats.js';
@@ -56,6 +57,15 @@ export interface Ratios {
 /** An entry's inference seconds or joules per 1,000 test items. */
 export const per1000 = (r: ResultEntry, what: 'seconds' | 'joules'): number => (r.inference ? (r.inference[what] / r.inference.items) * 1000 : NaN);
 
+/** What ran a cell: the tfjs backend, the external trainer's framework, or our own kernels. */
+function backendOf(r: ResultEntry): string {
+  if (r.backend) return `tfjs ${r.backend.name}`;
+  const runtime = runtimeOf(r);
+  if (!runtime) return 'TypeScript, Float64Array';
+  const threads = runtime.threads ? `, ${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}` : '';
+  return `${runtime.framework} (external${threads})`;
+}
+
 export function summarise(record: RunRecord): CellSummary[] {
   return [...byCell(record).values()].map((rs) => {
     const first = rs[0];
@@ -64,11 +74,7 @@ export function summarise(record: RunRecord): CellSummary[] {
       dataset: first.dataset,
       runner: first.runner,
       family: first.family,
-      backend: first.backend
-        ? `tfjs ${first.backend.name}`
-        : typeof first.config.framework === 'string'
-          ? `${first.config.framework} (external${first.metrics.threads ? `, ${first.metrics.threads} thread${first.metrics.threads > 1 ? 's' : ''}` : ''})`
-          : 'TypeScript, Float64Array',
+      backend: backendOf(first),
       repeats: rs.length,
       accuracy: m((r) => r.accuracy),
       seconds: m((r) => r.measurement.seconds),

@@ -72,9 +72,12 @@ export const resultSchema = z.object({
   metricName: z.string().optional(),
   heatmaps: heatmapsSchema.optional(),
   curve: z.array(curvePointSchema),
+  /** The runner's own figures; `flops` and `pfsDays` are the harness's (the training window's count, or the runner's analytic figure). */
   metrics: z.record(z.string(), z.number()),
   config: z.record(z.string(), z.union([scalar, z.array(scalar)])),
   backend: backendSchema.optional(),
+  /** External trainers: the framework and threads they reported (absent in older records: config.framework, metrics.threads; see results/fields.ts). */
+  runtime: z.object({ framework: z.string(), threads: z.number().optional() }).optional(),
   measurement: z.object({
     seconds: z.number().nonnegative(),
     cpuSeconds: z.number().nonnegative(),

@@ -5,7 +5,6 @@ import { autoencoderFlopsPerSample, autoencoderStep, buildAutoencoder, DEFAULT_A
 import { selectBackend } from '../deep/backend.js';
 import { trainableVariables } from '../deep/cnn.js';
 import { errorScores } from '../detect/evaluate.js';
-import { pfsDays } from '../meter/flops.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, scoringConfig, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
@@ -84,8 +83,9 @@ export function autoencoderWith(base: AutoencoderConfig): Runner {
       return {
         ...out,
         curve,
-        metrics: { ...out.metrics, flops: trainingFlops, pfsDays: pfsDays(trainingFlops), trainSamples: split.yTrain.length, steps: Math.ceil(split.yTrain.length / groups / cfg.batchSize) * cfg.epochs * groups },
+        metrics: { ...out.metrics, trainSamples: split.yTrain.length, steps: Math.ceil(split.yTrain.length / groups / cfg.batchSize) * cfg.epochs * groups },
         config: { ...network, filters: [...cfg.filters], optimizer: 'adam', loss: 'mean squared error', ...scoringConfig(imageQuantile), evaluations: AUTOENCODER_EVALUATIONS, seed: hooks.seed },
+        flops: trainingFlops,
         backend,
       };
     },

@@ -3,10 +3,10 @@ import { defineRunner } from './define.js';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../deep/backend.js';
 import { adam } from '../deep/adam.js';
-import { cnnFlops, pfsDays } from '../meter/flops.js';
+import { cnnFlops } from '../meter/flops.js';
 import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
 import { Rng } from '../util/rng.js';
-import { LATENCY_ITEMS, type CurvePoint, type Runner } from './types.js';
+import { LATENCY_ITEMS, TEST_ACCURACY, type CurvePoint, type Runner } from './types.js';
 
 /**
  * Curve points inside the first epoch, where the learning curve bends most: a time to a
@@ -78,15 +78,14 @@ export const cnnRunner = defineRunner({
       hooks.latency((i) => accuracy(model, split.XTest.subarray(i * features, (i + 1) * features), split.yTest.subarray(i, i + 1), shape), Math.min(LATENCY_ITEMS, split.yTest.length));
       const trainingFlops = cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs;
       return {
-        accuracy: testAccuracy,
+        metric: { name: TEST_ACCURACY, value: testAccuracy },
         curve,
         metrics: {
           parameters: model.countParams(),
           steps: steps * cfg.epochs,
           trainSamples: n,
-          flops: trainingFlops,
-          pfsDays: pfsDays(trainingFlops),
         },
+        flops: trainingFlops,
         config: {
           epochs: cfg.epochs,
           firstEpochPoints: FIRST_EPOCH_POINTS,

@@ -1,10 +1,9 @@
 import type { Split } from '../datasets/types.js';
 import { evaluateScores, groupMembers, imageAurocOf, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
-import { flops } from '../sparse/flops.js';
 import { validationView } from '../datasets/split.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows } from '../util/rows.js';
-import type { CurvePoint, RunnerHooks, RunnerOutput } from './types.js';
+import { IMAGE_AUROC, type CurvePoint, type RunnerHooks, type RunnerOutput } from './types.js';
 
 /** One texture's model inside a detector. */
 export interface GroupModel {
@@ -31,7 +30,6 @@ export interface DetectorPlan {
   make(group: number, images: Float32Array, n: number, rng: Rng): GroupModel;
 }
 
-export const IMAGE_AUROC = 'image AUROC (mean over textures)';
 
 /**
  * Trains one model per group (texture) of a detection split, all advanced in turn, so
@@ -40,7 +38,7 @@ export const IMAGE_AUROC = 'image AUROC (mean over textures)';
  * The test images are scored once, after training, in the inference window: that
  * evaluation is the detector's reported figure.
  */
-export async function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHooks, label: string): Promise<{ curve: CurvePoint[]; evaluation: DetectionEvaluation; evaluationFlops: number }> {
+export async function trainDetector(split: Split, plan: DetectorPlan, hooks: RunnerHooks, label: string): Promise<{ curve: CurvePoint[]; evaluation: DetectionEvaluation }> {
   const det = split.detection;
   if (!det) throw new Error(`${label}: ${split.dataset} is not a detection dataset`);
   const rng = new Rng(hooks.seed);
@@ -52,7 +50,6 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
   try {
     const curve: CurvePoint[] = [];
     let done = 0;
-    let evaluationFlops = 0;
     // every texture's patch scores first (a model may score on the coding pool's threads),
     // then the evaluation over them: the image AUROC alone for a curve point, everything for the test
     const scoresOf = async (target: Split, offClock: boolean): Promise<{ members: number[][]; scores: Float64Array[] }> => {
@@ -67,37 +64,33 @@ export async function trainDetector(split: Split, plan: DetectorPlan, hooks: Run
         for (const m of models) m.train(1);
         hooks.progress(done + 1, plan.units, `${label} ${plan.unit} ${done + 1}/${plan.units}`);
       }
-      const before = flops.value;
       const metric = await hooks.untimed(async () => {
         const { members, scores } = await scoresOf(validation, true);
         return imageAurocOf(validation, members, scores, plan.quantile);
       });
-      evaluationFlops += flops.value - before;
       curve.push({ ...hooks.elapsed(), metric, step: done });
     }
     if (curve.length === 0) throw new Error(`${label}: no evaluation (evaluations must be >= 1)`);
     // the final scoring of the test images is what a deployed detector does: timed as inference
-    const before = flops.value;
     const evaluation = await hooks.inference(async () => {
       const { members, scores } = await scoresOf(split, false);
       return evaluateScores(split, members, scores, plan.quantile);
     }, split.yTest.length);
-    evaluationFlops += flops.value - before;
-    return { curve, evaluation, evaluationFlops };
+    return { curve, evaluation };
   } finally {
     for (const m of models) m.dispose?.();
   }
 }
 
 /** The figures every detector reports, from its evaluation on the test images. */
-export function detectionOutput(evaluation: DetectionEvaluation): Pick<RunnerOutput, 'accuracy' | 'metricName' | 'heatmaps'> & { metrics: Record<string, number> } {
+export function detectionOutput(evaluation: DetectionEvaluation): Pick<RunnerOutput, 'metric' | 'heatmaps'> & { metrics: Record<string, number> } {
   const metrics: Record<string, number> = { imageAuroc: evaluation.imageAuroc, pixelAuroc: evaluation.pixelAuroc };
   for (const [group, a] of Object.entries(evaluation.byGroup)) {
     metrics[`imageAuroc.${group}`] = a.imageAuroc;
     metrics[`pixelAuroc.${group}`] = a.pixelAuroc;
   }
   for (const [kind, a] of Object.entries(evaluation.byKind)) metrics[`imageAuroc.${kind}`] = a;
-  return { accuracy: evaluation.imageAuroc, metricName: IMAGE_AUROC, heatmaps: evaluation.heatmaps, metrics };
+  return { metric: { name: IMAGE_AUROC, value: evaluation.imageAuroc }, heatmaps: evaluation.heatmaps, metrics };
 }
 
 /** The scoring a detector's record names: the shared grid, and its own image-score quantile. */

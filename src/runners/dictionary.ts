@@ -1,15 +1,13 @@
 import { defineRunner } from './define.js';
-import { pfsDays } from '../meter/flops.js';
 import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, predict } from '../sparse/classifier.js';
 import { onlineDictionary } from '../sparse/dictionary.js';
 import { pooledFeatures, type PoolingOptions } from '../sparse/features.js';
-import { flops } from '../sparse/flops.js';
 import { extractPatches } from '../sparse/patches.js';
 import { Rng } from '../util/rng.js';
 import { fitWithCurve } from './linear.js';
 import type { Split } from '../datasets/types.js';
 import { CodingPool } from '../sparse/coding-pool.js';
-import { LATENCY_ITEMS, type Runner, type RunnerHooks, type RunnerOutput } from './types.js';
+import { LATENCY_ITEMS, TEST_ACCURACY, type Runner, type RunnerHooks, type RunnerOutput } from './types.js';
 
 /** The runner's settings, chosen on validation images of the tuning seeds (bench/tune.ts, results/tuning.md). */
 export const DICTIONARY_RUNNER: DictionarySettings = {
@@ -80,8 +78,6 @@ export interface DictionaryFeatures {
   readonly train: Awaited<ReturnType<CodingPool['pooledFeatures']>>;
   readonly validation: Awaited<ReturnType<CodingPool['pooledFeatures']>>;
   readonly test: Awaited<ReturnType<CodingPool['pooledFeatures']>>;
-  /** FLOPs of coding the validation and test images (evaluation and inference, not training). */
-  readonly evaluationFlops: number;
   readonly learnSeconds: number;
   readonly encodeSeconds: number;
 }
@@ -110,11 +106,10 @@ export async function dictionaryFeatures(split: Split, hooks: RunnerHooks, pool:
   const pooling: PoolingOptions = { patch: s.patch, stride: s.stride, cells: s.cells, alpha: s.alpha, tol: s.codeTol, coder: 'lasso', nonzeros: 0, solver: s.codeSolver };
   const train = await pool.pooledFeatures(split.XTrain, split.yTrain.length, split.height, split.width, dict.D, s.atoms, pooling);
   const t2 = hooks.elapsed().seconds;
-  const flopsBeforeEvaluation = flops.value;
   // validation codes are evaluation, off the clock: on every evaluation thread
   const validation = await hooks.untimed(() => pool.pooledFeatures(split.XVal, split.yVal.length, split.height, split.width, dict.D, s.atoms, pooling, pool.evaluationThreads));
   const test = await hooks.inference(() => pool.pooledFeatures(split.XTest, split.yTest.length, split.height, split.width, dict.D, s.atoms, pooling), split.yTest.length);
-  return { dict, pooling, train, validation, test, evaluationFlops: flops.value - flopsBeforeEvaluation, learnSeconds: t1 - t0, encodeSeconds: t2 - t1 };
+  return { dict, pooling, train, validation, test, learnSeconds: t1 - t0, encodeSeconds: t2 - t1 };
 }
 
 /** The runner's classifier on pooled codes: its curve reads the validation codes. */
@@ -130,14 +125,11 @@ export function dictionaryClassifier(split: Split, f: DictionaryFeatures, hooks:
 }
 
 async function trainDictionary(split: Split, hooks: RunnerHooks, pool: CodingPool, s: DictionarySettings): Promise<RunnerOutput> {
-  const flopsAtStart = flops.value;
   const features = await dictionaryFeatures(split, hooks, pool, s);
   const { dict, pooling, train, test } = features;
   const t2 = hooks.elapsed().seconds;
   const { fit, curve } = dictionaryClassifier(split, features, hooks, s);
   const t3 = hooks.elapsed().seconds;
-  // training FLOPs: coding the validation and test images is evaluation and inference, not training
-  const counted = flops.value - flopsAtStart - features.evaluationFlops;
   const testAccuracy = accuracyOf(hooks.inference(() => predict(fit.model, test.features), split.yTest.length), split.yTest);
   // one image alone: its patches coded and pooled, then classified
   const pixels = split.height * split.width;
@@ -147,7 +139,7 @@ async function trainDictionary(split: Split, hooks: RunnerHooks, pool: CodingPoo
   }, Math.min(LATENCY_ITEMS, split.yTest.length));
   const final = fit.path[fit.path.length - 1];
   return {
-    accuracy: testAccuracy,
+    metric: { name: TEST_ACCURACY, value: testAccuracy },
     curve,
     metrics: {
       atoms: s.atoms,
@@ -160,8 +152,6 @@ async function trainDictionary(split: Split, hooks: RunnerHooks, pool: CodingPoo
       classifierSeconds: t3 - t2,
       nonzeros: final.nonzeros,
       passes: fit.path.reduce((a, p) => a + p.passes, 0),
-      flops: counted,
-      pfsDays: pfsDays(counted),
       trainSamples: split.yTrain.length,
       evaluationThreads: pool.evaluationThreads,
     },

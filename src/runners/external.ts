@@ -13,7 +13,7 @@ import { gatherRows } from '../util/rows.js';
 import { trackDir } from '../util/cleanup.js';
 import { splitCommand, substitute } from './argv.js';
 import { detectionOutput } from './detection.js';
-import type { CurvePoint, Family, Runner, RunnerHooks, RunnerOutput, Scalar, Task } from './types.js';
+import { TEST_ACCURACY, type CurvePoint, type Family, type Runner, type RunnerHooks, type RunnerOutput, type Runtime, type Scalar, type Task } from './types.js';
 
 /**
  * A training command run as a runner: split into arguments by splitCommand (no shell), with
@@ -158,10 +158,11 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         }));
         if (curve.length === 0) curve.push({ seconds: trainSeconds ?? run.wallSeconds, cpuSeconds: cpuAt ? cpuAt(Infinity) : run.cpuSeconds, metric: report.accuracy, step: 1 });
         return {
-          accuracy: report.accuracy,
+          metric: { name: TEST_ACCURACY, value: report.accuracy },
           curve,
           metrics: childMetrics(report, run, split, trainSeconds),
           config: configOf(spec, report, hooks.seed),
+          runtime: runtimeOf(report),
           ...reportedInference(report, cpuPerSecondOf(run)),
         };
       } finally {
@@ -326,6 +327,7 @@ function scoreDetector(
     curve,
     metrics: { ...out.metrics, ...childMetrics(report, run, split, trainSeconds) },
     config: { ...configOf(spec, report, hooks.seed), imageScoreQuantile: spec.imageQuantile ?? SCORING.quantile },
+    runtime: runtimeOf(report),
     ...reportedInference(report, cpuPerSecond),
   };
 }
@@ -379,7 +381,6 @@ type CommonReport = Pick<z.infer<typeof reportSchema>, 'framework' | 'config' | 
 function configOf(spec: ExternalSpec, report: CommonReport, seed: number): Record<string, Scalar | readonly Scalar[]> {
   const config: Record<string, Scalar | readonly Scalar[]> = {
     command: spec.command,
-    framework: report.framework ?? 'unknown',
     curveCpuSeconds: report.trainWindows?.length ? 'the process tree\'s CPU inside the reported training intervals (sampled at 10 Hz)' : 'pro-rated from the process CPU/wall ratio',
     seed,
   };
@@ -397,6 +398,8 @@ function childMetrics(report: CommonReport, run: { wallSeconds: number; cpuSecon
   if (run.request !== undefined) metrics.servedRequest = run.request + 1;
   if (trainSeconds !== undefined) metrics.reportedTrainSeconds = trainSeconds;
   if (report.msPerStep !== undefined) metrics.msPerStep = report.msPerStep;
-  if (report.threads !== undefined) metrics.threads = report.threads;
   return metrics;
 }
+
+/** The framework and threads the trainer reported: the report names the cell's backend by them. */
+const runtimeOf = (report: CommonReport): Runtime => ({ framework: report.framework ?? 'unknown', ...(report.threads === undefined ? {} : { threads: report.threads }) });

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { defineRunner } from './define.js';
 import { accuracyOf, DEFAULT_LASSO_CLASSIFIER, predict, type LassoClassifierOptions } from '../sparse/classifier.js';
-import { pfsDays } from '../meter/flops.js';
-import { flops } from '../sparse/flops.js';
 import { fitWithCurve } from './linear.js';
-import { LATENCY_ITEMS, type Runner } from './types.js';
+import { LATENCY_ITEMS, TEST_ACCURACY, type Runner } from './types.js';
 
 /**
  * The runner's penalty, chosen on validation images of the tuning seeds among 1e-4 to 1e-2
@@ -24,7 +22,6 @@ export const lassoRunner = defineRunner({
   async train(split, options, hooks) {
     const { alpha } = LASSO_SETTINGS.parse(options.settings ?? {});
     const o: LassoClassifierOptions = { ...DEFAULT_LASSO_CLASSIFIER, alpha: alpha ?? LASSO_RUNNER.alpha };
-    const flopsAtStart = flops.value;
     const { fit, curve } = fitWithCurve(
       { X: split.XTrain, y: split.yTrain, features: split.features },
       { X: split.XVal, y: split.yVal },
@@ -33,15 +30,14 @@ export const lassoRunner = defineRunner({
       hooks,
       'lasso',
     );
-    const counted = flops.value - flopsAtStart;
-    // inference: the fitted model classifying the test set (its FLOPs are not training's),
+    // inference: the fitted model classifying the test set, in a window of its own,
     // the one scoring of the test set
     const testAccuracy = accuracyOf(hooks.inference(() => predict(fit.model, split.XTest), split.yTest.length), split.yTest);
     const f = split.features;
     hooks.latency((i) => predict(fit.model, split.XTest.subarray(i * f, (i + 1) * f)), Math.min(LATENCY_ITEMS, split.yTest.length));
     const final = fit.path[fit.path.length - 1];
     return {
-      accuracy: testAccuracy,
+      metric: { name: TEST_ACCURACY, value: testAccuracy },
       curve,
       metrics: {
         nonzeros: final.nonzeros,
@@ -51,8 +47,6 @@ export const lassoRunner = defineRunner({
         converged: final.converged ? 1 : 0,
         alphaMax: fit.alphaMax,
         trainSamples: split.yTrain.length,
-        flops: counted,
-        pfsDays: pfsDays(counted),
       },
       config: {
         alpha: o.alpha,

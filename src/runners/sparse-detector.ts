@@ -1,9 +1,7 @@
 import { defineRunner } from './define.js';
 import { SCORING } from '../detect/evaluate.js';
-import { pfsDays } from '../meter/flops.js';
 import { CodingPool } from '../sparse/coding-pool.js';
 import { OnlineDictionaryLearner } from '../sparse/dictionary.js';
-import { flops } from '../sparse/flops.js';
 import { extractPatches } from '../sparse/patches.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, scoringConfig, trainDetector, type GroupModel } from './detection.js';
@@ -70,8 +68,7 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
     async train(split, options, hooks) {
       const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads);
       try {
-        const flopsAtStart = flops.value;
-        const { curve, evaluation, evaluationFlops } = await trainDetector(
+        const { curve, evaluation } = await trainDetector(
           split,
           {
             units: s.iterations,
@@ -83,14 +80,12 @@ export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
           hooks,
           'sparse-detector',
         );
-        // scoring the validation images (the curve) and the test images (inference) is not training: their coding is not counted
-        const counted = flops.value - flopsAtStart - evaluationFlops;
         const out = detectionOutput(evaluation);
         const { imageQuantile, ...settings } = s;
         return {
           ...out,
           curve,
-          metrics: { ...out.metrics, atoms: s.atoms, flops: counted, pfsDays: pfsDays(counted), trainSamples: split.yTrain.length, evaluationThreads: pool.evaluationThreads },
+          metrics: { ...out.metrics, atoms: s.atoms, trainSamples: split.yTrain.length, evaluationThreads: pool.evaluationThreads },
           config: { ...settings, patch: SCORING.k, patchCentering: false, ...scoringConfig(imageQuantile), scoringThreads: pool.threads, seed: hooks.seed },
         };
       } finally {

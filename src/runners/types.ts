@@ -15,11 +15,25 @@ export interface CurvePoint {
 
 export type Scalar = number | string | boolean | null;
 
+/** What a runner's final figure is: classifiers report test accuracy, detectors image AUROC. */
+export const TEST_ACCURACY = 'test accuracy';
+export const IMAGE_AUROC = 'image AUROC (mean over textures)';
+export type MetricName = typeof TEST_ACCURACY | typeof IMAGE_AUROC;
+
+/** The framework that trained outside this process (external runners), as the trainer reported it. */
+export interface Runtime {
+  readonly framework: string;
+  /** The threads the trainer says it used. */
+  readonly threads?: number;
+}
+
+/**
+ * What a runner returns. Everything the harness itself reads is a typed field; `metrics` and
+ * `config` are the runner's own figures and settings, recorded as they are.
+ */
 export interface RunnerOutput {
-  /** The final model's quality: test accuracy, or for a detector image-level AUROC (see metricName). */
-  readonly accuracy: number;
-  /** What `accuracy` and the curve's metric hold when it is not test accuracy. */
-  readonly metricName?: string;
+  /** The final model's quality on the test images. */
+  readonly metric: { readonly name: MetricName; readonly value: number };
   /** Detectors: heat maps of a few test images, for the report's plots. */
   readonly heatmaps?: Heatmaps;
   readonly curve: readonly CurvePoint[];
@@ -27,8 +41,16 @@ export interface RunnerOutput {
   readonly metrics: Readonly<Record<string, number>>;
   /** Everything needed to rerun: the effective configuration. */
   readonly config: Readonly<Record<string, Scalar | readonly Scalar[]>>;
+  /**
+   * Training FLOPs where the runner knows them analytically (tfjs models, whose kernels count
+   * nothing). Absent: the measurement window's count of the sparse kernels is recorded (the
+   * harness's, evaluation excluded), or nothing where it counted none (external trainers).
+   */
+  readonly flops?: number;
   /** Set by deep-learning runners: which tfjs backend ran, and why. */
   readonly backend?: BackendInfo;
+  /** Set by external runners: the framework that trained, as it reported it. */
+  readonly runtime?: Runtime;
   /** Inference timed by the runner itself (external trainers), where the harness's window cannot see it. */
   readonly inference?: {
     readonly items: number;

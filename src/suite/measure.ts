@@ -2,7 +2,7 @@ import { convert, DEFAULT_CONVERSION, type Conversion, type Converted } from '..
 import { runMetered } from '../meter/child.js';
 import { childAttributionFindings, Meter } from '../meter/meter.js';
 import { estimateConstants, type EnergyRecord } from '../meter/model.js';
-import { measureIdle, openSensors, type SensorOptions } from '../meter/sensors.js';
+import { measureIdle, sensorsFor, sensorsUsed, type SensorOptions } from '../meter/sensors.js';
 
 export interface MeasureReport {
   readonly command: readonly string[];
@@ -28,9 +28,9 @@ export async function measureCommand(
   args: readonly string[],
   o: { sensors?: boolean | SensorOptions; idleSeconds?: number; conversion?: Conversion; echo?: 'stdout' | 'stderr' } = {},
 ): Promise<MeasureReport> {
-  const sensors = o.sensors === false ? undefined : await openSensors(o.sensors === true || o.sensors === undefined ? {} : o.sensors);
+  const sensors = await sensorsFor(o.sensors);
   try {
-    const idle = sensors && o.idleSeconds ? await measureIdle(sensors, o.idleSeconds) : undefined;
+    const idle = o.idleSeconds ? await measureIdle(sensors, o.idleSeconds) : undefined;
     const meter = new Meter(estimateConstants(), sensors, idle);
     meter.begin();
     const run = await runMetered(args, { echo: o.echo ?? 'stdout' });
@@ -47,12 +47,9 @@ export async function measureCommand(
       energy: m.energy,
       converted: convert(m.energy.joules, conversion),
       conversion,
-      sensors: {
-        used: [sensors?.rapl ? 'rapl' : '', sensors?.nvidia ? 'nvidia-smi' : ''].filter(Boolean),
-        unavailable: [...(sensors?.unavailable ?? ['not read (--no-sensors)'])],
-      },
+      sensors: sensorsUsed(sensors),
     };
   } finally {
-    await sensors?.close();
+    await sensors.close();
   }
 }

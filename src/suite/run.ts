@@ -7,20 +7,19 @@ import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
 import { UsageError } from '../errors.js';
-import { convert, DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
-import { Meter, type MeterReading } from '../meter/meter.js';
-import { estimateConstants, estimateEnergy } from '../meter/model.js';
-import { measureIdle, openSensors, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
+import { DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
+import { measureIdle, sensorsFor, sensorsUsed, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
 import { collectEnvironment } from '../results/environment.js';
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { RUNS_DIR, writeRecord } from '../results/store.js';
 import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
 import { closeServedRunners, DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, startServedRunners, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
-import type { Runner, RunnerOptions, RunnerOutput } from '../runners/types.js';
-import { median } from '../report/stats.js';
+import type { Runner } from '../runners/types.js';
 import { calibrate } from './calibrate.js';
+import { entryOf } from './entry.js';
 import { getSuite, type SuiteEntry } from './suites.js';
+import { meteredTrain, type Trained } from './window.js';
 
 export interface RunOptions {
   readonly suite: string;
@@ -183,109 +182,6 @@ export function planRun(o: RunOptions): PlannedCell[] {
 }
 
 /**
- * fn(), then `done` once it has finished: at once for a value or a throw, when it settles
- * for a promise (work on the coding pool's threads), so a paused window spans async work.
- */
-function settled<T>(fn: () => T, done: () => void): T {
-  let result: T;
-  try {
-    result = fn();
-  } catch (err) {
-    done();
-    throw err;
-  }
-  if (result instanceof Promise) return result.finally(done) as T;
-  done();
-  return result;
-}
-
-/** One training inside its own meter window: the unit every suite cell and benchmark runs. */
-export async function meteredTrain(
-  runner: Runner,
-  split: Split,
-  options: RunnerOptions,
-  seed: number,
-  backend: BackendChoice,
-  progress?: (done: number, total: number, what: string) => void,
-  sensors?: SensorSet,
-  idle?: IdleBaseline,
-): Promise<{ output: RunnerOutput; reading: MeterReading; inference?: Inference }> {
-  const constants = estimateConstants();
-  const meter = new Meter(constants, sensors, idle);
-  let inference: Inference | undefined;
-  let latency: Latency | undefined;
-  meter.begin();
-  const output = await runner.train(split, options, {
-    seed,
-    backend,
-    elapsed: () => meter.elapsed(),
-    untimed: (fn) => {
-      meter.pause();
-      return settled(fn, () => meter.resume());
-    },
-    inference: (fn, items) => {
-      meter.pause();
-      const window = new Meter(constants, sensors, idle);
-      window.begin();
-      const finish = (): void => {
-        const m = window.end();
-        inference = {
-          items,
-          seconds: (inference?.seconds ?? 0) + m.seconds,
-          cpuSeconds: (inference?.cpuSeconds ?? 0) + m.cpuSeconds,
-          joules: (inference?.joules ?? 0) + m.energy.joules,
-          method: m.energy.method,
-        };
-        meter.resume();
-      };
-      return settled(fn, finish);
-    },
-    latency: (predictOne, count) =>
-      meter.paused(() => {
-        latency = measureLatency(predictOne, count);
-      }),
-    childUsage: (usage, trainSeconds, trainCpuSeconds) => meter.attributeChild(usage, trainSeconds, trainCpuSeconds),
-    progress: (done, total, what) => {
-      meter.sample();
-      progress?.(done, total, what);
-    },
-  });
-  const reading = meter.end();
-  if (!inference && output.inference) {
-    // reported by an external trainer: its energy is our estimate for that CPU time, labelled so
-    const i = output.inference;
-    const e = estimateEnergy(i.cpuSeconds, i.seconds, reading.peakRssBytes, constants, 1);
-    inference = { items: i.items, seconds: i.seconds, cpuSeconds: i.cpuSeconds, joules: e.joules, method: `${e.method} (${i.source})` };
-  }
-  const lat = latency ?? output.inference?.latency;
-  if (inference && lat) inference = { ...inference, latency: lat };
-  return { output, reading, ...(inference ? { inference } : {}) };
-}
-
-type Latency = NonNullable<Inference['latency']>;
-
-/** Warm-up calls before the timed ones: the first calls of a fresh model pay for compilation and caches. */
-const LATENCY_WARMUP = 3;
-
-/** Each of `count` single-item predictions timed alone: median and 95th percentile (nearest rank). */
-export function measureLatency(predictOne: (i: number) => void, count: number): Latency {
-  for (let i = 0; i < Math.min(LATENCY_WARMUP, count); i++) predictOne(i);
-  const times = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const t0 = process.hrtime.bigint();
-    predictOne(i);
-    times[i] = Number(process.hrtime.bigint() - t0) / 1e9;
-  }
-  times.sort();
-  // nearest rank
-  const p95 = times[Math.min(count - 1, Math.max(0, Math.ceil(0.95 * count) - 1))];
-  return { items: count, medianSeconds: median([...times]), p95Seconds: p95, source: 'measured in this process, one item per call' };
-}
-
-/** Inference on the test set, measured in windows of its own (see RunnerHooks.inference). */
-export type Inference = NonNullable<ResultEntry['inference']>;
-
-/**
  * Sizes given for the run (--train-size and friends) against each dataset's images, before
  * any training: the dataset is loaded here (runSuite reuses it), and a split asking more than
  * it holds is an error naming the flags.
@@ -402,7 +298,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
     events.notice?.(`tfjs backend for ${name}: ${prepared.name} (${prepared.reason})`);
     for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
   }
-  const sensors = o.sensors === false ? undefined : await openSensors(o.sensors === true || o.sensors === undefined ? {} : o.sensors);
+  const sensors = await sensorsFor(o.sensors);
   const createdAt = new Date();
   const made = [join(o.resultsDir, RUNS_DIR), o.resultsDir].filter((d) => !existsSync(d));
   const journal =
@@ -437,7 +333,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
   } finally {
     journal.release();
     await closeServedRunners();
-    await sensors?.close();
+    await sensors.close();
   }
 }
 
@@ -447,7 +343,7 @@ async function runCells(
   journal: OpenJournal,
   conversion: Conversion,
   events: RunEvents,
-  sensors: SensorSet | undefined,
+  sensors: SensorSet,
 ): Promise<{ record: RunRecord; path: string }> {
   const splits = new Map<string, Split>();
   const threads = o.threads ?? 1;
@@ -457,9 +353,9 @@ async function runCells(
   await startServedRunners((o.externals ?? []).filter((e) => pending.has(e.name)), threads, o.externalTimeoutSeconds);
   const calibration = calibrate();
   events.notice?.(`calibration: ${calibration.seconds.toFixed(3)} s (${calibration.workload})`);
-  for (const why of sensors?.unavailable ?? ['sensors not read (--no-sensors)']) events.notice?.(`energy: ${why}`);
+  for (const why of sensors.unavailable) events.notice?.(`energy: ${why}`);
   let idle: IdleBaseline | undefined;
-  if (sensors && (sensors.rapl || sensors.nvidia)) {
+  if (sensors.rapl || sensors.nvidia) {
     const seconds = o.idleSeconds ?? 5;
     events.notice?.(`measuring idle power for ${seconds} s before the suite`);
     idle = await measureIdle(sensors, seconds);
@@ -476,7 +372,7 @@ async function runCells(
     for (const k of splits.keys()) if (k !== key) splits.delete(k);
     const runner = resolveRunner(cell.runner, o.externals);
     const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
-    let trained: Awaited<ReturnType<typeof meteredTrain>>;
+    let trained: Trained;
     try {
       trained = await meteredTrain(
         runner,
@@ -496,36 +392,7 @@ async function runCells(
       events.cellFailed?.(cellKey(cell), reason);
       continue;
     }
-    const { output: out, reading: m, inference } = trained;
-    const entry: ResultEntry = {
-      dataset: cell.dataset,
-      runner: cell.runner,
-      family: runner.family,
-      repeat: cell.repeat,
-      seed: cell.seed,
-      split: { train: split.yTrain.length, validation: split.yVal.length, test: split.yTest.length, seed: split.seed },
-      accuracy: out.accuracy,
-      ...(out.metricName ? { metricName: out.metricName } : {}),
-      // the report draws the first repeat's heat maps; the others would only swell the record
-      ...(out.heatmaps && cell.repeat === 0 ? { heatmaps: { ...out.heatmaps, items: [...out.heatmaps.items] } } : {}),
-      curve: [...out.curve],
-      metrics: { ...out.metrics },
-      config: { ...out.config } as ResultEntry['config'],
-      backend: out.backend ? { ...out.backend, customKernels: [...out.backend.customKernels], warnings: [...out.backend.warnings] } : undefined,
-      measurement: {
-        seconds: m.seconds,
-        cpuSeconds: m.cpuSeconds,
-        pausedSeconds: m.pausedSeconds,
-        peakRssBytes: m.peakRssBytes,
-        peakRssMethod: m.peakRssMethod,
-        ...(m.note ? { note: m.note } : {}),
-        calibrationSeconds: calibration.seconds,
-        threads: o.threads ?? 1,
-      },
-      energy: { ...m.energy },
-      converted: convert(m.energy.joules, conversion),
-      ...(inference ? { inference } : {}),
-    };
+    const entry = entryOf({ ...cell, family: runner.family }, split, trained, { calibrationSeconds: calibration.seconds, threads, conversion });
     journal.append(cellKey(cell), entry);
     events.cellDone?.(entry);
   }
@@ -570,10 +437,7 @@ async function runCells(
         : []),
       ...(o.resume ? ['resumed from its journal: some cells were trained by an earlier process (each keeps its own calibration)'] : []),
     ],
-    sensors: {
-      used: [sensors?.rapl ? 'rapl' : '', sensors?.nvidia ? 'nvidia-smi' : ''].filter(Boolean),
-      unavailable: [...(sensors?.unavailable ?? ['not read (--no-sensors)'])],
-    },
+    sensors: sensorsUsed(sensors),
     ...(idle ? { idle: { seconds: idle.seconds, watts: { ...idle.watts }, method: idle.method } } : {}),
     calibration,
     ...(o.shard ? { shard: { ...o.shard } } : {}),

@@ -4,7 +4,7 @@
  * trains, and evaluates through its hooks (validation off the clock, test inside inference).
  */
 import { defineRunner } from '../../src/runners/define.js';
-import { LATENCY_ITEMS } from '../../src/runners/types.js';
+import { LATENCY_ITEMS, TEST_ACCURACY } from '../../src/runners/types.js';
 
 export const centroidRunner = defineRunner({
   name: 'centroid',
@@ -39,7 +39,7 @@ export const centroidRunner = defineRunner({
     const predicted = hooks.inference(() => predict(split.XTest, split.yTest.length), split.yTest.length);
     hooks.latency((i) => predict(split.XTest.subarray(i * features, (i + 1) * features), 1), Math.min(LATENCY_ITEMS, split.yTest.length));
     return {
-      accuracy: share(predicted, split.yTest),
+      metric: { name: TEST_ACCURACY, value: share(predicted, split.yTest) },
       curve: [{ seconds: trained.seconds, cpuSeconds: trained.cpuSeconds, metric: validation, step: 1 }],
       metrics: { parameters: classes * features },
       config: { model: 'nearest class mean' },
