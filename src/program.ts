@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
+import { inFlags } from './cli/flags.js';
 import { RunInterrupted } from './suite/run.js';
 import { cleanUpAll, signalGroups } from './util/cleanup.js';
 import { controlDir } from './util/control.js';
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`sparsebench: error: ${err.message}\n`);
+      process.stderr.write(`sparsebench: error: ${inFlags(err).message}\n`);
       return 2;
     }
     if (err instanceof RunInterrupted) {

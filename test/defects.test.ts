@@ -112,7 +112,7 @@ describe('detection split', () => {
   });
 
   it('refuses sizes that do not divide among the textures or exceed the images, naming the flag', () => {
-    expect(() => detectionSplit(data, { trainSize: 100, testSize: 300, seed: 1 })).toThrow(/--train-size must be a multiple of 3/);
+    expect(() => detectionSplit(data, { trainSize: 100, testSize: 300, seed: 1 })).toThrow(/trainSize must be a multiple of 3/);
     expect(() => detectionSplit(data, { trainSize: 150, testSize: 301, seed: 1 })).toThrow(UsageError);
     expect(() => detectionSplit(data, { trainSize: 300, testSize: 150, seed: 1 })).toThrow(/defects\/fabric has 120 defect-free images/);
   });

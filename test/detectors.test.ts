@@ -169,7 +169,7 @@ describe('curve points of detectors', () => {
 describe('planning detection cells', () => {
   it('refuses a classifier on the defects set, naming both', () => {
     expect(() => planRun({ suite: 'quick', datasets: ['defects'], runners: ['cnn'], seed: 1, backend: 'auto', resultsDir: tmpdir() })).toThrow(
-      /--runner cnn is a classification runner; --dataset defects needs detection runners/,
+      /^runners cnn is a classification runner; the datasets defects need detection runners/,
     );
   });
 

@@ -217,7 +217,7 @@ describe('mvtec: sources (the MVTec AD layout)', () => {
     try {
       const a = texturesAvailable();
       expect(a.ok ? '' : a.reason).toMatch(/brick\.png.*: install the photographs with apt-get install python3-skimage/);
-      expect(() => loadTextures()).toThrow(/--dataset textures: missing .*apt-get install python3-skimage/);
+      expect(() => loadTextures()).toThrow(/dataset textures: missing .*apt-get install python3-skimage/);
     } finally {
       if (was === undefined) delete process.env.SPARSEBENCH_SKIMAGE_DATA;
       else process.env.SPARSEBENCH_SKIMAGE_DATA = was;

@@ -58,7 +58,7 @@ describe('the per-cell journal', () => {
     // the external cell of repeat 0 failed, and the run went on: repeat 1's LASSO ran, and its external cell
     expect(failed).toEqual(['mnist/ext/seed 42/repeat 0', 'mnist/ext/seed 43/repeat 1']);
     expect(first.record.results.map((e) => `${e.runner}/${e.seed}`)).toEqual(['lasso/42', 'lasso/43']);
-    expect(first.record.failures?.map((f) => `${f.runner}/${f.seed}: ${f.reason}`)).toEqual(['ext/42: --cmd (ext) exited with 3: not yet', 'ext/43: --cmd (ext) exited with 3: not yet']);
+    expect(first.record.failures?.map((f) => `${f.runner}/${f.seed}: ${f.reason}`)).toEqual(['ext/42: command (ext) exited with 3: not yet', 'ext/43: command (ext) exited with 3: not yet']);
     expect(unfinishedRuns(results).runs.map((r) => [r.finished, r.failed])).toEqual([[2, 2]]);
     writeFileSync(flag, '');
     const trained: string[] = [];
@@ -101,7 +101,7 @@ describe('the per-cell journal', () => {
     const o = { suite: 'quick', runners: ['lasso', 'ext'], datasets: ['mnist'], seed: 42, backend: 'auto' as const, resultsDir: dir, sensors: false, externals: [{ name: 'ext', family: 'deep' as const, command: "sh -c 'exit 3' sh {split}" }] };
     expect((await runSuite(o)).record.failures).toHaveLength(1);
     const id = unfinishedRuns(dir).runs[0].header.id;
-    await expect(runSuite({ ...o, seed: 7, resume: id })).rejects.toThrow(new RegExp(`--resume ${id}: that run had another plan \\(differs in seed\\)`));
+    await expect(runSuite({ ...o, seed: 7, resume: id })).rejects.toThrow(new RegExp(`^resume ${id}: that run had another plan \\(differs in seed\\)`));
   }, 120_000);
 });
 

@@ -35,14 +35,14 @@ describe('a served external trainer (one process for every repeat)', () => {
   }, 60_000);
 
   it('names the runner and the request when an answer is an error, and keeps serving', async () => {
-    await expect(makeExternalRunner(servedSpec('error')).train(split, {}, plainHooks(1))).rejects.toThrow(/--cmd \(served\) failed \(served request 1\): refused, as asked/);
+    await expect(makeExternalRunner(servedSpec('error')).train(split, {}, plainHooks(1))).rejects.toThrow(/command \(served\) failed \(served request 1\): refused, as asked/);
     const { output } = await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto');
     expect(output.config.requests).toBe(2);
   }, 60_000);
 
   it('says the served process exited when it dies, and starts a fresh one for the next repeat', async () => {
     const before = (await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto')).output.config.pid;
-    await expect(makeExternalRunner(servedSpec('die')).train(split, {}, plainHooks(1))).rejects.toThrow(/--cmd \(served\) served process exited \(status 3\)/);
+    await expect(makeExternalRunner(servedSpec('die')).train(split, {}, plainHooks(1))).rejects.toThrow(/command \(served\) served process exited \(status 3\)/);
     const after = (await meteredTrain(makeExternalRunner(servedSpec('train')), split, {}, 1, 'auto')).output;
     expect(after.config.pid).not.toBe(before);
     expect(after.config.requests).toBe(1);
@@ -59,7 +59,7 @@ describe('a served external trainer (one process for every repeat)', () => {
     // a server that cannot start is left to the first request, which says why
     const broken: ExternalSpec = { ...spec, served: { start: '/nonexistent/trainer', args: '{split} train' } };
     await startServedRunners([broken], 1);
-    await expect(makeExternalRunner(broken).train(split, {}, plainHooks(1))).rejects.toThrow(/--cmd \(served\) served process/);
+    await expect(makeExternalRunner(broken).train(split, {}, plainHooks(1))).rejects.toThrow(/command \(served\) served process/);
   }, 60_000);
 
   it('the PyTorch CNN peer, served, trains exactly as one process per repeat does', async (ctx) => {

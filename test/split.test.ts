@@ -112,8 +112,8 @@ describe('stratifiedSplit', () => {
 
   it('rejects impossible sizes, naming the flag', () => {
     expect(() => stratifiedSplit(data, { ...opts, trainSize: 9000 })).toThrow(/train 9000 \+ validation 1000 \+ test 1000 is too many/);
-    expect(() => stratifiedSplit(data, { ...opts, validationSize: 5 })).toThrow(/--validation-size must be an integer >= 10/);
+    expect(() => stratifiedSplit(data, { ...opts, validationSize: 5 })).toThrow(/validationSize must be an integer >= 10/);
     expect(() => stratifiedSplit(data, { ...opts, testSize: 0 })).toThrow(UsageError);
-    expect(() => stratifiedSplit(data, { ...opts, trainSize: 1.5 })).toThrow(/--train-size/);
+    expect(() => stratifiedSplit(data, { ...opts, trainSize: 1.5 })).toThrow(/trainSize/);
   });
 });

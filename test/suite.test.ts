@@ -19,7 +19,7 @@ describe('planRun', () => {
     const shards = [1, 2, 3, 4].map((index) => planRun({ suite: 'default', repeats: 3, seed: 1, backend: 'auto', resultsDir: dir(), shard: { index, count: 4 } }));
     const key = (c: { runner: string; repeat: number }) => `${c.runner}#${c.repeat}`;
     expect(shards.flat().map(key).sort()).toEqual(all.map(key).sort());
-    expect(() => planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: dir(), shard: { index: 3, count: 2 } })).toThrow(/--shard must be I\/N/);
+    expect(() => planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: dir(), shard: { index: 3, count: 2 } })).toThrow(/^shard must be I\/N/);
     expect(() => planRun({ suite: 'quick', seed: 1, backend: 'auto', resultsDir: dir(), shard: { index: 6, count: 6 } })).toThrow(/has no cells/);
   });
 

@@ -12,6 +12,7 @@ import { MAX_REPEATS, planRun, runSuite } from '../suite/run.js';
 import { join } from 'node:path';
 import { SUITE_NAMES } from '../suite/suites.js';
 import { DEFAULT_SEED, integer, seedOption, real, list, datasetList, withSourceFlags, note, progressBar, threadsSpec, shardSpec, conversionFrom, SKIP_BAD, LABEL_COLUMN, USD_PER_KWH, IMAGE_SIZE, CARBON, PUE } from './options.js';
+import { flagText } from './flags.js';
 
 /** `run`: train a suite's cells, meter each, write the record and regenerate the report. */
 export function registerRun(program: Command): void {
@@ -148,7 +149,7 @@ export function registerRun(program: Command): void {
           cellFailed: (key, reason) => {
             bar?.stop();
             barStarted = false;
-            note(`${key}: FAILED (${reason}); going on with the other cells`);
+            note(`${key}: FAILED (${flagText(reason)}); going on with the other cells`);
           },
         },
       );

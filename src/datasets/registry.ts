@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { BUILTIN_DATASETS } from './builtin.js';
 import { defineDataset, type DatasetEntry } from './define.js';
 import { isSourceUri, parseSource, readSource, SOURCE_SCHEMES, stampOf } from './sources.js';
@@ -44,7 +44,7 @@ const sources = new Map<string, DatasetEntry>();
  */
 export function datasetEntry(name: string): DatasetEntry {
   const entry = registry().find((d) => d.name === name) ?? sources.get(name) ?? (isSourceUri(name) ? sourceEntryOf(name) : undefined);
-  if (!entry) throw new UsageError(`--dataset: unknown dataset "${name}" (known: ${datasetNames().join(', ')}; or your own: ${SOURCE_SCHEMES.map((s) => `${s}:`).join(', ')})`);
+  if (!entry) throw parameterError('dataset', `: unknown dataset "${name}" (known: ${datasetNames().join(', ')}; or your own: ${SOURCE_SCHEMES.map((s) => `${s}:`).join(', ')})`);
   return entry;
 }
 
@@ -68,7 +68,7 @@ function sourceEntryOf(uri: string): DatasetEntry {
       // a user's files have no committed checksums: the check is that they are as they were read
       verify: () => files.flatMap((f, i) => (existsSync(f) && stampOf(f) === stamps[i] ? [] : [`${f} changed or went since it was read`])),
     };
-    if (registry().some((d) => d.name === entry?.name)) throw new UsageError(`--dataset ${uri}: its name ${entry.name} is a built-in dataset's; rename the file`);
+    if (registry().some((d) => d.name === entry?.name)) throw parameterError('dataset', ` ${uri}: its name ${entry.name} is a built-in dataset's; rename the file`);
     sources.set(uri, entry);
     sources.set(entry.name, entry);
   }

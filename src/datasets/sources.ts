@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { decodeImages, IMAGE_EXTENSIONS, isImageFile, keepDecoded, keptIntensities, originalSizes, type SkippedFile } from './images.js';
 import { DEFAULT_MVTEC_SIZE, fromMvtec } from './mvtec.js';
 import { readNpy } from './npy.js';
@@ -45,12 +45,12 @@ const OPTIONS: Record<(typeof SOURCE_SCHEMES)[number], readonly string[]> = {
 
 export function readSource(uri: string): SourceData {
   const { scheme, path, options } = parseSource(uri);
-  if (path.length === 0) throw new UsageError(`--dataset ${uri}: no path after "${scheme}:"`);
+  if (path.length === 0) throw parameterError('dataset', ` ${uri}: no path after "${scheme}:"`);
   const named = scheme === 'npy' ? path.split(',') : [path];
-  if (scheme === 'npy' && named.length !== 2) throw new UsageError(`--dataset ${uri}: npy: takes two files, X.npy,y.npy`);
+  if (scheme === 'npy' && named.length !== 2) throw parameterError('dataset', ` ${uri}: npy: takes two files, X.npy,y.npy`);
   const known = OPTIONS[scheme as keyof typeof OPTIONS];
   const unknown = [...options.keys()].filter((k) => !known.includes(k));
-  if (unknown.length) throw new UsageError(`--dataset ${uri}: unknown option ${unknown.join(', ')} (${scheme}: takes ${known.join(', ')})`);
+  if (unknown.length) throw parameterError('dataset', ` ${uri}: unknown option ${unknown.join(', ')} (${scheme}: takes ${known.join(', ')})`);
   const skipBad = flagOption(uri, 'skip-bad', options.get('skip-bad'));
   const data =
     scheme === 'npy'
@@ -67,7 +67,7 @@ export function readSource(uri: string): SourceData {
 function flagOption(uri: string, key: string, value: string | undefined): boolean {
   if (value === undefined || value === '0' || value === 'false') return false;
   if (value === '' || value === '1' || value === 'true') return true;
-  throw new UsageError(`--dataset ${uri}: ${key}=${value} is not 1 or 0`);
+  throw parameterError('dataset', ` ${uri}: ${key}=${value} is not 1 or 0`);
 }
 
 /** scheme:path?key=value&...: the query holds a source's options. */
@@ -161,7 +161,7 @@ export const DEFAULT_FOLDER_SIZE = 28;
 function sizeOption(uri: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 4 || n > 1024) throw new UsageError(`--dataset ${uri}: size=${value} is not an integer in [4, 1024] (--image-size)`);
+  if (!Number.isInteger(n) || n < 4 || n > 1024) throw parameterError('dataset', ` ${uri}: size=${value} is not an integer in [4, 1024] (--image-size)`);
   return n;
 }
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows } from '../util/rows.js';
 import { featureCount, isDetection, ROLE_TRAIN, type Dataset, type DetectionDataset, type Split } from './types.js';
@@ -34,16 +34,16 @@ export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
   const { trainSize, testSize, seed } = opts;
   const validationSize = opts.validationSize ?? defaultValidationSize(data, trainSize);
   if (!Number.isInteger(trainSize) || trainSize < data.classes) {
-    throw new UsageError(`--train-size must be an integer >= ${data.classes}, got ${trainSize}`);
+    throw parameterError('trainSize', ` must be an integer >= ${data.classes}, got ${trainSize}`);
   }
   if (!Number.isInteger(testSize) || testSize < 1) {
-    throw new UsageError(`--test-size must be a positive integer, got ${testSize}`);
+    throw parameterError('testSize', ` must be a positive integer, got ${testSize}`);
   }
   if (!Number.isInteger(validationSize) || validationSize < data.classes) {
-    throw new UsageError(`--validation-size must be an integer >= ${data.classes} (one per class), got ${validationSize}`);
+    throw parameterError('validationSize', ` must be an integer >= ${data.classes} (one per class), got ${validationSize}`);
   }
   if (trainSize + testSize + validationSize > n) {
-    throw new UsageError(`${data.name} has ${n} samples; train ${trainSize} + validation ${validationSize} + test ${testSize} is too many`);
+    throw parameterError('sizes', `: ${data.name} has ${n} samples; train ${trainSize} + validation ${validationSize} + test ${testSize} is too many`);
   }
   const rng = new Rng(seed);
   const byClass: number[][] = Array.from({ length: data.classes }, () => []);
@@ -84,9 +84,9 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
   const { trainSize, testSize, seed } = opts;
   const validationSize = opts.validationSize ?? defaultValidationSize(data, trainSize);
   const groups = data.detection.groupNames.length;
-  for (const [flag, v] of [['--train-size', trainSize], ['--validation-size', validationSize], ['--test-size', testSize]] as const) {
+  for (const [flag, v] of [['trainSize', trainSize], ['validationSize', validationSize], ['testSize', testSize]] as const) {
     if (!Number.isInteger(v) || v < 2 * groups || v % groups !== 0) {
-      throw new UsageError(`${flag} must be a multiple of ${groups} (one share per texture of ${data.name}) and at least ${2 * groups}, got ${v}`);
+      throw parameterError(flag, ` must be a multiple of ${groups} (one share per texture of ${data.name}) and at least ${2 * groups}, got ${v}`);
     }
   }
   const rng = new Rng(seed);
@@ -108,15 +108,15 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     const shared = data.detection.roles === undefined;
     const evalGood = shared ? good.slice(nTrain) : good;
     if (shared && nTrain + nTest - nBad + nVal - nValBad > good.length) {
-      throw new UsageError(`${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
+      throw parameterError('sizes', `: ${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
     }
-    if (!shared && nTrain > trainGood.length) throw new UsageError(`${data.name}/${name} has ${trainGood.length} training images (train/good); --train-size ${trainSize} asks ${nTrain} of each group`);
+    if (!shared && nTrain > trainGood.length) throw new UsageError(`${data.name}/${name} has ${trainGood.length} training images (train/good); trainSize ${trainSize} asks ${nTrain} of each group`);
     if (!shared && nTest - nBad + nVal - nValBad > good.length) {
-      throw new UsageError(`${data.name}/${name} has ${good.length} defect-free test images (test/good); validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
+      throw parameterError('sizes', `: ${data.name}/${name} has ${good.length} defect-free test images (test/good); validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
     }
     const available = defective.map((m) => m.length);
     if (nBad + nValBad > available.reduce((a, b) => a + b, 0)) {
-      throw new UsageError(`${data.name}/${name} has too few defective images for a test set of ${nTest} and a validation set of ${nVal}`);
+      throw parameterError('sizes', `: ${data.name}/${name} has too few defective images for a test set of ${nTest} and a validation set of ${nVal}`);
     }
     const quota = allocate(available, nBad, available.map(() => 1));
     const valQuota = allocate(available.map((a, k) => a - quota[k]), nValBad, available.map(() => 1));

@@ -2,7 +2,7 @@ import { defineDataset } from './define.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { DEFECT_KINDS, generatedArrays, lighting, plannedLabel, plant, sha256 } from './defects.js';
 import { decodeImages, imageCacheDir } from './images.js';
@@ -36,7 +36,7 @@ export function texturesAvailable(): { ok: true; location: string } | { ok: fals
 /** The tiles, generated from the photographs (their bytes key the cache) and written in the MVTec AD layout once. */
 function texturesFolder(): string {
   const available = texturesAvailable();
-  if (!available.ok) throw new UsageError(`--dataset textures: ${available.reason}`);
+  if (!available.ok) throw parameterError('dataset', ` textures: ${available.reason}`);
   const photos = photoFiles().map((f) => readFileSync(f));
   const key = createHash('sha256')
     .update(JSON.stringify(TEXTURES))

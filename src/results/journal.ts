@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { resultSchema, type ResultEntry } from './schema.js';
 import { RUNS_DIR } from './store.js';
 import { pidAlive } from '../util/pid.js';
@@ -54,7 +54,7 @@ function lock(path: string, id: string): void {
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (pid !== process.pid && pidAlive(pid)) {
-      throw new UsageError(`--resume: run ${id} is still being written by process ${pid} (one that outlived its supervisor finishes its cell and stops, or another resume): wait for it to end, or stop it`);
+      throw parameterError('resume', `: run ${id} is still being written by process ${pid} (one that outlived its supervisor finishes its cell and stops, or another resume): wait for it to end, or stop it`);
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -183,9 +183,9 @@ export function resumeJournal(resultsDir: string, plan: Plan, id?: string): Open
   const { runs } = unfinishedRuns(resultsDir);
   if (id !== undefined) {
     const run = runs.find((r) => r.header.id === id);
-    if (!run) throw new UsageError(`--resume ${id}: no unfinished run of that id under ${join(resultsDir, RUNS_DIR)} (unfinished: ${runs.map((r) => r.header.id).join(', ') || 'none'})`);
+    if (!run) throw parameterError('resume', ` ${id}: no unfinished run of that id under ${join(resultsDir, RUNS_DIR)} (unfinished: ${runs.map((r) => r.header.id).join(', ') || 'none'})`);
     const diff = planDifferences(run.header.plan, plan);
-    if (diff.length) throw new UsageError(`--resume ${id}: that run had another plan (differs in ${diff.join(', ')}); run it with its own arguments`);
+    if (diff.length) throw parameterError('resume', ` ${id}: that run had another plan (differs in ${diff.join(', ')}); run it with its own arguments`);
     const { header, done, failed } = readJournal(run.path);
     return open(run.path, header, done, failed);
   }

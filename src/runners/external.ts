@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { exportSplit } from '../datasets/export.js';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { cpuBetween, runMetered, type ChildUsage } from '../meter/child.js';
 import { ServedFailure, ServedProcess } from '../meter/served.js';
 import { errorScores, evaluateDetection, SCORING, type DetectionEvaluation } from '../detect/evaluate.js';
@@ -87,10 +87,10 @@ const detectionReportSchema = reportSchema.omit({ accuracy: true, curve: true })
 export const EXTERNAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 export function validateExternal(spec: ExternalSpec): void {
-  if (!EXTERNAL_NAME.test(spec.name)) throw new UsageError(`--external-name: "${spec.name}" must match ${EXTERNAL_NAME}`);
+  if (!EXTERNAL_NAME.test(spec.name)) throw parameterError('externals.name', `: "${spec.name}" must match ${EXTERNAL_NAME}`);
   const argv = splitCommand(spec.command);
   if (!argv.some((a) => a.includes('{split}'))) {
-    throw new UsageError('--cmd: the command must read the split from {split} (sparsebench exports it there), so every runner trains on the same data');
+    throw parameterError('command', ': the command must read the split from {split} (sparsebench exports it there), so every runner trains on the same data');
   }
 }
 
@@ -185,7 +185,7 @@ function threadEnv(threads: number): NodeJS.ProcessEnv {
 const tail = (stderr: string): string => stderr.trim().split('\n').slice(-3).join(' | ');
 
 const timedOut = (spec: ExternalSpec, timeoutSeconds: number): UsageError =>
-  new UsageError(`--cmd (${spec.name}) ran past --external-timeout ${timeoutSeconds} s and was stopped (its whole process group)`);
+  parameterError('command', ` (${spec.name}) ran past externalTimeoutSeconds ${timeoutSeconds} s and was stopped (its whole process group)`);
 
 /** One process for this repeat, the fields also in its environment: the report is its last JSON line on stdout. */
 async function oneShot(spec: ExternalSpec, fields: Parameters<typeof substitute>[1], threads: number, timeoutSeconds: number, onStderr: () => void): Promise<{ run: ChildUsage; json: unknown }> {
@@ -193,7 +193,7 @@ async function oneShot(spec: ExternalSpec, fields: Parameters<typeof substitute>
   const env = { ...threadEnv(threads), SPARSEBENCH_SPLIT: fields.split, SPARSEBENCH_EPOCHS: fields.epochs, SPARSEBENCH_SEED: fields.seed, SPARSEBENCH_THREADS: fields.threads };
   const run = await runMetered(argv, { env, timeoutSeconds, onStderr });
   if (run.timedOut) throw timedOut(spec, timeoutSeconds);
-  if (run.exitCode !== 0) throw new UsageError(`--cmd (${spec.name}) exited with ${run.exitCode}: ${tail(run.stderrTail)}`);
+  if (run.exitCode !== 0) throw parameterError('command', ` (${spec.name}) exited with ${run.exitCode}: ${tail(run.stderrTail)}`);
   return { run, json: lastJsonLine(run.stdout) };
 }
 
@@ -223,14 +223,14 @@ async function servedRequest(
       // stderr is another pipe: what the trainer wrote there before answering may arrive just after
       await new Promise((resolve) => setTimeout(resolve, 50));
       const why = tail(server.stderrTail);
-      throw new UsageError(`--cmd (${spec.name}) failed (served request ${reply.request + 1}): ${error}${why ? `: ${why}` : ''}`);
+      throw parameterError('command', ` (${spec.name}) failed (served request ${reply.request + 1}): ${error}${why ? `: ${why}` : ''}`);
     }
     return { run: reply, json };
   } catch (err) {
     if (!(err instanceof ServedFailure)) throw err;
     servers.delete(key);
     if (err.timedOut) throw timedOut(spec, timeoutSeconds);
-    throw new UsageError(`--cmd (${spec.name}) served process ${err.message}: ${tail(err.stderrTail)}`);
+    throw parameterError('command', ` (${spec.name}) served process ${err.message}: ${tail(err.stderrTail)}`);
   }
 }
 
@@ -275,7 +275,7 @@ export async function closeServedRunners(): Promise<void> {
 }
 
 function badReport(spec: ExternalSpec, issue: z.ZodIssue | undefined, shape: string): UsageError {
-  return new UsageError(`--cmd (${spec.name}): the last JSON line on stdout must be ${shape}; ${issue ? `field ${issue.path.join('.') || '(root)'}: ${issue.message}` : 'none found'}`);
+  return parameterError('command', ` (${spec.name}): the last JSON line on stdout must be ${shape}; ${issue ? `field ${issue.path.join('.') || '(root)'}: ${issue.message}` : 'none found'}`);
 }
 
 /** Reads the errors a detection command wrote at each checkpoint and scores them (outside the window). */
@@ -305,10 +305,10 @@ function scoreDetector(
       try {
         bytes = readFileSync(path);
       } catch (err) {
-        throw new UsageError(`--cmd (${spec.name}): ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+        throw parameterError('command', ` (${spec.name}): ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
       }
       const which = target === split ? 'test' : 'validation';
-      if (bytes.length !== n * pixels * 4) throw new UsageError(`--cmd (${spec.name}): ${file} holds ${bytes.length} bytes, not ${n} x ${pixels} float32 errors of the ${which} images`);
+      if (bytes.length !== n * pixels * 4) throw parameterError('command', ` (${spec.name}): ${file} holds ${bytes.length} bytes, not ${n} x ${pixels} float32 errors of the ${which} images`);
       const errors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const scores = errorScores(errors, n, split.height, split.width);
       const perImage = scores.length / n;

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { defineRunner } from './define.js';
 import { BUILTIN_RUNNERS } from './manifest.js';
 import type { Runner } from './types.js';
@@ -14,7 +14,7 @@ export function runnerNames(): string[] {
 
 export function getRunner(name: string): Runner {
   const r = all().find((x) => x.name === name);
-  if (!r) throw new UsageError(`--runner: unknown runner "${name}" (known: ${runnerNames().join(', ')})`);
+  if (!r) throw parameterError('runners', `: unknown runner "${name}" (known: ${runnerNames().join(', ')})`);
   return r;
 }
 

@@ -6,7 +6,7 @@ import { isSourceUri } from '../datasets/sources.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
 import type { BackendChoice, BackendInfo } from '../deep/backend.js';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { measureIdle, sensorsFor, sensorsUsed, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
 import { collectEnvironment } from '../results/environment.js';
@@ -76,22 +76,22 @@ export interface PlannedCell extends SuiteEntry {
 export function planRun(o: RunOptions): PlannedCell[] {
   const suite = getSuite(o.suite);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) {
-    throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
+    throw parameterError('seed', ` must be an integer in [0, 4294967295], got ${o.seed}`);
   }
   const repeats = o.repeats ?? suite.repeats;
-  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) throw new UsageError(`--threads must be a positive integer or auto, got ${o.threads}`);
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > MAX_REPEATS) throw new UsageError(`--repeats must be an integer in [1, ${MAX_REPEATS}], got ${repeats}`);
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) throw parameterError('threads', ` must be a positive integer, got ${o.threads}`);
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > MAX_REPEATS) throw parameterError('repeats', ` must be an integer in [1, ${MAX_REPEATS}], got ${repeats}`);
   if (o.epochs !== undefined && (!Number.isInteger(o.epochs) || o.epochs < 1)) {
-    throw new UsageError(`--epochs must be a positive integer, got ${o.epochs}`);
+    throw parameterError('epochs', ` must be a positive integer, got ${o.epochs}`);
   }
   // source URIs go by their names from here on (records, tables and plots take names)
   const datasets = o.datasets?.map((d) => datasetEntry(d).name);
   const externals = o.externals ?? [];
   const externalNames = externals.map((e) => e.name);
   for (const name of externalNames) {
-    if (runnerNames().includes(name)) throw new UsageError(`--external-name: "${name}" is a built-in runner's name`);
+    if (runnerNames().includes(name)) throw parameterError('externals.name', `: "${name}" is a built-in runner's name`);
   }
-  if (new Set(externalNames).size !== externalNames.length) throw new UsageError('--external-name: two external runners share a name');
+  if (new Set(externalNames).size !== externalNames.length) throw parameterError('externals.name', ': two external runners share a name');
   o.runners?.forEach((r) => resolveRunner(r, externals));
   checkWritableDir(o.resultsDir);
   // a dataset the suite does not hold (the user's own source, or a built-in one of another
@@ -102,7 +102,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     const e = datasetEntry(source);
     if (suite.entries.some((x) => x.dataset === e.name)) continue;
     const model = suite.entries.find((x) => datasetEntry(x.dataset).task === e.task)?.dataset;
-    if (!model) throw new UsageError(`--dataset ${source}: suite "${suite.name}" has no ${e.task} runners`);
+    if (!model) throw parameterError('datasets', ` ${source}: suite "${suite.name}" has no ${e.task} runners`);
     for (const x of suite.entries.filter((y) => y.dataset === model)) {
       suiteEntries.push({ ...x, dataset: e.name, trainSize: e.trainSize, validationSize: e.validationSize, testSize: e.testSize });
     }
@@ -132,17 +132,15 @@ export function planRun(o: RunOptions): PlannedCell[] {
     .map((e) => ({ ...e, ...o.sizes }));
   if (entries.length === 0) {
     const mismatch = (o.runners ?? []).map((r) => resolveRunner(r, externals)).find((r) => (o.datasets ?? []).some((d) => datasetEntry(d).task !== r.task));
-    throw new UsageError(
-      mismatch
-        ? `--runner ${mismatch.name} is a ${mismatch.task} runner; --dataset ${o.datasets?.join(',')} needs ${o.datasets?.map((d) => datasetEntry(d).task).join('/')} runners`
-        : `--dataset/--runner: nothing of suite "${suite.name}" is selected`,
-    );
+    throw mismatch
+      ? parameterError('runners', ` ${mismatch.name} is a ${mismatch.task} runner; the datasets ${o.datasets?.join(',')} need ${o.datasets?.map((d) => datasetEntry(d).task).join('/')} runners`)
+      : parameterError('datasets', `/runners: nothing of suite "${suite.name}" is selected`);
   }
   checkSettings(o.settings, [...new Set(entries.map((e) => e.runner))], externals);
   if (o.sizes) checkSizes(entries);
   for (const e of entries) {
     const available = datasetEntry(e.dataset).available();
-    if (!available.ok) throw new UsageError(`--dataset ${e.dataset}: ${available.reason}`);
+    if (!available.ok) throw parameterError('datasets', ` ${e.dataset}: ${available.reason}`);
   }
   // beside a native deep-learning peer of the same task, the tfjs runners enter no claim (see Suite.repeatsBesidePeer)
   const peerTasks = new Set(externals.filter((x) => x.family === 'deep').map((x) => x.task ?? 'classification'));
@@ -173,11 +171,11 @@ export function planRun(o: RunOptions): PlannedCell[] {
   if (!o.shard) return cells;
   const { index, count } = o.shard;
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
-    throw new UsageError(`--shard must be I/N with 1 <= I <= N, got ${index}/${count}`);
+    throw parameterError('shard', ` must be I/N with 1 <= I <= N, got ${index}/${count}`);
   }
   // round-robin over the deterministic plan: every shard gets a mix of runners
   const mine = cells.filter((_, k) => k % count === index - 1);
-  if (mine.length === 0) throw new UsageError(`--shard ${index}/${count}: this shard has no cells (the suite has ${cells.length})`);
+  if (mine.length === 0) throw parameterError('shard', ` ${index}/${count}: this shard has no cells (the suite has ${cells.length})`);
   return mine;
 }
 
@@ -192,7 +190,7 @@ function checkSizes(entries: readonly SuiteEntry[]): void {
     if (!d.available().ok) continue;
     const n = loadDataset(e.dataset).y.length;
     const asked = e.trainSize + e.validationSize + e.testSize;
-    if (asked > n) throw new UsageError(`--train-size/--validation-size/--test-size: ${e.dataset} has ${n} images; train ${e.trainSize} + validation ${e.validationSize} + test ${e.testSize} = ${asked} is too many`);
+    if (asked > n) throw parameterError('sizes', `: ${e.dataset} has ${n} images; train ${e.trainSize} + validation ${e.validationSize} + test ${e.testSize} = ${asked} is too many`);
   }
 }
 
@@ -222,14 +220,14 @@ export function resolveRunner(name: string, externals: readonly ExternalSpec[] =
  * Checked by creating and removing a probe file, since access(2) says yes to root
  * even where a write would fail (procfs, read-only mounts).
  */
-export function checkWritableDir(dir: string, flag = '--results-dir'): void {
+export function checkWritableDir(dir: string, flag = 'resultsDir'): void {
   // an empty path would mean the current directory: never what was meant
-  if (dir.trim() === '') throw new UsageError(`${flag}: empty path`);
+  if (dir.trim() === '') throw parameterError(flag, ': empty path');
   const abs = resolve(dir);
   let existing = abs;
   while (!existsSync(existing)) existing = dirname(existing);
   if (!statSync(existing).isDirectory()) {
-    throw new UsageError(existing === abs ? `${flag} ${dir}: exists and is not a directory` : `${flag} ${dir}: ${existing} is not a directory`);
+    throw parameterError(flag, existing === abs ? ` ${dir}: exists and is not a directory` : ` ${dir}: ${existing} is not a directory`);
   }
   const probe = join(existing, `.sparsebench-probe-${process.pid}`);
   try {
@@ -237,7 +235,7 @@ export function checkWritableDir(dir: string, flag = '--results-dir'): void {
     rmSync(probe, { force: true });
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UsageError(existing === abs ? `${flag} ${dir}: not writable (${why})` : `${flag} ${dir}: cannot create it under ${existing} (${why})`);
+    throw parameterError(flag, existing === abs ? ` ${dir}: not writable (${why})` : ` ${dir}: cannot create it under ${existing} (${why})`);
   }
 }
 
@@ -325,9 +323,8 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
       }
     }
     else if (err instanceof UsageError || err instanceof RunInterrupted) {
-      throw new (err instanceof UsageError ? UsageError : RunInterrupted)(
-        `${err.message}; the ${journal.done.size} finished cell${journal.done.size === 1 ? ' is' : 's are'} kept in ${journal.path}: run the same command with --resume to go on`,
-      );
+      const kept = `${err.message}; the ${journal.done.size} finished cell${journal.done.size === 1 ? ' is' : 's are'} kept in ${journal.path}: run the same command with --resume to go on`;
+      throw err instanceof UsageError ? new UsageError(kept, err.parameter) : new RunInterrupted(kept);
     }
     throw err;
   } finally {

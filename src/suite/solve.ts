@@ -1,7 +1,7 @@
 import { datasetEntry, loadDataset, splitSizes } from '../datasets/registry.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 import { elasticNet, type ElasticNetOptions } from '../sparse/estimators.js';
 import { enetPath, oneVsRestTargets, type PathOptions } from '../sparse/path.js';
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ export interface SolveData {
 function trainingSplit(d: SolveData): Split {
   const e = datasetEntry(d.dataset);
   const available = e.available();
-  if (!available.ok) throw new UsageError(`--dataset ${d.dataset}: ${available.reason}`);
+  if (!available.ok) throw parameterError('dataset', ` ${d.dataset}: ${available.reason}`);
   return makeSplit(loadDataset(d.dataset), { ...splitSizes(e, d), seed: d.seed });
 }
 

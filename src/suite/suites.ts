@@ -1,6 +1,6 @@
 import { datasetEntry } from '../datasets/registry.js';
 import { DEFAULT_CNN } from '../deep/cnn.js';
-import { UsageError } from '../errors.js';
+import { parameterError } from '../errors.js';
 import { getRunner } from '../runners/registry.js';
 
 /** One (dataset, runner) cell of a suite, with its sizes and options. */
@@ -109,7 +109,7 @@ const SPECS: Record<SuiteName, SuiteSpec> = {
 
 export function getSuite(name: string): Suite {
   if (!(SUITE_NAMES as readonly string[]).includes(name)) {
-    throw new UsageError(`--suite: unknown suite "${name}" (expected ${SUITE_NAMES.join('|')})`);
+    throw parameterError('suite', `: unknown suite "${name}" (expected ${SUITE_NAMES.join('|')})`);
   }
   return expandSuite(SPECS[name as SuiteName]);
 }
