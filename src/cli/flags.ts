@@ -23,6 +23,12 @@ export const FLAG_OF: Readonly<Record<string, string>> = {
   'externals.name': '--external-name',
   externalTimeoutSeconds: '--external-timeout',
   resultsDir: '--results-dir',
+  backend: '--backend',
+  peer: '--peer',
+  device: '--device',
+  carbon: '--carbon',
+  hours: '--hours',
+  dictionary: '--dictionary',
 };
 
 /**

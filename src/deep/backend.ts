@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { UsageError } from '../errors.js';
+import { parameterError } from '../errors.js';
 import { REPLACED, registerMissingWasmKernels, replaceSlowWasmKernels } from './kernels/register.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -23,7 +23,7 @@ export interface BackendInfo {
 
 export function parseBackendChoice(value: string): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new UsageError(`--backend: unknown backend "${value}" (expected ${BACKEND_CHOICES.join('|')})`);
+  throw parameterError('backend', `: unknown backend "${value}" (expected ${BACKEND_CHOICES.join('|')})`);
 }
 
 let active: BackendInfo | undefined;
@@ -45,7 +45,7 @@ export async function selectBackend(requested: BackendChoice): Promise<BackendIn
     }
     skipped.push(`${name}: ${failure}`);
     if (requested !== 'auto') {
-      throw new UsageError(`--backend ${name}: unavailable (${failure})`);
+      throw parameterError('backend', ` ${name}: unavailable (${failure})`);
     }
   }
   throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`);

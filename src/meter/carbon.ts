@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { parameterError, UsageError } from '../errors.js';
 
 /** Conversions from joules at the wall to facility energy, emissions and cost (Strubell et al. 2019). */
 export interface Conversion {
@@ -44,7 +44,7 @@ export function parseIntensity(value: string): { g: number; source: string } {
   if (preset) return preset;
   const g = Number(value);
   if (value.trim() !== '' && Number.isFinite(g) && g >= 0) return { g, source: `${g} g/kWh (given)` };
-  throw new UsageError(`--carbon: "${value}" is neither g CO2e/kWh nor a preset (${Object.keys(INTENSITY_PRESETS).join(', ')})`);
+  throw parameterError('carbon', `: "${value}" is neither g CO2e/kWh nor a preset (${Object.keys(INTENSITY_PRESETS).join(', ')})`);
 }
 
 export interface Converted {
@@ -109,7 +109,7 @@ export function strubellEstimate(i: StrubellInput): StrubellEstimate {
     ['--usd-per-kwh', i.usdPerKwh],
   ];
   for (const [flag, v] of checks) if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new UsageError(`${flag} must be a number >= 0, got ${v}`);
-  if (!(i.hours > 0)) throw new UsageError(`--hours must be positive, got ${i.hours}`);
+  if (!(i.hours > 0)) throw parameterError('hours', ` must be positive, got ${i.hours}`);
   if (!(watts > 0)) throw new UsageError('--power (or a per-component draw) must be positive');
   const pue = i.pue ?? 1.58;
   const lbsPerKwh = i.lbsPerKwh ?? 0.954;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
-import { UsageError } from '../errors.js';
+import { parameterError } from '../errors.js';
 import { DEFAULT_AUTOENCODER } from '../deep/autoencoder.js';
 import { shellQuote, type ExternalSpec } from './external.js';
 
@@ -27,7 +27,7 @@ export type Device = (typeof DEVICES)[number];
 export function checkDevice(python: string, device: Device): void {
   if (device !== 'cuda') return;
   const r = spawnSync(python, ['-c', 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 3)'], { stdio: 'ignore' });
-  if (r.status !== 0) throw new UsageError(`--device cuda: PyTorch (${python}) sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu or auto`);
+  if (r.status !== 0) throw parameterError('device', ` cuda: PyTorch (${python}) sees no CUDA device here (torch.cuda.is_available() is False); use --device cpu or auto`);
 }
 export type PeerName = (typeof PEERS)[number];
 
@@ -37,11 +37,11 @@ export type PeerName = (typeof PEERS)[number];
  * (each records the device it used, and on CUDA its name, CUDA and driver versions).
  */
 export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): ExternalSpec[] {
-  if (name !== 'torch') throw new UsageError(`--peer: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
+  if (name !== 'torch') throw parameterError('peer', `: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
   const script = peerScript('torch_cnn.py');
-  if (!existsSync(script)) throw new UsageError(`--peer torch: ${script} is missing`);
+  if (!existsSync(script)) throw parameterError('peer', ` torch: ${script} is missing`);
   const python = findPython('torch');
-  if (!python) throw new UsageError('--peer torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
+  if (!python) throw parameterError('peer', ' torch: no Python with PyTorch found (apt-get install python3-torch, or set SPARSEBENCH_PYTHON)');
   checkDevice(python, device);
   return peerSpecsWith(python, cnnArgs, device);
 }
@@ -51,7 +51,7 @@ export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): 
  * 1.5 s): what planning needs to check --runner and --dataset before that cost is paid.
  */
 export function peerPlan(name: string): ExternalSpec[] {
-  if (name !== 'torch') throw new UsageError(`--peer: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
+  if (name !== 'torch') throw parameterError('peer', `: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
   return peerSpecsWith('python3', '', 'auto').map(({ name: runner, family, task }) => ({ name: runner, family, task, command: `${name} peer (not yet looked for)` }));
 }
 

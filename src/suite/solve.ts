@@ -1,7 +1,7 @@
 import { datasetEntry, loadDataset, splitSizes } from '../datasets/registry.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
-import { parameterError, UsageError } from '../errors.js';
+import { parameterError } from '../errors.js';
 import { elasticNet, type ElasticNetOptions } from '../sparse/estimators.js';
 import { enetPath, oneVsRestTargets, type PathOptions } from '../sparse/path.js';
 import { readFileSync } from 'node:fs';
@@ -232,16 +232,16 @@ export function readDictionaryFile(file: string, patch: number): { D: Float64Arr
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--dictionary: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw parameterError('dictionary', `: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   const rows = (doc as { dictionary?: unknown }).dictionary;
-  if (!Array.isArray(rows) || rows.length === 0) throw new UsageError(`--dictionary: ${file}: no "dictionary" field of atoms (the JSON that solve dictionary --json prints)`);
+  if (!Array.isArray(rows) || rows.length === 0) throw parameterError('dictionary', `: ${file}: no "dictionary" field of atoms (the JSON that solve dictionary --json prints)`);
   const P = patch * patch;
   const D = new Float64Array(rows.length * P);
   rows.forEach((row: unknown, k) => {
-    if (!Array.isArray(row) || row.length !== P) throw new UsageError(`--dictionary: ${file}: atom ${k} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${P} (--patch ${patch})`);
+    if (!Array.isArray(row) || row.length !== P) throw parameterError('dictionary', `: ${file}: atom ${k} has ${Array.isArray(row) ? row.length : 'no'} values, expected ${P} (--patch ${patch})`);
     row.forEach((v: unknown, t) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`--dictionary: ${file}: atom ${k} value ${t} is not a finite number`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw parameterError('dictionary', `: ${file}: atom ${k} value ${t} is not a finite number`);
       D[k * P + t] = v;
     });
   });
