@@ -27,7 +27,7 @@ describe('sparsebench run --suite quick --json', () => {
     // no silent fallback: backend stated in record, stderr and table
     expect(cnn.backend?.name).toBe('wasm');
     expect(cnn.backend?.reason).toMatch(/tfjs-node/);
-    expect(r.stderr).toMatch(/tfjs backend for cnn: wasm/);
+    expect(r.stderr).toMatch(/cnn: tfjs backend: wasm/);
     const readme = readFileSync(out.readmePath, 'utf8');
     expect(readme).toContain(`| cnn | deep | tfjs wasm | 1 | ${cnn.accuracy.toFixed(4)} |`);
     expect(readme).toContain(`| lasso | sparse | TypeScript, Float64Array | 1 | ${lasso.accuracy.toFixed(4)} |`);

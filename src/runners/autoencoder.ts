@@ -7,7 +7,7 @@ import { trainableVariables } from '../deep/cnn.js';
 import { errorScores } from '../detect/evaluate.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, scoringConfig, trainDetector, type GroupModel } from './detection.js';
-import type { Runner } from './types.js';
+import { preparedBackend, type Runner } from './types.js';
 
 /** One texture's autoencoder: trained on random crops of its defect-free images, scored on whole images. */
 function autoencoderModel(images: Float32Array, n: number, side: number, cfg: AutoencoderConfig, rng: Rng): GroupModel {
@@ -65,7 +65,7 @@ export function autoencoderWith(base: AutoencoderConfig): Runner {
     task: 'detection',
     description: `per texture, a denoising convolutional autoencoder in TensorFlow.js (conv32-conv16, mirrored), Adam 1e-2, 60 epochs of ${base.crop}x${base.crop} crops; anomaly = squared reconstruction error`,
     async prepare(hooks) {
-      return selectBackend(hooks.backend);
+      return preparedBackend(await selectBackend(hooks.backend));
     },
     async train(split, options, hooks) {
       const backend = await selectBackend(hooks.backend);

@@ -6,7 +6,7 @@ import { adam } from '../deep/adam.js';
 import { cnnFlops } from '../meter/flops.js';
 import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
 import { Rng } from '../util/rng.js';
-import { LATENCY_ITEMS, TEST_ACCURACY, type CurvePoint, type Runner } from './types.js';
+import { LATENCY_ITEMS, preparedBackend, TEST_ACCURACY, type CurvePoint, type Runner } from './types.js';
 
 /**
  * Curve points inside the first epoch, where the learning curve bends most: a time to a
@@ -31,7 +31,7 @@ export const cnnRunner = defineRunner({
   description: 'small CNN in TensorFlow.js: conv8-pool-conv16-pool-dense10, Adam 1e-2, batch 64',
   settings: CNN_SETTINGS,
   async prepare(hooks) {
-    return selectBackend(hooks.backend);
+    return preparedBackend(await selectBackend(hooks.backend));
   },
   async train(split, options, hooks) {
     const backend = await selectBackend(hooks.backend);

@@ -91,6 +91,16 @@ export interface RunnerHooks {
   progress(done: number, total: number, label: string): void;
 }
 
+/** What a runner's prepare set up, in words: the run says it before training. */
+export interface Prepared {
+  /** e.g. "tfjs backend: wasm (SIMD, the fastest available here)". */
+  readonly summary: string;
+  readonly warnings: readonly string[];
+}
+
+/** A tfjs backend's start-up as the run says it. */
+export const preparedBackend = (b: BackendInfo): Prepared => ({ summary: `tfjs backend: ${b.name} (${b.reason})`, warnings: b.warnings });
+
 export interface RunnerOptions {
   readonly epochs?: number;
   /**
@@ -128,8 +138,11 @@ export interface Runner {
    * errors naming runner.parameter. Absent: the runner takes none.
    */
   readonly settings?: z.ZodType<Readonly<Record<string, unknown>>>;
-  /** Heavy set-up that is not training (backend start-up): done before the meter starts. */
-  prepare?(hooks: Pick<RunnerHooks, 'backend'>): Promise<BackendInfo | undefined>;
+  /**
+   * Heavy set-up that is not training (a backend's start-up): done before the meter starts, so
+   * an unavailable backend fails before any cell; what it set up is said to the user.
+   */
+  prepare?(hooks: Pick<RunnerHooks, 'backend'>): Promise<Prepared | undefined>;
   train(split: Split, options: RunnerOptions, hooks: RunnerHooks): Promise<RunnerOutput>;
 }
 

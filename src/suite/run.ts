@@ -5,7 +5,7 @@ import { datasetEntry, loadDataset } from '../datasets/registry.js';
 import { isSourceUri } from '../datasets/sources.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
-import type { BackendChoice, BackendInfo } from '../deep/backend.js';
+import type { BackendChoice } from '../deep/backend.js';
 import { parameterError, UsageError } from '../errors.js';
 import { DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { measureIdle, sensorsFor, sensorsUsed, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
@@ -291,9 +291,9 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
   // Start every runner's machinery (the tfjs backend) before any training, so an
   // unavailable --backend fails fast, and say which backend runs and why.
   for (const name of new Set(todo.map((c) => c.runner))) {
-    const prepared: BackendInfo | undefined = await resolveRunner(name, o.externals).prepare?.({ backend: o.backend });
+    const prepared = await resolveRunner(name, o.externals).prepare?.({ backend: o.backend });
     if (!prepared) continue;
-    events.notice?.(`tfjs backend for ${name}: ${prepared.name} (${prepared.reason})`);
+    events.notice?.(`${name}: ${prepared.summary}`);
     for (const w of prepared.warnings) events.notice?.(`WARNING: ${w}`);
   }
   const sensors = await sensorsFor(o.sensors);
