@@ -10,6 +10,7 @@ import { registerDatasets } from './cli/datasets.js';
 import { registerMeasure } from './cli/measure.js';
 import { registerReport } from './cli/report.js';
 import { registerRun } from './cli/run.js';
+import { registerSweep } from './cli/sweep.js';
 import { registerSolve } from './cli/solve.js';
 
 /** The CLI: one small module per command under cli/, each a thin shell over the library. */
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .description('Does sparse modeling train faster and greener than deep learning? Measures both on this machine.')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerRun, registerReport, registerCompare, registerMeasure, registerDatasets, registerSolve]) register(program);
+  for (const register of [registerRun, registerSweep, registerReport, registerCompare, registerMeasure, registerDatasets, registerSolve]) register(program);
   return program;
 }
 

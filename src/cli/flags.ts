@@ -29,6 +29,7 @@ export const FLAG_OF: Readonly<Record<string, string>> = {
   carbon: '--carbon',
   hours: '--hours',
   dictionary: '--dictionary',
+  axes: '--train-size/--epochs/--set',
 };
 
 /**
@@ -39,7 +40,9 @@ export function inFlags(err: UsageError): UsageError {
   let message = err.message;
   // an error carried through a record (a failed cell's reason) has lost its parameter: its first word names it
   const lead = err.parameter ?? Object.keys(FLAG_OF).find((p) => message.startsWith(`${p} `) || message.startsWith(`${p}:`));
-  if (lead && FLAG_OF[lead] && message.startsWith(lead)) message = FLAG_OF[lead] + message.slice(lead.length);
+  // a runner's own setting (lasso.alpha) is set by --set
+  const flag = lead && (FLAG_OF[lead] ?? (/^[A-Za-z0-9][\w-]*\.[A-Za-z]\w*$/.test(lead) ? `--set ${lead}` : undefined));
+  if (lead && flag && message.startsWith(lead)) message = flag + message.slice(lead.length);
   for (const [parameter, flag] of Object.entries(FLAG_OF)) {
     if (!/[A-Z.]/.test(parameter)) continue;
     message = message.replace(new RegExp(`(?<![\\w.-])${parameter.replace('.', '\\.')}(?![\\w])`, 'g'), flag);

@@ -2,6 +2,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { datasetNames } from '../datasets/registry.js';
 import { isSourceUri, SOURCE_SCHEMES, withSourceOption } from '../datasets/sources.js';
 import { UsageError } from '../errors.js';
+import { shardFromEnv } from '../suite/shard.js';
 import { INTENSITY_PRESETS, parseIntensity, type Conversion } from '../meter/carbon.js';
 import { availableParallelism } from 'node:os';
 
@@ -84,9 +85,13 @@ export function threadsSpec(value: string): number {
   return integer('--threads', 1)(value);
 }
 
+/** --shard I/N, or env (a SLURM job array) / env/N (a Kubernetes Indexed Job of N completions): see suite/shard.ts. */
 export function shardSpec(value: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
-  if (!m) throw new UsageError(`--shard must be I/N (e.g. 2/4), got "${value}"`);
+  const v = value.trim();
+  const env = /^env(?:\/(\d+))?$/.exec(v);
+  if (env) return shardFromEnv(process.env, env[1] === undefined ? undefined : Number(env[1]));
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m) throw new UsageError(`--shard must be I/N (e.g. 2/4), env (SLURM array) or env/N (Kubernetes Indexed Job), got "${value}"`);
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 

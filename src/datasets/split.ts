@@ -13,6 +13,12 @@ export interface SplitOptions {
    */
   validationSize?: number;
   seed: number;
+  /**
+   * Draw the test and validation images before the training images, so that training sets of
+   * every size share one test set and one validation set (a sweep over the training size):
+   * points of a sweep are then comparable. Off: the order every record so far was split in.
+   */
+  evaluationFirst?: boolean;
 }
 
 /** The validation size a split takes when none is given (see SplitOptions.validationSize). */
@@ -50,20 +56,40 @@ export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
   for (let i = 0; i < n; i++) byClass[data.y[i]].push(i);
   for (const members of byClass) rng.shuffle(members);
 
-  const trainQuota = allocate(byClass.map((m) => m.length), trainSize);
-  const testQuota = allocate(byClass.map((m, c) => m.length - trainQuota[c]), testSize, byClass.map((m) => m.length));
-  const valQuota = allocate(byClass.map((m, c) => m.length - trainQuota[c] - testQuota[c]), validationSize, byClass.map((m) => m.length));
+  const counts = byClass.map((m) => m.length);
   const train: number[] = [];
   const test: number[] = [];
   const val: number[] = [];
-  // validation is drawn after train and test, and shuffled last: a seed's train and test
-  // sets are the same whatever the validation size
-  byClass.forEach((members, c) => {
-    const t = trainQuota[c] + testQuota[c];
-    train.push(...members.slice(0, trainQuota[c]));
-    test.push(...members.slice(trainQuota[c], t));
-    val.push(...members.slice(t, t + valQuota[c]));
-  });
+  if (opts.evaluationFirst) {
+    // test, then validation, then training from what is left: one test and validation set for every training size
+    const testQuota = allocate(counts, testSize);
+    const valQuota = allocate(counts.map((m, c) => m - testQuota[c]), validationSize, counts);
+    const trainQuota = allocate(counts.map((m, c) => m - testQuota[c] - valQuota[c]), trainSize, counts);
+    byClass.forEach((members, c) => {
+      const v = testQuota[c] + valQuota[c];
+      test.push(...members.slice(0, testQuota[c]));
+      val.push(...members.slice(testQuota[c], v));
+      train.push(...members.slice(v, v + trainQuota[c]));
+    });
+  } else {
+    const trainQuota = allocate(counts, trainSize);
+    const testQuota = allocate(counts.map((m, c) => m - trainQuota[c]), testSize, counts);
+    const valQuota = allocate(counts.map((m, c) => m - trainQuota[c] - testQuota[c]), validationSize, counts);
+    // validation is drawn after train and test, and shuffled last: a seed's train and test
+    // sets are the same whatever the validation size
+    byClass.forEach((members, c) => {
+      const t = trainQuota[c] + testQuota[c];
+      train.push(...members.slice(0, trainQuota[c]));
+      test.push(...members.slice(trainQuota[c], t));
+      val.push(...members.slice(t, t + valQuota[c]));
+    });
+  }
+  if (opts.evaluationFirst) {
+    // shuffled before the training images too, so that their order does not move with the training size either
+    const testIndex = rng.shuffle(Uint32Array.from(test));
+    const valIndex = rng.shuffle(Uint32Array.from(val));
+    return assemble(data, rng.shuffle(Uint32Array.from(train)), valIndex, testIndex, seed);
+  }
   const trainIndex = rng.shuffle(Uint32Array.from(train));
   const testIndex = rng.shuffle(Uint32Array.from(test));
   return assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
@@ -106,7 +132,9 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     const name = data.detection.groupNames[g];
     // without roles, training and evaluation share one pool of defect-free images
     const shared = data.detection.roles === undefined;
-    const evalGood = shared ? good.slice(nTrain) : good;
+    // evaluationFirst: the defect-free test and validation images first, training from the rest
+    const evaluationGood = nTest - nBad + nVal - nValBad;
+    const evalGood = shared && !opts.evaluationFirst ? good.slice(nTrain) : good;
     if (shared && nTrain + nTest - nBad + nVal - nValBad > good.length) {
       throw parameterError('sizes', `: ${data.name}/${name} has ${good.length} defect-free images; train ${nTrain} + validation ${nVal - nValBad} + test ${nTest - nBad} is too many`);
     }
@@ -121,13 +149,21 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     const quota = allocate(available, nBad, available.map(() => 1));
     const valQuota = allocate(available.map((a, k) => a - quota[k]), nValBad, available.map(() => 1));
     const goodTest = nTest - nBad;
-    train.push(...(shared ? good : trainGood).slice(0, nTrain));
+    train.push(...(shared ? (opts.evaluationFirst ? good.slice(evaluationGood) : good) : trainGood).slice(0, nTrain));
     test.push(...evalGood.slice(0, goodTest), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
     val.push(...evalGood.slice(goodTest, goodTest + nVal - nValBad), ...defective.flatMap((m, k) => m.slice(quota[k], quota[k] + valQuota[k])));
   }
-  const trainIndex = rng.shuffle(Uint32Array.from(train));
-  const testIndex = rng.shuffle(Uint32Array.from(test));
-  const split = assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
+  let split: Split;
+  if (opts.evaluationFirst) {
+    // as stratifiedSplit: evaluation images shuffled first, their order independent of the training size
+    const testIndex = rng.shuffle(Uint32Array.from(test));
+    const valIndex = rng.shuffle(Uint32Array.from(val));
+    split = assemble(data, rng.shuffle(Uint32Array.from(train)), valIndex, testIndex, seed);
+  } else {
+    const trainIndex = rng.shuffle(Uint32Array.from(train));
+    const testIndex = rng.shuffle(Uint32Array.from(test));
+    split = assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
+  }
   const d = data.detection;
   const pixels = data.height * data.width;
   return {

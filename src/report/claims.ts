@@ -27,7 +27,7 @@ export const CORES_APART = 1.2;
 export const OVER_BUDGET = 1.1;
 
 export type Verdict = 'reproduced' | 'not reproduced' | 'inconclusive';
-type Finding = { readonly holds: boolean | undefined; readonly reason: string };
+type Finding = { readonly holds: boolean | undefined; readonly reason: string; readonly part?: ClaimPart };
 
 export type Figure = Interval & { readonly basis: string };
 
@@ -57,8 +57,12 @@ export interface Claim {
   readonly idle?: string;
   readonly accuracy: { readonly deep: Interval; readonly sparse: Interval; readonly gapPoints: number; readonly gap: Interval };
   readonly verdict: Verdict;
+  /** Each part of the claim on its own: holds, fails, or undecided (undefined); a sweep states where each crosses. */
+  readonly parts: Readonly<Record<ClaimPart, boolean | null>>;
   readonly reasons: readonly string[];
 }
+
+export type ClaimPart = 'speed' | 'energy' | 'accuracy';
 
 /**
  * Whom a device's idle draw is charged to. runner (the default): each runner is charged only
@@ -305,7 +309,7 @@ function judge(m: Measured): Finding[] {
     : [{ holds: undefined, reason: `${n} paired repeat${n === 1 ? '' : 's'}: fewer than ${MIN_N_FOR_INTERVAL}, so the brackets hold the range of ${n}, no 95% interval, and speed and energy are not judged; run with --repeats ${MIN_N_FOR_INTERVAL} or more` }];
   for (const part of ['speed', 'energy', 'accuracy'] as const) {
     const rule = CLAIM_RULES[part].find((r) => r.when(m)) as Rule;
-    findings.push({ holds: rule.holds(m), reason: rule.reason(m) });
+    findings.push({ holds: rule.holds(m), reason: rule.reason(m), part });
   }
   return findings;
 }
@@ -345,6 +349,8 @@ function caveats(m: Measured): string[] {
 }
 
 /** The claim in words: the verdict (any part that fails fails it; all must hold to reproduce it) and its reasons, failures first. */
+const partOf = (findings: readonly Finding[], part: ClaimPart): boolean | null => findings.find((f) => f.part === part)?.holds ?? null;
+
 function describe(m: Measured, findings: readonly Finding[]): Claim {
   const verdict: Verdict = findings.some((f) => f.holds === false) ? 'not reproduced' : findings.every((f) => f.holds === true) ? 'reproduced' : 'inconclusive';
   const ordered = [...findings.filter((f) => f.holds === false), ...findings.filter((f) => f.holds === undefined), ...findings.filter((f) => f.holds === true)];
@@ -367,6 +373,7 @@ function describe(m: Measured, findings: readonly Finding[]): Claim {
     ...(m.idle ? { idle: m.idle } : {}),
     accuracy: m.accuracy,
     verdict,
+    parts: { speed: partOf(findings, 'speed'), energy: partOf(findings, 'energy'), accuracy: partOf(findings, 'accuracy') },
     reasons: [...ordered.map((f) => f.reason), ...caveats(m)],
   };
 }

@@ -127,6 +127,18 @@ async function render(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }>
   return { svg, png };
 }
 
+/** Renders specs as SVG and PNG under `dir` (the sweep's plots); returns their names and titles. */
+export async function writeSpecs(list: readonly { name: string; title: string; spec: TopLevelSpec }[], dir: string): Promise<Plot[]> {
+  const plots: Plot[] = [];
+  for (const p of list) {
+    const { svg, png } = await render(p.spec);
+    writeFileAtomic(join(dir, `${p.name}.svg`), svg);
+    writeFileAtomic(join(dir, `${p.name}.png`), png);
+    plots.push({ name: p.name, title: p.title, svg: `${p.name}.svg`, png: `${p.name}.png` });
+  }
+  return plots;
+}
+
 /** Writes every plot of the record as SVG and PNG under `dir`; returns their names and titles. */
 export async function writePlots(record: RunRecord, dir: string): Promise<Plot[]> {
   const plots: Plot[] = [];

@@ -17,6 +17,7 @@ export function mergeShards(records: readonly RunRecord[]): RunRecord {
     if (r.suite !== first.suite || r.seed !== first.seed) {
       throw new UsageError(`merge: ${r.id} ran suite ${r.suite} seed ${r.seed}, ${first.id} suite ${first.suite} seed ${first.seed}`);
     }
+    if (r.shard.plan !== first.shard?.plan) throw new UsageError(`merge: ${r.id} ran another plan than ${first.id} (other arguments: fingerprints ${r.shard.plan ?? 'none'} and ${first.shard?.plan ?? 'none'})`);
   }
   const indices = records.map((r) => r.shard?.index ?? 0).sort((a, b) => a - b);
   const expected = Array.from({ length: count ?? 0 }, (_, i) => i + 1);
@@ -24,6 +25,19 @@ export function mergeShards(records: readonly RunRecord[]): RunRecord {
     throw new UsageError(`merge: shards ${indices.join(', ')} given, ${expected.join(', ')} expected, each once`);
   }
   const ordered = [...records].sort((a, b) => (a.shard?.index ?? 0) - (b.shard?.index ?? 0));
+  const results = ordered.flatMap((r) => r.results);
+  const planCells = first.shard?.planCells;
+  if (planCells !== undefined) {
+    // every cell of the plan exactly once, finished or failed: no gap, no duplicate
+    const seen = new Set<number>();
+    for (const e of results) {
+      if (e.planIndex === undefined || seen.has(e.planIndex)) throw new UsageError(`merge: cell ${e.planIndex ?? '(unnumbered)'} of the plan (${e.dataset}/${e.runner}, seed ${e.seed}) appears twice or without its place`);
+      seen.add(e.planIndex);
+    }
+    const failed = ordered.reduce((n, r) => n + (r.failures?.length ?? 0), 0);
+    if (seen.size + failed !== planCells) throw new UsageError(`merge: the plan has ${planCells} cells; the shards hold ${seen.size} results and ${failed} failures`);
+    results.sort((a, b) => (a.planIndex ?? 0) - (b.planIndex ?? 0));
+  }
   const hosts = [...new Set(ordered.map((r) => `${r.environment.hostname} (${r.environment.cpuModel})`))];
   return {
     ...first,
@@ -31,7 +45,8 @@ export function mergeShards(records: readonly RunRecord[]): RunRecord {
     createdAt: ordered.map((r) => r.createdAt).sort().at(-1) as string,
     repeats: Math.max(...ordered.map((r) => r.repeats)),
     notes: [...new Set(ordered.flatMap((r) => r.notes)), `merged from ${count} shards run on ${hosts.join(', ')}`],
-    results: ordered.flatMap((r) => r.results),
+    results,
+    ...(ordered.some((r) => r.failures?.length) ? { failures: ordered.flatMap((r) => r.failures ?? []) } : {}),
     shard: undefined,
   };
 }

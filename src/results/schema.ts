@@ -59,6 +59,9 @@ const heatmapsSchema = z.object({
 /** Runner and dataset names reach tables, plots and file names: a fixed pattern (no newline, no HTML). */
 const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-"');
 
+/** A sweep's point: each axis's value (trainSize, cnn.arch, lasso.alpha, epochs). */
+export const pointSchema = z.record(z.string(), z.union([z.number(), z.string()]));
+
 export const resultSchema = z.object({
   dataset: NAME,
   runner: NAME,
@@ -78,6 +81,10 @@ export const resultSchema = z.object({
   backend: backendSchema.optional(),
   /** External trainers: the framework and threads they reported (absent in older records: config.framework, metrics.threads; see results/fields.ts). */
   runtime: z.object({ framework: z.string(), threads: z.number().optional() }).optional(),
+  /** Sweeps: the point this result belongs to (absent: a run at the suite's one operating point). */
+  point: pointSchema.optional(),
+  /** Sharded runs: the cell's place in the whole plan, so a merge restores the unsharded order. */
+  planIndex: z.number().int().nonnegative().optional(),
   measurement: z.object({
     seconds: z.number().nonnegative(),
     cpuSeconds: z.number().nonnegative(),
@@ -139,7 +146,17 @@ export const runRecordSchema = z.object({
   /** The fixed workload's time on this machine in this run (see suite/calibrate.ts). */
   calibration: z.object({ seconds: z.number().positive(), workload: z.string() }).optional(),
   /** Set on the records of a sharded run: this record holds slice `index` of `count`. */
-  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+  shard: z
+    .object({
+      index: z.number().int().positive(),
+      count: z.number().int().positive(),
+      /** The plan's fingerprint (all shards of one run share it) and its cell count (absent: records before them). */
+      plan: z.string().optional(),
+      planCells: z.number().int().positive().optional(),
+    })
+    .optional(),
+  /** Set on a sweep's record: the axes, in the order their values vary (results carry their point). */
+  sweep: z.object({ axes: z.array(z.object({ name: z.string(), values: z.array(z.union([z.number(), z.string()])) })) }).optional(),
   /** The user's own sources this run read (built-in datasets are named by the results alone): where from, the images' sizes before resizing, and what was left out as bad (--skip-bad). */
   datasets: z
     .array(
@@ -155,7 +172,7 @@ export const runRecordSchema = z.object({
   results: z.array(resultSchema),
   /** Cells that failed (their trainer exited non-zero, timed out or printed nonsense), with the reason; absent: none failed. */
   failures: z
-    .array(z.object({ dataset: NAME, runner: NAME, seed: z.number().int(), repeat: z.number().int().nonnegative(), reason: z.string() }))
+    .array(z.object({ dataset: NAME, runner: NAME, seed: z.number().int(), repeat: z.number().int().nonnegative(), point: pointSchema.optional(), reason: z.string() }))
     .optional(),
 });
 

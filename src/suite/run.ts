@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -67,9 +68,17 @@ export interface RunEvents {
   cellFailed?(key: string, reason: string): void;
 }
 
+/** A sweep's point: the value of each axis (trainSize, cnn.arch, lasso.alpha, epochs, ...). */
+export type Point = Readonly<Record<string, number | string>>;
+
 export interface PlannedCell extends SuiteEntry {
   readonly repeat: number;
   readonly seed: number;
+  /** Sweeps: the point this cell belongs to, and the runners' settings there (else the run's). */
+  readonly point?: Point;
+  readonly settings?: RunOptions['settings'];
+  /** Its place in the whole plan (all shards): a merge puts the shards' results back in this order. */
+  readonly index: number;
 }
 
 /** Validates every option before any work, so bad input writes nothing. */
@@ -158,7 +167,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
   };
   const most = Math.max(...entries.map(repeatsOf));
   if (most > MAX_REPEATS) throw new UsageError(`the suite's cheap cells repeat ${most} times, more than ${MAX_REPEATS}`);
-  const cells: PlannedCell[] = [];
+  const cells: Omit<PlannedCell, 'index'>[] = [];
   for (let repeat = 0; repeat < most; repeat++) {
     // every runner of one repeat shares one seed, hence one split, and runs before the next
     // seed starts, so that drift of the machine hits both sides of a pair alike
@@ -168,14 +177,18 @@ export function planRun(o: RunOptions): PlannedCell[] {
       cells.push({ ...e, epochs: e.epochs === undefined ? undefined : (o.epochs ?? e.epochs), repeat, seed: o.seed + repeat });
     }
   }
-  if (!o.shard) return cells;
-  const { index, count } = o.shard;
+  const indexed = cells.map((c, index) => ({ ...c, index }));
+  return o.shard ? shardOf(indexed, o.shard) : indexed;
+}
+
+/** Slice `index` of `count` of a deterministic plan, round-robin: every shard gets a mix of runners (and of a sweep's points). */
+export function shardOf<T>(cells: readonly T[], shard: { readonly index: number; readonly count: number }): T[] {
+  const { index, count } = shard;
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1 || index > count) {
     throw parameterError('shard', ` must be I/N with 1 <= I <= N, got ${index}/${count}`);
   }
-  // round-robin over the deterministic plan: every shard gets a mix of runners
   const mine = cells.filter((_, k) => k % count === index - 1);
-  if (mine.length === 0) throw parameterError('shard', ` ${index}/${count}: this shard has no cells (the suite has ${cells.length})`);
+  if (mine.length === 0) throw parameterError('shard', ` ${index}/${count}: this shard has no cells (the plan has ${cells.length})`);
   return mine;
 }
 
@@ -261,7 +274,16 @@ export function planOf(o: RunOptions): Plan {
   };
 }
 
-export const cellKey = (c: { dataset: string; runner: string; seed: number; repeat: number }): string => `${c.dataset}/${c.runner}/seed ${c.seed}/repeat ${c.repeat}`;
+export const cellKey = (c: { dataset: string; runner: string; seed: number; repeat: number; point?: Point }): string =>
+  `${c.dataset}/${c.runner}/seed ${c.seed}/repeat ${c.repeat}${c.point ? `/${pointLabel(c.point)}` : ''}`;
+
+/** A point in words: "trainSize=50, lasso.alpha=0.001". */
+export const pointLabel = (p: Point): string => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', ');
+
+/** What a sweep adds to a run: its axes, and splits whose test and validation sets do not move with the training size. */
+export interface SweepPlan {
+  readonly axes: readonly { readonly name: string; readonly values: readonly (number | string)[] }[];
+}
 
 /** A run that stopped with its finished cells journaled: one line, exit 1, how to go on. */
 export class RunInterrupted extends Error {
@@ -280,9 +302,29 @@ export class RunInterrupted extends Error {
  * `resume`: continue the newest unfinished run of the same plan (or the one named).
  */
 export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{ record: RunRecord; path: string }> {
-  const cells = planRun(o);
+  const all = planRun({ ...o, shard: undefined });
+  return runPlanned(o, { cells: o.shard ? shardOf(all, o.shard) : all, total: all.length, plan: planOf(o) }, events);
+}
+
+/** A plan's fingerprint, its shard left out: the shards of one run share it, and merge refuses others. */
+export function planHash(plan: Plan): string {
+  const { shard: _shard, ...rest } = plan;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+/** What runPlanned runs: this process's cells (a shard's slice), how many the whole plan has, and what a resume must match. */
+export interface Planned {
+  readonly cells: readonly PlannedCell[];
+  readonly total: number;
+  readonly plan: Plan;
+  /** Set for a sweep: its axes, and splits whose test and validation sets stay put. */
+  readonly sweep?: SweepPlan;
+}
+
+/** Runs planned cells (a suite's, or a sweep's points one after another) through the journal. */
+export async function runPlanned(o: RunOptions, planned: Planned, events: RunEvents = {}): Promise<{ record: RunRecord; path: string }> {
+  const { cells, plan } = planned;
   const conversion = o.conversion ?? DEFAULT_CONVERSION;
-  const plan = planOf(o);
   const resumed = o.resume === undefined || o.resume === false ? undefined : resumeJournal(o.resultsDir, plan, o.resume === true ? undefined : o.resume);
   if (o.resume !== undefined && o.resume !== false) {
     events.notice?.(resumed ? `resuming ${resumed.header.id}: ${resumed.done.size} of ${resumed.header.cells.length} cells already finished` : 'no unfinished run of this plan to resume: starting a new one');
@@ -309,7 +351,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
       cells: cells.map(cellKey),
     });
   try {
-    return await runCells(o, cells, journal, conversion, events, sensors);
+    return await runCells(o, planned, journal, conversion, events, sensors);
   } catch (err) {
     if (journal.done.size === 0 && !resumed) {
       // nothing finished: leave nothing behind, not even the directories this run made
@@ -336,7 +378,7 @@ export async function runSuite(o: RunOptions, events: RunEvents = {}): Promise<{
 
 async function runCells(
   o: RunOptions,
-  cells: PlannedCell[],
+  { cells, total, sweep }: Planned,
   journal: OpenJournal,
   conversion: Conversion,
   events: RunEvents,
@@ -362,19 +404,20 @@ async function runCells(
     const key = `${cell.dataset}/${cell.trainSize}/${cell.validationSize}/${cell.testSize}/${cell.seed}`;
     let split = splits.get(key);
     if (!split) {
-      split = makeSplit(loadDataset(cell.dataset), { trainSize: cell.trainSize, validationSize: cell.validationSize, testSize: cell.testSize, seed: cell.seed });
+      const sizes = { trainSize: cell.trainSize, validationSize: cell.validationSize, testSize: cell.testSize, seed: cell.seed };
+      split = makeSplit(loadDataset(cell.dataset), sweep ? { ...sizes, evaluationFirst: true } : sizes);
       splits.set(key, split);
     }
     // one split at a time in memory: cells of a seed are adjacent in the plan
     for (const k of splits.keys()) if (k !== key) splits.delete(k);
     const runner = resolveRunner(cell.runner, o.externals);
-    const label = `${cell.dataset}/${cell.runner}#${cell.repeat}`;
+    const label = `${cell.dataset}/${cell.runner}#${cell.repeat}${cell.point ? ` (${pointLabel(cell.point)})` : ''}`;
     let trained: Trained;
     try {
       trained = await meteredTrain(
         runner,
         split,
-        { epochs: cell.epochs, settings: o.settings?.[cell.runner], threads, evaluationThreads: offClockThreads, externalTimeoutSeconds: o.externalTimeoutSeconds },
+        { epochs: cell.epochs, settings: (cell.settings ?? o.settings)?.[cell.runner], threads, evaluationThreads: offClockThreads, externalTimeoutSeconds: o.externalTimeoutSeconds },
         cell.seed,
         o.backend,
         (done, total, what) => events.progress?.(`${label} ${what}`, done, total),
@@ -390,14 +433,15 @@ async function runCells(
       continue;
     }
     const entry = entryOf({ ...cell, family: runner.family }, split, trained, { calibrationSeconds: calibration.seconds, threads, conversion });
-    journal.append(cellKey(cell), entry);
-    events.cellDone?.(entry);
+    const journaled = { ...entry, ...(cell.point ? { point: { ...cell.point } } : {}), ...(o.shard ? { planIndex: cell.index } : {}) };
+    journal.append(cellKey(cell), journaled);
+    events.cellDone?.(journaled);
   }
   // in plan order, whichever process trained each cell
   const results = cells.filter((c) => journal.done.has(cellKey(c))).map((c) => journal.done.get(cellKey(c)) as ResultEntry);
   const failures = cells
     .filter((c) => journal.failed.has(cellKey(c)))
-    .map((c) => ({ dataset: c.dataset, runner: c.runner, seed: c.seed, repeat: c.repeat, reason: journal.failed.get(cellKey(c)) as string }));
+    .map((c) => ({ dataset: c.dataset, runner: c.runner, seed: c.seed, repeat: c.repeat, ...(c.point ? { point: { ...c.point } } : {}), reason: journal.failed.get(cellKey(c)) as string }));
   if (results.length === 0) {
     throw new UsageError(failures.length === 1 ? failures[0].reason : `all ${failures.length} cells failed: ${failures.map((f) => `${cellKey(f)}: ${f.reason}`).join('; ')}`);
   }
@@ -437,7 +481,8 @@ async function runCells(
     sensors: sensorsUsed(sensors),
     ...(idle ? { idle: { seconds: idle.seconds, watts: { ...idle.watts }, method: idle.method } } : {}),
     calibration,
-    ...(o.shard ? { shard: { ...o.shard } } : {}),
+    ...(o.shard ? { shard: { ...o.shard, plan: planHash(journal.header.plan), planCells: total } } : {}),
+    ...(sweep ? { sweep: { axes: sweep.axes.map((a) => ({ name: a.name, values: [...a.values] })) } } : {}),
     ...(sourcesRead.length ? { datasets: sourcesRead } : {}),
     results,
     ...(failures.length ? { failures } : {}),

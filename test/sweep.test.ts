@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../src/datasets/registry.js';
+import { makeSplit } from '../src/datasets/split.js';
+import { UsageError } from '../src/errors.js';
+import { crossover } from '../src/report/sweep.js';
+import { unfinishedRuns } from '../src/results/journal.js';
+import { runRecordSchema, type RunRecord } from '../src/results/schema.js';
+import { cellKey } from '../src/suite/run.js';
+import { shardFromEnv } from '../src/suite/shard.js';
+import { planSweep, type SweepOptions } from '../src/suite/sweep.js';
+import { CLI, cli } from './helpers/cli.js';
+import { alive } from './helpers/process.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-sweep-'));
+const base = (resultsDir: string): SweepOptions => ({ suite: 'quick', datasets: ['mnist'], runners: ['lasso'], seed: 42, backend: 'auto', resultsDir, axes: [{ name: 'trainSize', values: [40, 80, 160] }], repeats: 2 });
+/** A small sweep the CLI runs in seconds: LASSO alone, three sizes, two seeds. */
+const SWEEP = ['sweep', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--train-size', '40,80,160', '--repeats', '2', '--no-sensors', '--no-progress'];
+const recordIn = (results: string): RunRecord => {
+  const files = readdirSync(join(results, 'runs')).filter((f) => f.endsWith('.json'));
+  expect(files).toHaveLength(1);
+  return runRecordSchema.parse(JSON.parse(readFileSync(join(results, 'runs', files[0]), 'utf8')));
+};
+/** Each result by its cell, with what a rerun must reproduce: seed, split and accuracy. */
+const cells = (r: RunRecord): Record<string, string> => Object.fromEntries(r.results.map((e) => [cellKey(e), `${e.seed} ${JSON.stringify(e.split)} ${e.accuracy}`]));
+
+describe('sweep: the plan', () => {
+  it('is every point of the axes, the first varying slowest, each seed\'s cells together, numbered in plan order', () => {
+    const { cells: planned, sweep } = planSweep({ ...base(tmp()), axes: [{ name: 'trainSize', values: [40, 80] }, { name: 'lasso.alpha', values: [1e-3, 1e-2] }] });
+    expect(sweep.axes.map((a) => a.name)).toEqual(['trainSize', 'lasso.alpha']);
+    expect(planned.map((c) => `${c.point?.trainSize}/${c.point?.['lasso.alpha']}/${c.seed}`)).toEqual([
+      '40/0.001/42', '40/0.001/43', '40/0.01/42', '40/0.01/43', '80/0.001/42', '80/0.001/43', '80/0.01/42', '80/0.01/43',
+    ]);
+    expect(planned.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(planned.every((c) => c.trainSize === c.point?.trainSize && c.settings?.lasso.alpha === c.point?.['lasso.alpha'])).toBe(true);
+    // validation and test sizes stay the suite's at every point
+    expect(new Set(planned.map((c) => `${c.validationSize}/${c.testSize}`)).size).toBe(1);
+  });
+
+  it("gives deep learning the suite's samples seen at a smaller size (epochs x images), unless epochs are set", () => {
+    const o = { ...base(tmp()), runners: ['cnn'], repeats: 1, axes: [{ name: 'trainSize', values: [500, 2000] }] };
+    expect(planSweep(o).cells.map((c) => c.epochs)).toEqual([4, 1]);
+    expect(planSweep({ ...o, epochs: 3 }).cells.map((c) => c.epochs)).toEqual([3, 3]);
+  });
+
+  it.each([
+    ['a size larger than the dataset', [{ name: 'trainSize', values: [100, 80000] }], /^trainSize=80000: sizes: mnist has \d+ images/],
+    ['an unknown option of a runner', [{ name: 'lasso.beta', values: [1, 2] }], /^lasso\.beta=1: settings lasso\.beta: Unrecognized key/],
+    ['a value the schema refuses', [{ name: 'lasso.alpha', values: [1e-3, -1] }], /^lasso\.alpha=-1: settings lasso\.alpha: Too small/],
+    ['an axis that is no parameter', [{ name: 'depth', values: [1] }], /^axes: unknown axis "depth"/],
+    ['a size that is no integer', [{ name: 'trainSize', values: [1.5] }], /^axes trainSize: every value must be a positive integer/],
+    ['a value given twice', [{ name: 'trainSize', values: [50, 50] }], /^axes trainSize: a value is given twice/],
+  ])('refuses %s before any training, naming the axis', (_what, axes, message) => {
+    let err: unknown;
+    try {
+      planSweep({ ...base(tmp()), axes });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('on the command line: one line naming the flag, exit 2, nothing written', () => {
+    const dir = tmp();
+    const r = cli([...SWEEP.slice(0, -4), '--set', 'lasso.alpha=1e-3,-1', '--no-sensors', '--results-dir', join(dir, 'results')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sparsebench: error: --set lasso\.alpha=-1, --train-size=40: settings lasso\.alpha: Too small/)]);
+    expect(existsSync(join(dir, 'results'))).toBe(false);
+  });
+
+  it('splits every point on one test set and one validation set per seed (drawn before the training images)', () => {
+    const data = loadDataset('mnist');
+    const [small, large] = [50, 2000].map((trainSize) => makeSplit(data, { trainSize, validationSize: 250, testSize: 500, seed: 7, evaluationFirst: true }));
+    expect(Buffer.from(small.XTest.buffer).equals(Buffer.from(large.XTest.buffer))).toBe(true);
+    expect(Buffer.from(small.XVal.buffer).equals(Buffer.from(large.XVal.buffer))).toBe(true);
+    expect(small.yTrain.length).toBe(50);
+    // without it, the order every record so far was split in: the test set moves with the training size
+    const [a, b] = [50, 2000].map((trainSize) => makeSplit(data, { trainSize, validationSize: 250, testSize: 500, seed: 7 }));
+    expect(Buffer.from(a.XTest.buffer).equals(Buffer.from(b.XTest.buffer))).toBe(false);
+  });
+});
+
+describe('sweep: crossovers', () => {
+  const x = [50, 100, 200, 500, 1000];
+  it.each([
+    [[true, true, null, false, false], 'speed: holds at n <= 100, fails from 500: crossover in [100, 500]; undecided at 200'],
+    [[false, false, true, true, true], 'speed: holds at n >= 200, fails up to 100: crossover in [100, 200]'],
+    [[true, true, true, true, true], 'speed: holds at every point (n 50..1000): no crossover in range'],
+    [[false, false, false, false, false], 'speed: fails at every point (n 50..1000): no crossover in range'],
+    [[null, null, null, null, null], 'speed: undecided at every point (n 50..1000): no crossover can be stated'],
+    [[true, false, true, false, true], 'speed: no single crossover: holds at 50, 200, 1000, fails at 100, 500'],
+    [[null, true, null, true, true], 'speed: never shown to fail (n 50..1000); holds at 100, 500, 1000; undecided at 50, 200: no crossover can be stated'],
+  ] as const)('%j', (holds, text) => {
+    expect(crossover('speed', 'n', x, holds)).toBe(text);
+  });
+});
+
+describe('sweep: one journaled run', () => {
+  it('kill -9 halfway, then --resume: the record equals an uninterrupted sweep\'s, and no finished cell trains again', async () => {
+    const whole = join(tmp(), 'results');
+    const done = cli([...SWEEP, '--results-dir', whole]);
+    expect(done.code, done.stderr).toBe(0);
+    const uninterrupted = recordIn(whole);
+    expect(uninterrupted.results).toHaveLength(6);
+    expect(uninterrupted.sweep?.axes).toEqual([{ name: 'trainSize', values: [40, 80, 160] }]);
+
+    const results = join(tmp(), 'results');
+    const child = spawn(process.execPath, [...CLI, ...SWEEP, '--results-dir', results], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    const closed = new Promise((r) => child.on('close', r));
+    for (let i = 0; i < 1200 && (stderr.match(/: accuracy /g) ?? []).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    // SIGKILL to the whole group: supervisor and worker die with no chance to clean up
+    process.kill(-(child.pid as number), 'SIGKILL');
+    await closed;
+    const [run] = unfinishedRuns(results).runs;
+    // the worker (its pid ends the run's id) dies with its group; wait until the kernel has it gone
+    const worker = Number(/-(\d+)$/.exec(run.header.id)?.[1]);
+    for (let i = 0; i < 100 && alive(worker); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(worker)).toBe(false);
+    const before = run.finished;
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect(before).toBeLessThan(6);
+
+    const resumed = cli([...SWEEP, '--resume', '--results-dir', results]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming ${run.header.id}: ${before} of 6 cells already finished`));
+    // only the cells the journal lacked trained again
+    expect((resumed.stderr.match(/: accuracy /g) ?? []).length).toBe(6 - before);
+    const record = recordIn(results);
+    expect(cells(record)).toEqual(cells(uninterrupted));
+    expect(record.results.map(cellKey)).toEqual(uninterrupted.results.map(cellKey));
+  }, 120_000);
+
+  it('three shards from SLURM and Kubernetes variables, run as separate processes, merge into the unsharded plan', () => {
+    const whole = join(tmp(), 'results');
+    expect(cli([...SWEEP, '--results-dir', whole]).code).toBe(0);
+    const dir = tmp();
+    const shards = [
+      { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '0' },
+      { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '0' },
+      { JOB_COMPLETION_INDEX: '2' },
+    ].map((vars, i) => {
+      const out = join(dir, `shard${i}`);
+      const r = cli([...SWEEP, '--shard', 'JOB_COMPLETION_INDEX' in vars ? 'env/3' : 'env', '--results-dir', out], { ...process.env, ...vars });
+      expect(r.code, r.stderr).toBe(0);
+      const rec = recordIn(out);
+      expect(rec.shard).toMatchObject({ index: i + 1, count: 3 });
+      return join(out, 'runs', readdirSync(join(out, 'runs')).find((f) => f.endsWith('.json')) as string);
+    });
+    const merged = cli(['merge', ...shards, '--results-dir', join(dir, 'merged')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    const record = recordIn(join(dir, 'merged'));
+    expect(record.sweep?.axes).toEqual([{ name: 'trainSize', values: [40, 80, 160] }]);
+    expect(record.results.map(cellKey)).toEqual(recordIn(whole).results.map(cellKey));
+    expect(cells(record)).toEqual(cells(recordIn(whole)));
+    // a gap is refused: two of three shards
+    const gap = cli(['merge', shards[0], shards[1], '--results-dir', join(dir, 'gap')]);
+    expect(gap.code).toBe(2);
+    expect(gap.stderr).toMatch(/shards 1, 2 given, 1, 2, 3 expected/);
+  }, 120_000);
+
+  it('reads the shard from SLURM arrays (from any first index) and Kubernetes Indexed Jobs, and refuses what does not add up', () => {
+    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '1' })).toEqual({ index: 4, count: 4 });
+    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '2' })).toEqual({ index: 1, count: 2 });
+    expect(shardFromEnv({ JOB_COMPLETION_INDEX: '0' }, 5)).toEqual({ index: 1, count: 5 });
+    expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '0' })).toThrow(/state the Job's completions as --shard env\/N/);
+    expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '5' }, 5)).toThrow(/not below 5/);
+    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '1' })).toThrow(/SLURM_ARRAY_TASK_COUNT is not/);
+    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2' })).toThrow(/not a whole number/);
+    expect(() => shardFromEnv({})).toThrow(/neither SLURM_ARRAY_TASK_ID/);
+  });
+});
