@@ -10,6 +10,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const SECONDS: Readonly<Record<string, number>> = {
   'bad-input.test.ts': 63,
+  'shards.test.ts': 30,
+  'sweep.test.ts': 28,
   'reliability.test.ts': 56,
   'interruptions.test.ts': 47,
   'suite.test.ts': 42,

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../src/datasets/registry.js';
@@ -8,24 +7,11 @@ import { makeSplit } from '../src/datasets/split.js';
 import { UsageError } from '../src/errors.js';
 import { crossover } from '../src/report/sweep.js';
 import { unfinishedRuns } from '../src/results/journal.js';
-import { runRecordSchema, type RunRecord } from '../src/results/schema.js';
 import { cellKey } from '../src/suite/run.js';
-import { shardFromEnv } from '../src/suite/shard.js';
-import { planSweep, type SweepOptions } from '../src/suite/sweep.js';
+import { planSweep } from '../src/suite/sweep.js';
 import { CLI, cli } from './helpers/cli.js';
 import { alive } from './helpers/process.js';
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'sb-sweep-'));
-const base = (resultsDir: string): SweepOptions => ({ suite: 'quick', datasets: ['mnist'], runners: ['lasso'], seed: 42, backend: 'auto', resultsDir, axes: [{ name: 'trainSize', values: [40, 80, 160] }], repeats: 2 });
-/** A small sweep the CLI runs in seconds: LASSO alone, three sizes, two seeds. */
-const SWEEP = ['sweep', '--suite', 'quick', '--dataset', 'mnist', '--runner', 'lasso', '--peer', 'none', '--train-size', '40,80,160', '--repeats', '2', '--no-sensors', '--no-progress'];
-const recordIn = (results: string): RunRecord => {
-  const files = readdirSync(join(results, 'runs')).filter((f) => f.endsWith('.json'));
-  expect(files).toHaveLength(1);
-  return runRecordSchema.parse(JSON.parse(readFileSync(join(results, 'runs', files[0]), 'utf8')));
-};
-/** Each result by its cell, with what a rerun must reproduce: seed, split and accuracy. */
-const cells = (r: RunRecord): Record<string, string> => Object.fromEntries(r.results.map((e) => [cellKey(e), `${e.seed} ${JSON.stringify(e.split)} ${e.accuracy}`]));
+import { AXES, base, cells, recordIn, SWEEP, tmp } from './helpers/sweep.js';
 
 describe('sweep: the plan', () => {
   it('is every point of the axes, the first varying slowest, each seed\'s cells together, numbered in plan order', () => {
@@ -68,7 +54,7 @@ describe('sweep: the plan', () => {
     const dir = tmp();
     const r = cli([...SWEEP.slice(0, -4), '--set', 'lasso.alpha=1e-3,-1', '--no-sensors', '--results-dir', join(dir, 'results')]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sparsebench: error: --set lasso\.alpha=-1, --train-size=40: settings lasso\.alpha: Too small/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sparsebench: error: --set lasso\.alpha=-1, --train-size=1000: settings lasso\.alpha: Too small/)]);
     expect(existsSync(join(dir, 'results'))).toBe(false);
   });
 
@@ -106,7 +92,7 @@ describe('sweep: one journaled run', () => {
     expect(done.code, done.stderr).toBe(0);
     const uninterrupted = recordIn(whole);
     expect(uninterrupted.results).toHaveLength(6);
-    expect(uninterrupted.sweep?.axes).toEqual([{ name: 'trainSize', values: [40, 80, 160] }]);
+    expect(uninterrupted.sweep?.axes).toEqual(AXES);
 
     const results = join(tmp(), 'results');
     const child = spawn(process.execPath, [...CLI, ...SWEEP, '--results-dir', results], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -136,42 +122,5 @@ describe('sweep: one journaled run', () => {
     expect(record.results.map(cellKey)).toEqual(uninterrupted.results.map(cellKey));
   }, 120_000);
 
-  it('three shards from SLURM and Kubernetes variables, run as separate processes, merge into the unsharded plan', () => {
-    const whole = join(tmp(), 'results');
-    expect(cli([...SWEEP, '--results-dir', whole]).code).toBe(0);
-    const dir = tmp();
-    const shards = [
-      { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '0' },
-      { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '0' },
-      { JOB_COMPLETION_INDEX: '2' },
-    ].map((vars, i) => {
-      const out = join(dir, `shard${i}`);
-      const r = cli([...SWEEP, '--shard', 'JOB_COMPLETION_INDEX' in vars ? 'env/3' : 'env', '--results-dir', out], { ...process.env, ...vars });
-      expect(r.code, r.stderr).toBe(0);
-      const rec = recordIn(out);
-      expect(rec.shard).toMatchObject({ index: i + 1, count: 3 });
-      return join(out, 'runs', readdirSync(join(out, 'runs')).find((f) => f.endsWith('.json')) as string);
-    });
-    const merged = cli(['merge', ...shards, '--results-dir', join(dir, 'merged')]);
-    expect(merged.code, merged.stderr).toBe(0);
-    const record = recordIn(join(dir, 'merged'));
-    expect(record.sweep?.axes).toEqual([{ name: 'trainSize', values: [40, 80, 160] }]);
-    expect(record.results.map(cellKey)).toEqual(recordIn(whole).results.map(cellKey));
-    expect(cells(record)).toEqual(cells(recordIn(whole)));
-    // a gap is refused: two of three shards
-    const gap = cli(['merge', shards[0], shards[1], '--results-dir', join(dir, 'gap')]);
-    expect(gap.code).toBe(2);
-    expect(gap.stderr).toMatch(/shards 1, 2 given, 1, 2, 3 expected/);
-  }, 120_000);
 
-  it('reads the shard from SLURM arrays (from any first index) and Kubernetes Indexed Jobs, and refuses what does not add up', () => {
-    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '1' })).toEqual({ index: 4, count: 4 });
-    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '2' })).toEqual({ index: 1, count: 2 });
-    expect(shardFromEnv({ JOB_COMPLETION_INDEX: '0' }, 5)).toEqual({ index: 1, count: 5 });
-    expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '0' })).toThrow(/state the Job's completions as --shard env\/N/);
-    expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '5' }, 5)).toThrow(/not below 5/);
-    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '1' })).toThrow(/SLURM_ARRAY_TASK_COUNT is not/);
-    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2' })).toThrow(/not a whole number/);
-    expect(() => shardFromEnv({})).toThrow(/neither SLURM_ARRAY_TASK_ID/);
-  });
 });

@@ -27,6 +27,17 @@ import torch_device
 
 # curve points inside the first epoch (then one per epoch), as the tfjs CNN takes them
 FIRST_EPOCH_POINTS = 10
+# most points the later epochs take (as the tfjs CNN's LATER_EPOCH_POINTS): beyond it, evenly
+# spread ones, the last always among them, so evaluating many short epochs does not outlast training
+LATER_EPOCH_POINTS = 30
+
+
+def later_epoch_point(epoch, epochs):
+    later = epochs - 1
+    if later <= LATER_EPOCH_POINTS:
+        return True
+    # Math.round of the tfjs CNN: halves up
+    return epoch in {1 + math.floor((k + 1) * later / LATER_EPOCH_POINTS + 0.5) for k in range(LATER_EPOCH_POINTS)}
 
 
 def load(d):
@@ -129,7 +140,7 @@ def main(argv):
         # curve points: FIRST_EPOCH_POINTS evenly through the first epoch, where the curve
         # bends most (time to a target read off it then needs no long interpolation), then
         # one per epoch; each evaluation runs with the clock stopped
-        marks = {max(1, math.floor(batches * k / FIRST_EPOCH_POINTS + 0.5)) for k in range(1, FIRST_EPOCH_POINTS + 1)} if epoch == 1 else {batches}
+        marks = {max(1, math.floor(batches * k / FIRST_EPOCH_POINTS + 0.5)) for k in range(1, FIRST_EPOCH_POINTS + 1)} if epoch == 1 else ({batches} if later_epoch_point(epoch, a.epochs) else set())
         torch_device.sync(dev)
         t0 = time.perf_counter()
         w0 = time.time()

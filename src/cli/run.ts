@@ -1,7 +1,7 @@
 import { Command, Option, type OptionValues } from 'commander';
 import { datasetNames } from '../datasets/registry.js';
-import { cnnPeerArgs } from '../deep/cnn.js';
-import { BACKEND_CHOICES, parseBackendChoice } from '../deep/backend.js';
+import { cnnPeerArgs } from '../deep/cnn-config.js';
+import { BACKEND_CHOICES, parseBackendChoice } from '../deep/backend-choice.js';
 import { UsageError } from '../errors.js';
 import { reportIsStale, writeReport } from '../report/readme.js';
 import { datasetTables } from '../report/tables.js';

@@ -1,4 +1,4 @@
-import type { CnnConfig, ImageShape } from '../deep/cnn.js';
+import type { CnnConfig, ImageShape } from '../deep/cnn-config.js';
 
 /** One petaflop/s-day (OpenAI, "AI and Compute"): 1e15 FLOP/s for a day. */
 export const FLOP_PER_PFS_DAY = 1e15 * 86400;

@@ -10,6 +10,7 @@ import { MIN_N_FOR_INTERVAL, type Interval } from './stats.js';
 import { contextSection } from './context.js';
 import { writePlots, writeSpecs, type Plot } from './plots.js';
 import { newestSweeps, sweepPlotSpecs, sweepSection } from './sweep.js';
+import { newestTunings, tuningPlotSpecs, tuningSection } from './tuning.js';
 import { datasetTables, summarise } from './tables.js';
 
 function describeRun(r: RunRecord): string {
@@ -198,7 +199,7 @@ export function renderReadme(
   const latest = runs[runs.length - 1];
   if (!latest) {
     lines.push('No run records yet: run `npm run bench`.');
-    lines.push('', ...sweepSection(newestSweeps(records), view));
+    lines.push('', ...sweepSection(newestSweeps(records), view), ...tuningSection(newestTunings(records), view));
   } else {
     lines.push(...claimsSection(claims(latest, undefined, view), view));
     lines.push(`## Latest run: \`${latest.id}\``, '', describeRun(latest), '', datasetTables(latest), '');
@@ -211,9 +212,10 @@ export function renderReadme(
       '',
     );
     lines.push(...sweepSection(newestSweeps(records), view));
+    lines.push(...tuningSection(newestTunings(records), view));
     if (plots.length) {
       // the first plot, every detection heat-map figure and every sweep's plot, shown inline
-      const shown = [plots[0], ...plots.filter((p) => p.name.endsWith('-heatmaps') || p.name.startsWith('sweep-'))];
+      const shown = [plots[0], ...plots.filter((p) => p.name.endsWith('-heatmaps') || p.name.startsWith('sweep-') || p.name.startsWith('tuning-'))];
       lines.push('## Plots', '', ...plots.map((p) => `- ${p.title}: [SVG](plots/${p.svg}), [PNG](plots/${p.png})`), '', ...shown.flatMap((p) => [`![${p.title}](plots/${p.png})`, '']));
     }
     lines.push(...otherDatasets(runs, view));
@@ -307,7 +309,7 @@ export async function writeReport(resultsDir: string, view: EnergyView = 'runner
   const runs = records.filter((r) => !r.sweep);
   const latest = runs[runs.length - 1];
   const plots = latest ? await writePlots(latest, join(resultsDir, 'plots')) : [];
-  const sweepPlots = await writeSpecs(newestSweeps(records).flatMap((r) => sweepPlotSpecs(r, view)), join(resultsDir, 'plots'));
+  const sweepPlots = await writeSpecs([...newestSweeps(records).flatMap((r) => sweepPlotSpecs(r, view)), ...tuningPlotSpecs(newestTunings(records), view)], join(resultsDir, 'plots'));
   const path = join(resultsDir, 'README.md');
   writeFileAtomic(join(resultsDir, 'summary.json'), summaryJson(latest, view));
   writeFileAtomic(path, renderReadme(records, problems, [...plots, ...sweepPlots], journals.runs, view));

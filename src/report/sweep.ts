@@ -142,7 +142,7 @@ export function sweepPlotSpecs(record: RunRecord, view: EnergyView = 'runner'): 
       width: 420,
       height: 200,
       layer: [
-        { data: { values }, mark: { type: 'errorbar' }, encoding: { x, y: { field: low, type: 'quantitative', title, scale: { type: y === 'speed' ? 'log' : 'linear', zero: false } }, y2: { field: high } } },
+        { data: { values }, mark: { type: 'errorbar' }, encoding: { x, y: { field: low, type: 'quantitative', title, scale: y === 'speed' ? { type: 'log' } : { zero: false } }, y2: { field: high } } },
         { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y: { field: y, type: 'quantitative' } } },
         { data: { values: [{ t: threshold }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 't', type: 'quantitative' } } },
       ],
@@ -159,9 +159,12 @@ export function sweepPlotSpecs(record: RunRecord, view: EnergyView = 'runner'): 
   });
 }
 
-/** For each dataset, the newest sweep that trained it (oldest first): what "Where the claim holds" shows. */
+/**
+ * For each dataset, the newest sweep that compared both families on it (oldest first): what
+ * "Where the claim holds" shows. A tuning sweep of one runner compares nothing and is skipped.
+ */
 export function newestSweeps(records: readonly RunRecord[]): RunRecord[] {
-  const sweeps = records.filter((r) => r.sweep);
+  const sweeps = records.filter((r) => r.sweep && new Set(r.results.map((x) => x.family)).size === 2);
   const kept = new Set<RunRecord>();
   for (const dataset of new Set(sweeps.flatMap((r) => r.results.map((x) => x.dataset)))) {
     const newest = sweeps.filter((r) => r.results.some((x) => x.dataset === dataset)).at(-1);

@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { defineRunner } from './define.js';
-import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../deep/backend.js';
-import { adam } from '../deep/adam.js';
-import { cnnFlops } from '../meter/flops.js';
-import { accuracy, buildCnn, CNN_ARCHS, DEFAULT_CNN, gatherBatch, trainableVariables, trainStep, type CnnConfig, type ImageShape } from '../deep/cnn.js';
-import { Rng } from '../util/rng.js';
-import { LATENCY_ITEMS, preparedBackend, TEST_ACCURACY, type CurvePoint, type Runner } from './types.js';
+import { preparedBackend } from './types.js';
 
 /**
  * Curve points inside the first epoch, where the learning curve bends most: a time to a
@@ -15,15 +9,30 @@ import { LATENCY_ITEMS, preparedBackend, TEST_ACCURACY, type CurvePoint, type Ru
  */
 export const FIRST_EPOCH_POINTS = 10;
 
-/** The steps (1-based) of `epoch` after which the curve takes a point. */
-export function curveMarks(epoch: number, steps: number): Set<number> {
-  if (epoch > 1) return new Set([steps]);
+/**
+ * Most points the epochs after the first take: beyond it (a small training set given many
+ * epochs, see suite/sweep.ts) they are spread evenly, the last epoch always among them, so
+ * evaluating does not take longer than training does.
+ */
+export const LATER_EPOCH_POINTS = 30;
+
+/** The steps (1-based) of `epoch` (of `epochs`) after which the curve takes a point. */
+export function curveMarks(epoch: number, steps: number, epochs = epoch): Set<number> {
+  if (epoch > 1) return laterEpochPoint(epoch, epochs) ? new Set([steps]) : new Set();
   return new Set(Array.from({ length: FIRST_EPOCH_POINTS }, (_, k) => Math.max(1, Math.round((steps * (k + 1)) / FIRST_EPOCH_POINTS))));
+}
+
+/** Whether a later epoch takes a curve point: every one up to LATER_EPOCH_POINTS of them, else evenly spread ones. */
+export function laterEpochPoint(epoch: number, epochs: number): boolean {
+  const later = epochs - 1;
+  if (later <= LATER_EPOCH_POINTS) return true;
+  return Array.from({ length: LATER_EPOCH_POINTS }, (_, k) => 1 + Math.round(((k + 1) * later) / LATER_EPOCH_POINTS)).includes(epoch);
 }
 
 /** The CNN's own settings: its size (--cnn-arch), default or large (32/64 filters, dense 128). */
 export const CNN_SETTINGS = z.object({ arch: z.enum(['default', 'large']).default('default') }).strict();
 
+/** The CNN runner: its training (cnn-train.ts) loads TensorFlow.js when a CNN cell trains, not when a run plans (0.5 s a process). */
 export const cnnRunner = defineRunner({
   name: 'cnn',
   family: 'deep',
@@ -31,78 +40,9 @@ export const cnnRunner = defineRunner({
   description: 'small CNN in TensorFlow.js: conv8-pool-conv16-pool-dense10, Adam 1e-2, batch 64',
   settings: CNN_SETTINGS,
   async prepare(hooks) {
-    return preparedBackend(await selectBackend(hooks.backend));
+    return preparedBackend(await (await import('../deep/backend.js')).selectBackend(hooks.backend));
   },
   async train(split, options, hooks) {
-    const backend = await selectBackend(hooks.backend);
-    const { arch: archName } = CNN_SETTINGS.parse(options.settings ?? {});
-    const arch = CNN_ARCHS[archName];
-    const cfg: CnnConfig = { ...DEFAULT_CNN, epochs: options.epochs ?? DEFAULT_CNN.epochs, filters: [...arch.filters], dense: arch.dense, learningRate: arch.learningRate };
-    const rng = new Rng(hooks.seed);
-    const shape: ImageShape = split;
-    const features = split.features;
-    const n = split.yTrain.length;
-    const model = buildCnn(shape, cfg, rng.fork());
-    const optimizer = adam(cfg.learningRate);
-    const variables = trainableVariables(model);
-    const order = Uint32Array.from({ length: n }, (_, i) => i);
-    const shuffle = rng.fork();
-    const xBuf = new Float32Array(cfg.batchSize * features);
-    const yBuf = new Float32Array(cfg.batchSize * split.classes);
-    const steps = Math.ceil(n / cfg.batchSize);
-    // the curve (hence every time to a target) reads the validation images; test is scored once, at the end
-    const evaluate = (): number => hooks.untimed(() => accuracy(model, split.XVal, split.yVal, shape));
-    const curve: CurvePoint[] = [{ ...hooks.elapsed(), metric: evaluate(), step: 0 }];
-    try {
-      for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-        shuffle.shuffle(order);
-        const marks = curveMarks(epoch, steps);
-        for (let s = 0; s < steps; s++) {
-          const from = s * cfg.batchSize;
-          const to = Math.min(n, from + cfg.batchSize);
-          gatherBatch(split.XTrain, split.yTrain, features, split.classes, order, from, to, xBuf, yBuf);
-          const b = to - from;
-          const xs = tf.tensor4d(xBuf.subarray(0, b * features), [b, shape.height, shape.width, shape.channels]);
-          const ys = tf.tensor2d(yBuf.subarray(0, b * split.classes), [b, split.classes]);
-          trainStep(model, optimizer, xs, ys, variables);
-          xs.dispose();
-          ys.dispose();
-          hooks.progress((epoch - 1) * steps + s + 1, cfg.epochs * steps, `cnn epoch ${epoch}/${cfg.epochs}`);
-          if (marks.has(s + 1)) curve.push({ ...hooks.elapsed(), metric: evaluate(), step: epoch - 1 + (s + 1) / steps });
-        }
-      }
-      // inference: the trained model classifying the test set (batched, as accuracy() predicts),
-      // which is also the one scoring of the test set
-      const testAccuracy = hooks.inference(() => accuracy(model, split.XTest, split.yTest, shape), split.yTest.length);
-      // one image per call, as a service answering single requests would
-      hooks.latency((i) => accuracy(model, split.XTest.subarray(i * features, (i + 1) * features), split.yTest.subarray(i, i + 1), shape), Math.min(LATENCY_ITEMS, split.yTest.length));
-      const trainingFlops = cnnFlops(shape, cfg).trainingPerSample * n * cfg.epochs;
-      return {
-        metric: { name: TEST_ACCURACY, value: testAccuracy },
-        curve,
-        metrics: {
-          parameters: model.countParams(),
-          steps: steps * cfg.epochs,
-          trainSamples: n,
-        },
-        flops: trainingFlops,
-        config: {
-          epochs: cfg.epochs,
-          firstEpochPoints: FIRST_EPOCH_POINTS,
-          batchSize: cfg.batchSize,
-          learningRate: cfg.learningRate,
-          optimizer: optimizer.name,
-          arch: archName,
-          filters: [...cfg.filters],
-          dense: cfg.dense,
-          loss: 'softmax cross-entropy from logits',
-          seed: hooks.seed,
-        },
-        backend,
-      };
-    } finally {
-      optimizer.dispose();
-      model.dispose();
-    }
+    return (await import('./cnn-train.js')).trainCnn(split, options, hooks);
   },
 });

@@ -37,6 +37,12 @@ export interface ExternalSpec {
    * `command` would print. `command` must be `start` without its serve flag, then `args`.
    */
   readonly served?: { readonly start: string; readonly args: string };
+  /**
+   * Settings the trainer takes as flags (name -> flag, e.g. learningRate -> --lr): the runner's
+   * settings schema accepts them as positive numbers, and a set one is appended as `flag value`
+   * (argparse keeps the last of a repeated flag), so a sweep or tuning sets them by name.
+   */
+  readonly options?: Readonly<Record<string, string>>;
 }
 
 /** Seconds an external trainer may run before its process group is stopped (--external-timeout). */
@@ -84,6 +90,12 @@ const detectionReportSchema = reportSchema.omit({ accuracy: true, curve: true })
   testErrors: errorsFile,
 });
 
+/** The settings an external trainer takes by name (ExternalSpec.options), as its runner's schema: positive numbers. */
+export function externalSettings(spec: Pick<ExternalSpec, 'options'>): z.ZodType<Readonly<Record<string, unknown>>> | undefined {
+  const names = Object.keys(spec.options ?? {});
+  return names.length ? z.object(Object.fromEntries(names.map((k) => [k, z.number().positive().finite().optional()]))).strict() : undefined;
+}
+
 export const EXTERNAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 export function validateExternal(spec: ExternalSpec): void {
@@ -119,12 +131,15 @@ function lastJsonLine(stdout: string): unknown {
 export function makeExternalRunner(spec: ExternalSpec): Runner {
   validateExternal(spec);
   const task = spec.task ?? 'classification';
+  const flags = spec.options ?? {};
   return {
     name: spec.name,
     family: spec.family,
     task,
     description: `external command: ${spec.command}`,
+    ...(Object.keys(flags).length ? { settings: externalSettings(spec) } : {}),
     async train(split, options, hooks) {
+      const extra = Object.entries(options.settings ?? {}).flatMap(([k, v]) => (flags[k] && v !== undefined ? [flags[k], String(v)] : []));
       const threads = options.threads ?? 1;
       const timeoutSeconds = options.externalTimeoutSeconds ?? DEFAULT_EXTERNAL_TIMEOUT;
       let untrackDir = (): void => {};
@@ -141,8 +156,8 @@ export function makeExternalRunner(spec: ExternalSpec): Runner {
         let lines = 0;
         const onStderr = (): void => hooks.progress(++lines, lines, `${spec.name}: running`);
         const { run, json } = spec.served
-          ? await servedRequest(spec, spec.served, fields, threads, timeoutSeconds, onStderr)
-          : await oneShot(spec, fields, threads, timeoutSeconds, onStderr);
+          ? await servedRequest(spec, spec.served, fields, threads, timeoutSeconds, onStderr, extra)
+          : await oneShot(spec, fields, threads, timeoutSeconds, onStderr, extra);
         if (task === 'detection') return scoreDetector(spec, split, dir, json, run, hooks);
         const parsed = reportSchema.safeParse(json);
         if (!parsed.success) throw badReport(spec, parsed.error.issues[0], '{"accuracy": 0..1, ...}');
@@ -188,8 +203,8 @@ const timedOut = (spec: ExternalSpec, timeoutSeconds: number): UsageError =>
   parameterError('command', ` (${spec.name}) ran past externalTimeoutSeconds ${timeoutSeconds} s and was stopped (its whole process group)`);
 
 /** One process for this repeat, the fields also in its environment: the report is its last JSON line on stdout. */
-async function oneShot(spec: ExternalSpec, fields: Parameters<typeof substitute>[1], threads: number, timeoutSeconds: number, onStderr: () => void): Promise<{ run: ChildUsage; json: unknown }> {
-  const argv = substitute(splitCommand(spec.command), fields);
+async function oneShot(spec: ExternalSpec, fields: Parameters<typeof substitute>[1], threads: number, timeoutSeconds: number, onStderr: () => void, extra: readonly string[]): Promise<{ run: ChildUsage; json: unknown }> {
+  const argv = [...substitute(splitCommand(spec.command), fields), ...extra];
   const env = { ...threadEnv(threads), SPARSEBENCH_SPLIT: fields.split, SPARSEBENCH_EPOCHS: fields.epochs, SPARSEBENCH_SEED: fields.seed, SPARSEBENCH_THREADS: fields.threads };
   const run = await runMetered(argv, { env, timeoutSeconds, onStderr });
   if (run.timedOut) throw timedOut(spec, timeoutSeconds);
@@ -208,10 +223,11 @@ async function servedRequest(
   threads: number,
   timeoutSeconds: number,
   onStderr: () => void,
+  extra: readonly string[],
 ): Promise<{ run: ChildUsage; json: unknown }> {
   const { key, server } = serverFor(served, threads);
   try {
-    const reply = await server.request(JSON.stringify({ args: substitute(splitCommand(served.args), fields) }), timeoutSeconds, onStderr);
+    const reply = await server.request(JSON.stringify({ args: [...substitute(splitCommand(served.args), fields), ...extra] }), timeoutSeconds, onStderr);
     let json: unknown;
     try {
       json = JSON.parse(reply.line);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { parameterError } from '../errors.js';
-import { DEFAULT_AUTOENCODER } from '../deep/autoencoder.js';
+import { DEFAULT_AUTOENCODER } from '../deep/autoencoder-config.js';
 import { shellQuote, type ExternalSpec } from './external.js';
 
 /** A script in the package's bench/peers/. */
@@ -52,7 +52,7 @@ export function peerSpecs(name: string, cnnArgs = '', device: Device = 'auto'): 
  */
 export function peerPlan(name: string): ExternalSpec[] {
   if (name !== 'torch') throw parameterError('peer', `: unknown peer "${name}" (known: ${PEERS.join(', ')})`);
-  return peerSpecsWith('python3', '', 'auto').map(({ name: runner, family, task }) => ({ name: runner, family, task, command: `${name} peer (not yet looked for)` }));
+  return peerSpecsWith('python3', '', 'auto').map(({ name: runner, family, task, options }) => ({ name: runner, family, task, ...(options ? { options } : {}), command: `${name} peer (not yet looked for)` }));
 }
 
 function peerSpecsWith(python: string, cnnArgs: string, device: Device): ExternalSpec[] {
@@ -63,7 +63,8 @@ function peerSpecsWith(python: string, cnnArgs: string, device: Device): Externa
   };
   const common = `{split} --epochs {epochs} --seed {seed} --threads {threads} --device ${device}`;
   return [
-    { name: 'torch', family: 'deep', ...peer('torch_cnn.py', `${common}${cnnArgs ? ` ${cnnArgs}` : ''}`) },
+    // its tuning space by name (a sweep's --set torch.learningRate=...): the learning rate and the batch size
+    { name: 'torch', family: 'deep', options: { learningRate: '--lr', batchSize: '--batch' }, ...peer('torch_cnn.py', `${common}${cnnArgs ? ` ${cnnArgs}` : ''}`) },
     {
       name: 'torch-autoencoder',
       family: 'deep',

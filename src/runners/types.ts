@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Split } from '../datasets/types.js';
-import type { BackendChoice, BackendInfo } from '../deep/backend.js';
+import type { BackendChoice, BackendInfo } from '../deep/backend-choice.js';
 import type { ChildUsage } from '../meter/child.js';
 import type { Heatmaps } from '../detect/evaluate.js';
 

@@ -6,15 +6,18 @@ import { datasetEntry, loadDataset } from '../datasets/registry.js';
 import { isSourceUri } from '../datasets/sources.js';
 import { makeSplit } from '../datasets/split.js';
 import type { Split } from '../datasets/types.js';
-import type { BackendChoice } from '../deep/backend.js';
+import type { BackendChoice } from '../deep/backend-choice.js';
 import { parameterError, UsageError } from '../errors.js';
 import { DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { measureIdle, sensorsFor, sensorsUsed, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
+import { pointLabel } from '../results/cells.js';
 import { collectEnvironment } from '../results/environment.js';
+
+export { pointLabel };
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { RUNS_DIR, writeRecord } from '../results/store.js';
 import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
-import { closeServedRunners, DEFAULT_EXTERNAL_TIMEOUT, makeExternalRunner, startServedRunners, type ExternalSpec } from '../runners/external.js';
+import { closeServedRunners, DEFAULT_EXTERNAL_TIMEOUT, externalSettings, makeExternalRunner, startServedRunners, type ExternalSpec } from '../runners/external.js';
 import { getRunner, runnerNames } from '../runners/registry.js';
 import type { Runner } from '../runners/types.js';
 import { calibrate } from './calibrate.js';
@@ -101,7 +104,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     if (runnerNames().includes(name)) throw parameterError('externals.name', `: "${name}" is a built-in runner's name`);
   }
   if (new Set(externalNames).size !== externalNames.length) throw parameterError('externals.name', ': two external runners share a name');
-  o.runners?.forEach((r) => resolveRunner(r, externals));
+  o.runners?.forEach((r) => plannedRunner(r, externals));
   checkWritableDir(o.resultsDir);
   // a dataset the suite does not hold (the user's own source, or a built-in one of another
   // suite) runs the suite's runners of its task, each with its settings on the suite's first
@@ -140,7 +143,7 @@ export function planRun(o: RunOptions): PlannedCell[] {
     // sizes given for the run replace the suite's in every cell (the split checks them against each dataset)
     .map((e) => ({ ...e, ...o.sizes }));
   if (entries.length === 0) {
-    const mismatch = (o.runners ?? []).map((r) => resolveRunner(r, externals)).find((r) => (o.datasets ?? []).some((d) => datasetEntry(d).task !== r.task));
+    const mismatch = (o.runners ?? []).map((r) => plannedRunner(r, externals)).find((r) => (o.datasets ?? []).some((d) => datasetEntry(d).task !== r.task));
     throw mismatch
       ? parameterError('runners', ` ${mismatch.name} is a ${mismatch.task} runner; the datasets ${o.datasets?.join(',')} need ${o.datasets?.map((d) => datasetEntry(d).task).join('/')} runners`)
       : parameterError('datasets', `/runners: nothing of suite "${suite.name}" is selected`);
@@ -211,7 +214,9 @@ function checkSizes(entries: readonly SuiteEntry[]): void {
 function checkSettings(settings: RunOptions['settings'], runners: readonly string[], externals: readonly ExternalSpec[]): void {
   for (const [name, values] of Object.entries(settings ?? {})) {
     if (!runners.includes(name)) throw new UsageError(`settings ${name}: ${name} is not a runner of this run (${runners.join(', ')})`);
-    const schema = resolveRunner(name, externals).settings;
+    // an external's schema comes from its spec alone: a peer's command is not looked for while planning
+    const external = externals.find((x) => x.name === name);
+    const schema = external ? externalSettings(external) : getRunner(name).settings;
     if (!schema) throw new UsageError(`settings ${name}: this runner takes no settings`);
     const parsed = schema.safeParse(values);
     if (!parsed.success) {
@@ -220,6 +225,15 @@ function checkSettings(settings: RunOptions['settings'], runners: readonly strin
       throw new UsageError(`settings ${name}${path ? `.${path}` : ''}: ${issue.message}`);
     }
   }
+}
+
+/**
+ * What planning needs of a runner (its name, family and task), an external's from its spec
+ * alone: a peer's command is only looked for after the plan is checked (peers.ts, peerPlan).
+ */
+function plannedRunner(name: string, externals: readonly ExternalSpec[]): Pick<Runner, 'name' | 'family' | 'task'> {
+  const x = externals.find((e) => e.name === name);
+  return x ? { name: x.name, family: x.family, task: x.task ?? 'classification' } : getRunner(name);
 }
 
 /** A built-in runner, or one of the external commands by its name. */
@@ -277,8 +291,6 @@ export function planOf(o: RunOptions): Plan {
 export const cellKey = (c: { dataset: string; runner: string; seed: number; repeat: number; point?: Point }): string =>
   `${c.dataset}/${c.runner}/seed ${c.seed}/repeat ${c.repeat}${c.point ? `/${pointLabel(c.point)}` : ''}`;
 
-/** A point in words: "trainSize=50, lasso.alpha=0.001". */
-export const pointLabel = (p: Point): string => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', ');
 
 /** What a sweep adds to a run: its axes, and splits whose test and validation sets do not move with the training size. */
 export interface SweepPlan {

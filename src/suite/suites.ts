@@ -1,5 +1,5 @@
 import { datasetEntry } from '../datasets/registry.js';
-import { DEFAULT_CNN } from '../deep/cnn.js';
+import { DEFAULT_CNN } from '../deep/cnn-config.js';
 import { parameterError } from '../errors.js';
 import { getRunner } from '../runners/registry.js';
 

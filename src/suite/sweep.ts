@@ -1,5 +1,6 @@
 import { UsageError, parameterError } from '../errors.js';
 import { datasetEntry } from '../datasets/registry.js';
+import { DEFAULT_AUTOENCODER } from '../deep/autoencoder-config.js';
 import type { RunRecord } from '../results/schema.js';
 import { getSuite } from './suites.js';
 import { planOf, planRun, runPlanned, shardOf, type PlannedCell, type Point, type RunEvents, type RunOptions, type SweepPlan } from './run.js';
@@ -100,9 +101,18 @@ export const MAX_SWEEP_EPOCHS = 1000;
  * itself (--epochs, or an epochs axis); cells without epochs (sparse runners, detectors) keep none.
  */
 function epochsAt(o: SweepOptions, c: PlannedCell): number | undefined {
-  if (c.epochs === undefined || o.epochs !== undefined || o.axes.some((a) => a.name === 'epochs') || c.point?.trainSize === undefined) return c.epochs;
-  const base = getSuite(o.suite).entries.find((e) => e.dataset === c.dataset && e.epochs !== undefined)?.trainSize ?? datasetEntry(c.dataset).trainSize;
-  return Math.min(MAX_SWEEP_EPOCHS, Math.max(c.epochs, Math.round((c.epochs * base) / c.trainSize)));
+  // detectors' deep-learning side keeps its own epochs in a run (the autoencoders' 60): scaled here the same way
+  const own = c.epochs ?? ownEpochs(o, c.runner);
+  if (own === undefined || o.epochs !== undefined || o.axes.some((a) => a.name === 'epochs') || c.point?.trainSize === undefined) return c.epochs;
+  const base = getSuite(o.suite).entries.find((e) => e.dataset === c.dataset)?.trainSize ?? datasetEntry(c.dataset).trainSize;
+  return Math.min(MAX_SWEEP_EPOCHS, Math.max(own, Math.round((own * base) / c.trainSize)));
+}
+
+/** A deep-learning detector's own epochs (its cells set none): the tfjs autoencoder's, or an external's default. */
+function ownEpochs(o: SweepOptions, runner: string): number | undefined {
+  const external = o.externals?.find((x) => x.name === runner);
+  if (external) return external.family === 'deep' ? external.defaultEpochs : undefined;
+  return runner === 'autoencoder' ? DEFAULT_AUTOENCODER.epochs : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Split } from '../datasets/types.js';
-import type { BackendChoice } from '../deep/backend.js';
+import type { BackendChoice } from '../deep/backend-choice.js';
 import { Meter, type MeterReading } from '../meter/meter.js';
 import { estimateConstants, estimateEnergy } from '../meter/model.js';
 import { NO_SENSORS, type IdleBaseline, type SensorSet } from '../meter/sensors.js';
