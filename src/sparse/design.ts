@@ -6,6 +6,9 @@ import { cdGram, cdNaive, GramWorkspace, type CdOptions, type CdResult, type Sup
 
 export type CdMode = 'gram' | 'naive';
 
+/** Most features for which `auto` builds the Gram matrix when n <= p: 4,096 features, a 128 MiB float64 matrix. */
+export const GRAM_AUTO_MAX_P = 4096;
+
 /** Per-target solver state, warm-started from one alpha to the next. */
 export interface TargetState {
   readonly w: Float64Array;
@@ -39,12 +42,16 @@ export class CenteredDesign {
   ) {}
 
   /**
-   * `auto` picks covariance updates when n > p (a pass is then O(p^2) instead of O(np)).
+   * `auto` picks covariance updates when n > p (a pass is then O(p^2) instead of O(np)), and
+   * also when n <= p while the Gram matrix stays small (p <= GRAM_AUTO_MAX_P): there the
+   * covariance solver's working sets and Cholesky steps converge in a few passes where residual
+   * updates took thousands, 16-25x faster at 200-500 MNIST digits with the same coefficients
+   * (the training-size sweep found it; sweeps at small n ran the slow path before).
    * center = false fits without an intercept (nothing is centered).
    */
   static from(X: Float32Array | Float64Array, n: number, p: number, mode: CdMode | 'auto' = 'auto', center = true): CenteredDesign {
     validateMatrix(X, n, p, 'X');
-    const chosen: CdMode = mode === 'auto' ? (n > p ? 'gram' : 'naive') : mode;
+    const chosen: CdMode = mode === 'auto' ? (n > p || p <= GRAM_AUTO_MAX_P ? 'gram' : 'naive') : mode;
     const rows = sparseRows(X, n, p);
     const mean = center ? columnMeans(rows) : new Float64Array(p);
     if (chosen === 'gram') return new CenteredDesign(n, p, chosen, mean, center, rows, WasmGram.from(rows, mean), undefined, undefined);
