@@ -9,6 +9,7 @@ import { crossover } from '../src/report/sweep.js';
 import { unfinishedRuns } from '../src/results/journal.js';
 import { cellKey } from '../src/suite/run.js';
 import { planSweep } from '../src/suite/sweep.js';
+import { peerPlan } from '../src/runners/peers.js';
 import { CLI, cli } from './helpers/cli.js';
 import { alive } from './helpers/process.js';
 import { AXES, base, cells, recordIn, SWEEP, tmp } from './helpers/sweep.js';
@@ -24,6 +25,14 @@ describe('sweep: the plan', () => {
     expect(planned.every((c) => c.trainSize === c.point?.trainSize && c.settings?.lasso.alpha === c.point?.['lasso.alpha'])).toBe(true);
     // validation and test sizes stay the suite's at every point
     expect(new Set(planned.map((c) => `${c.validationSize}/${c.testSize}`)).size).toBe(1);
+  });
+
+  it("tunes each family over its own space by name: the sparse detector's atoms, the PyTorch autoencoder's learning rate", () => {
+    const o = { ...base(tmp()), datasets: ['defects'], runners: ['sparse-detector'], repeats: 1, externals: peerPlan('torch') };
+    const { cells: planned } = planSweep({ ...o, axes: [{ name: 'sparse-detector.atoms', values: [16, 32] }, { name: 'torch-autoencoder.learningRate', values: [3e-3, 1e-2] }] });
+    const at = planned.filter((c) => c.runner === 'torch-autoencoder').map((c) => `${c.settings?.['sparse-detector'].atoms}/${c.settings?.['torch-autoencoder'].learningRate}`);
+    expect(at).toEqual(['16/0.003', '16/0.01', '32/0.003', '32/0.01']);
+    expect(() => planSweep({ ...o, axes: [{ name: 'torch-autoencoder.momentum', values: [0.9, 0.99] }] })).toThrow(/^torch-autoencoder\.momentum=0\.9: settings torch-autoencoder\.momentum: Unrecognized key/);
   });
 
   it("gives deep learning the suite's samples seen at a smaller size (epochs x images), unless epochs are set", () => {

@@ -7,6 +7,7 @@ import { Rng } from '../util/rng.js';
 import { fitWithCurve } from './linear.js';
 import type { Split } from '../datasets/types.js';
 import { CodingPool } from '../sparse/coding-pool.js';
+import { CODE_SETTINGS } from './code-settings.js';
 import { LATENCY_ITEMS, TEST_ACCURACY, type Runner, type RunnerHooks, type RunnerOutput } from './types.js';
 
 /** The runner's settings, chosen on validation images of the tuning seeds (bench/tune.ts, results/tuning.md). */
@@ -60,11 +61,12 @@ export const dictionaryRunner = defineRunner({
   family: 'sparse',
   task: 'classification',
   description: 'online dictionary learning on 9x9 patches, LASSO codes, 3x3 max pooling, one-vs-rest elastic-net classifier',
+  settings: CODE_SETTINGS,
   async train(split, options, hooks) {
     // --threads N: the patches are coded on N threads (the rest, learning and the classifier, on one)
     const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads);
     try {
-      return await trainDictionary(split, hooks, pool, DICTIONARY_RUNNER);
+      return await trainDictionary(split, hooks, pool, { ...DICTIONARY_RUNNER, ...CODE_SETTINGS.parse(options.settings ?? {}) });
     } finally {
       await pool.close();
     }

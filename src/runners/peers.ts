@@ -71,6 +71,7 @@ function peerSpecsWith(python: string, cnnArgs: string, device: Device): Externa
       task: 'detection',
       defaultEpochs: DEFAULT_AUTOENCODER.epochs,
       imageQuantile: DEFAULT_AUTOENCODER.imageQuantile,
+      options: { learningRate: '--lr', batchSize: '--batch' },
       ...peer('torch_autoencoder.py', common),
     },
   ];

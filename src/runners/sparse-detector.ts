@@ -6,6 +6,7 @@ import { extractPatches } from '../sparse/patches.js';
 import type { Rng } from '../util/rng.js';
 import { detectionOutput, scoringConfig, trainDetector, type GroupModel } from './detection.js';
 import type { Runner } from './types.js';
+import { CODE_SETTINGS } from './code-settings.js';
 
 /** Settings chosen on validation images of the tuning seeds (bench/tune.ts, results/tuning.md); patches are 8x8 like the scoring grid. */
 export const SPARSE_DETECTOR: SparseDetectorSettings = {
@@ -59,13 +60,15 @@ function dictionaryModel(images: Float32Array, n: number, side: number, rng: Rng
 export const sparseDetectorRunner: Runner = sparseDetectorWith(SPARSE_DETECTOR);
 
 /** The detector with other settings (the tuner's grid, bench/tune.ts). */
-export function sparseDetectorWith(s: SparseDetectorSettings): Runner {
+export function sparseDetectorWith(base: SparseDetectorSettings): Runner {
   return defineRunner({
     name: 'sparse-detector',
     family: 'sparse',
     task: 'detection',
-    description: `per texture, online dictionary (${s.atoms} atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code`,
+    description: `per texture, online dictionary (${base.atoms} atoms) of raw 8x8 patches of defect-free images; anomaly = residual of the LASSO code`,
+    settings: CODE_SETTINGS,
     async train(split, options, hooks) {
+      const s: SparseDetectorSettings = { ...base, ...CODE_SETTINGS.parse(options.settings ?? {}) };
       const pool = await CodingPool.create(options.threads ?? 1, options.evaluationThreads);
       try {
         const { curve, evaluation } = await trainDetector(
