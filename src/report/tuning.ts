@@ -95,7 +95,8 @@ export function tuningSection(records: readonly RunRecord[], view: EnergyView = 
   ];
   for (const { c, r } of curves) {
     const method = [...new Set(r.results.filter((x) => x.runner === c.runner && x.dataset === c.dataset).map((x) => x.energy.method))].join(', ');
-    const shown = c.curve.filter((p) => p.n === 1 || p.n === c.curve.length || (p.n & (p.n - 1)) === 0);
+    // every n up to 16 trials (the tuned n among them), then powers of two
+    const shown = c.curve.length <= 16 ? c.curve : c.curve.filter((p) => p.n === 1 || p.n === c.curve.length || p.n === c.tuned.n || (p.n & (p.n - 1)) === 0);
     lines.push(`**${c.dataset}: ${c.runner}** (${c.family}; ${c.trials.length} trials over ${c.space}, sweep \`${r.id}\`): best validation ${sig(c.best)}; tuned (expected best >= ${sig(c.best - TUNED_WITHIN)}) after ${c.tuned.n} trial${c.tuned.n === 1 ? '' : 's'}, ${sig(c.tuned.seconds)} s and ${sig(c.tuned.joules)} J (${method}) of training.`, '');
     lines.push(mdTable(['trials n', 'expected best validation', 'cumulative training s', `cumulative J (${method})`], shown.map((p) => [String(p.n), sig(p.expectedBest), sig(p.seconds), sig(p.joules)])), '');
   }
