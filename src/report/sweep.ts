@@ -1,12 +1,31 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunRecord } from '../results/schema.js';
+import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { CLAIM, claims, type Claim, type ClaimPart, type EnergyView } from './claims.js';
 import { mdTable, sig } from './format.js';
+import { pairedLogRatio } from './paired.js';
+import { median, type Interval } from './stats.js';
+import { per1000 } from './tables.js';
 
 /** One point of a sweep for one (dataset, sparse runner): its axis value and the claim judged there. */
 export interface SweepPoint {
   readonly value: number | string;
   readonly claim: Claim;
+  /** Inference seconds per 1,000 test items, paired by seed: DL over sparse (absent where a side has no inference window). */
+  readonly inference?: { readonly sparseSecondsPer1000: number; readonly ratio: Interval };
+}
+
+/** Inference at one point, paired by seed: the sparse runner's seconds per 1,000 test items and DL/sparse. */
+function inferenceAt(results: readonly ResultEntry[], c: Claim): SweepPoint['inference'] {
+  const pairs = c.seeds.flatMap((seed) => {
+    const d = results.find((r) => r.runner === c.deep && r.seed === seed);
+    const s = results.find((r) => r.runner === c.sparse && r.seed === seed);
+    return d?.inference && s?.inference ? [{ d, s }] : [];
+  });
+  if (pairs.length === 0 || pairs.length !== c.seeds.length) return undefined;
+  return {
+    sparseSecondsPer1000: median(pairs.map((p) => per1000(p.s, 'seconds'))),
+    ratio: pairedLogRatio(pairs.map((p) => per1000(p.d, 'seconds') / per1000(p.s, 'seconds'))),
+  };
 }
 
 /** Where the claim holds for one (dataset, sparse runner), along a sweep's first axis at one value of the others. */
@@ -67,12 +86,17 @@ export function sweepFindings(record: RunRecord, view: EnergyView = 'runner'): S
   for (const at of slices) {
     const byValue = first.values.map((value) => {
       const results = record.results.filter((r) => r.point?.[first.name] === value && keyOf(r.point ?? {}, otherNames) === at);
-      return { value, claims: claims({ ...record, sweep: undefined, results }, undefined, view) };
+      return { value, results, claims: claims({ ...record, sweep: undefined, results }, undefined, view) };
     });
     const pairs = new Set(byValue.flatMap((p) => p.claims.map((c) => `${c.dataset}\u0000${c.sparse}`)));
     for (const pair of pairs) {
       const [dataset, sparse] = pair.split('\u0000');
-      const points = byValue.flatMap((p) => p.claims.filter((c) => c.dataset === dataset && c.sparse === sparse).map((claim) => ({ value: p.value, claim })));
+      const points = byValue.flatMap((p) =>
+        p.claims.filter((c) => c.dataset === dataset && c.sparse === sparse).map((claim) => {
+          const inference = inferenceAt(p.results, claim);
+          return { value: p.value, claim, ...(inference ? { inference } : {}) };
+        }),
+      );
       const crossovers = Object.fromEntries(
         PARTS.map((part) => [part, crossover(PART_TEXT[part], first.name, points.map((p) => p.value), points.map((p) => p.claim.parts[part]))]),
       ) as Record<ClaimPart, string>;
@@ -96,7 +120,7 @@ export function sweepSection(sweeps: readonly RunRecord[], view: EnergyView = 'r
     '',
     'From `sparsebench sweep` (`npm run bench:sweep`): the paired comparison of the claims above, repeated at every point of an axis, on one test set and one validation set for every training size (drawn before the training images). ' +
       'Each part of the claim is judged at each point as the verdicts are (speed and energy need their whole interval past the threshold); a crossover is bracketed by the grid, between the last point where a part holds and the first where it fails. ' +
-      'Intervals: t-intervals on paired log ratios (speed, energy) and paired differences (accuracy) over the seeds, 95%, their N the pairs column; fewer than 5 pairs give the range and judge nothing.',
+      'Intervals: t-intervals on paired log ratios (speed, energy, inference) and paired differences (accuracy) over the seeds, 95%, their N the pairs column; fewer than 5 pairs give the range and judge nothing. Inference: the trained model on the test set in a window of its own (median seconds per 1,000 items of the sparse runner; the ratio DL/sparse).',
     '',
   ];
   for (const record of sweeps) {
@@ -109,14 +133,15 @@ export function sweepSection(sweeps: readonly RunRecord[], view: EnergyView = 'r
       lines.push(...PARTS.map((p) => `- ${f.crossovers[p]}`), '');
       lines.push(
         mdTable(
-          [f.axis, 'DL runner', 'pairs', 'speed DL/sparse (claim >= 4x)', 'energy sparse/DL (claim ~1%)', 'accuracy DL - sparse, points', 'speed', 'energy', 'accuracy', 'verdict'],
-          f.points.map(({ value, claim: c }) => [
+          [f.axis, 'DL runner', 'pairs', 'speed DL/sparse (claim >= 4x)', 'energy sparse/DL (claim ~1%)', 'accuracy DL - sparse, points', 'inference s per 1k items, sparse (DL/sparse)', 'speed', 'energy', 'accuracy', 'verdict'],
+          f.points.map(({ value, claim: c, inference: inf }) => [
             String(value),
             c.deep,
             String(c.pairs),
             `${interval(c.speed)} (${c.judgedOn})`,
             `${interval(c.energy, true)}${c.energy.estimated ? ', **estimated**' : ', measured'}`,
             `${sig(c.accuracy.gap.value)} [${sig(c.accuracy.gap.low)}, ${sig(c.accuracy.gap.high)}]`,
+            inf ? `${sig(inf.sparseSecondsPer1000)} (${interval(inf.ratio)})` : 'n/a',
             mark(c.parts.speed),
             mark(c.parts.energy),
             mark(c.parts.accuracy),
