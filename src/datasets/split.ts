@@ -57,42 +57,39 @@ export function stratifiedSplit(data: Dataset, opts: SplitOptions): Split {
   for (const members of byClass) rng.shuffle(members);
 
   const counts = byClass.map((m) => m.length);
-  const train: number[] = [];
-  const test: number[] = [];
-  const val: number[] = [];
-  if (opts.evaluationFirst) {
-    // test, then validation, then training from what is left: one test and validation set for every training size
-    const testQuota = allocate(counts, testSize);
-    const valQuota = allocate(counts.map((m, c) => m - testQuota[c]), validationSize, counts);
-    const trainQuota = allocate(counts.map((m, c) => m - testQuota[c] - valQuota[c]), trainSize, counts);
-    byClass.forEach((members, c) => {
-      const v = testQuota[c] + valQuota[c];
-      test.push(...members.slice(0, testQuota[c]));
-      val.push(...members.slice(testQuota[c], v));
-      train.push(...members.slice(v, v + trainQuota[c]));
-    });
-  } else {
-    const trainQuota = allocate(counts, trainSize);
-    const testQuota = allocate(counts.map((m, c) => m - trainQuota[c]), testSize, counts);
-    const valQuota = allocate(counts.map((m, c) => m - trainQuota[c] - testQuota[c]), validationSize, counts);
-    // validation is drawn after train and test, and shuffled last: a seed's train and test
-    // sets are the same whatever the validation size
-    byClass.forEach((members, c) => {
-      const t = trainQuota[c] + testQuota[c];
-      train.push(...members.slice(0, trainQuota[c]));
-      test.push(...members.slice(trainQuota[c], t));
-      val.push(...members.slice(t, t + valQuota[c]));
-    });
+  const sets: Sets = { train: [], validation: [], test: [] };
+  // validation is drawn after train and test by default, so a seed's train and test sets are the
+  // same whatever the validation size; evaluationFirst draws test, then validation, then training
+  const order = drawOrder(opts);
+  const quotas: Partial<Record<Part, number[]>> = {};
+  const left = [...counts];
+  for (const part of order) {
+    const quota = allocate(left, { train: trainSize, validation: validationSize, test: testSize }[part], counts);
+    quotas[part] = quota;
+    quota.forEach((q, c) => (left[c] -= q));
   }
-  if (opts.evaluationFirst) {
-    // shuffled before the training images too, so that their order does not move with the training size either
-    const testIndex = rng.shuffle(Uint32Array.from(test));
-    const valIndex = rng.shuffle(Uint32Array.from(val));
-    return assemble(data, rng.shuffle(Uint32Array.from(train)), valIndex, testIndex, seed);
-  }
-  const trainIndex = rng.shuffle(Uint32Array.from(train));
-  const testIndex = rng.shuffle(Uint32Array.from(test));
-  return assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
+  byClass.forEach((members, c) => {
+    let from = 0;
+    for (const part of order) {
+      const q = (quotas[part] as number[])[c];
+      sets[part].push(...members.slice(from, from + q));
+      from += q;
+    }
+  });
+  return assembleShuffled(data, sets, order, rng, seed);
+}
+
+type Part = 'train' | 'validation' | 'test';
+type Sets = Record<Part, number[]>;
+
+/** The order the parts are drawn (and shuffled) in: see SplitOptions.evaluationFirst. */
+const drawOrder = (opts: SplitOptions): readonly Part[] => (opts.evaluationFirst ? ['test', 'validation', 'train'] : ['train', 'test', 'validation']);
+
+/** Each part shuffled in drawing order (so that with evaluationFirst no evaluation order moves with the training size), then gathered. */
+function assembleShuffled(data: Dataset, sets: Sets, order: readonly Part[], rng: Rng, seed: number): Split {
+  const shuffled: Partial<Record<Part, Uint32Array>> = {};
+  for (const part of order) shuffled[part] = rng.shuffle(Uint32Array.from(sets[part]));
+  return assemble(data, shuffled.train as Uint32Array, shuffled.validation as Uint32Array, shuffled.test as Uint32Array, seed);
 }
 
 /** Share of defective images in a detection test set (the rest are defect-free), unless the source has a split of its own. */
@@ -153,17 +150,7 @@ export function detectionSplit(data: DetectionDataset, opts: SplitOptions): Spli
     test.push(...evalGood.slice(0, goodTest), ...defective.flatMap((m, k) => m.slice(0, quota[k])));
     val.push(...evalGood.slice(goodTest, goodTest + nVal - nValBad), ...defective.flatMap((m, k) => m.slice(quota[k], quota[k] + valQuota[k])));
   }
-  let split: Split;
-  if (opts.evaluationFirst) {
-    // as stratifiedSplit: evaluation images shuffled first, their order independent of the training size
-    const testIndex = rng.shuffle(Uint32Array.from(test));
-    const valIndex = rng.shuffle(Uint32Array.from(val));
-    split = assemble(data, rng.shuffle(Uint32Array.from(train)), valIndex, testIndex, seed);
-  } else {
-    const trainIndex = rng.shuffle(Uint32Array.from(train));
-    const testIndex = rng.shuffle(Uint32Array.from(test));
-    split = assemble(data, trainIndex, rng.shuffle(Uint32Array.from(val)), testIndex, seed);
-  }
+  const split = assembleShuffled(data, { train, validation: val, test }, drawOrder(opts), rng, seed);
   const d = data.detection;
   const pixels = data.height * data.width;
   return {
