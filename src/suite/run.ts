@@ -12,8 +12,6 @@ import { DEFAULT_CONVERSION, type Conversion } from '../meter/carbon.js';
 import { measureIdle, sensorsFor, sensorsUsed, type IdleBaseline, type SensorOptions, type SensorSet } from '../meter/sensors.js';
 import { pointLabel } from '../results/cells.js';
 import { collectEnvironment } from '../results/environment.js';
-
-export { pointLabel };
 import { SCHEMA_VERSION, type ResultEntry, type RunRecord } from '../results/schema.js';
 import { RUNS_DIR, writeRecord } from '../results/store.js';
 import { createJournal, resumeJournal, type OpenJournal, type Plan } from '../results/journal.js';
@@ -24,6 +22,9 @@ import { calibrate } from './calibrate.js';
 import { entryOf } from './entry.js';
 import { getSuite, type SuiteEntry } from './suites.js';
 import { meteredTrain, type Trained } from './window.js';
+
+/** A sweep's point in words (results/cells.ts), for the CLI's progress lines. */
+export { pointLabel };
 
 export interface RunOptions {
   readonly suite: string;
