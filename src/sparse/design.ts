@@ -45,7 +45,7 @@ export class CenteredDesign {
    * `auto` picks covariance updates when n > p (a pass is then O(p^2) instead of O(np)), and
    * also when n <= p while the Gram matrix stays small (p <= GRAM_AUTO_MAX_P): there the
    * covariance solver's working sets and Cholesky steps converge in a few passes where residual
-   * updates took thousands, 16-25x faster at 200-500 MNIST digits with the same coefficients
+   * updates took thousands, 16-25x faster at 200-500 MNIST digits to the same solution within the solvers' tolerance
    * (the training-size sweep found it; sweeps at small n ran the slow path before).
    * center = false fits without an intercept (nothing is centered).
    */
