@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { pointLabel } from '../results/cells.js';
 import type { ResultEntry, RunRecord } from '../results/schema.js';
 import { CLAIM, claims, type Claim, type ClaimPart, type EnergyView } from './claims.js';
 import { mdTable, sig } from './format.js';
@@ -73,7 +74,8 @@ export function crossover(part: string, axis: string, values: readonly (number |
   return `${part}: no single crossover: holds at ${yes.join(', ')}, fails at ${no.join(', ')}${undecided}`;
 }
 
-const keyOf = (point: Readonly<Record<string, number | string>>, axes: readonly string[]): string => axes.map((a) => `${a}=${point[a]}`).join(', ');
+/** A result's values of the given axes, in words: which slice of a sweep it belongs to. */
+const keyOf = (point: Readonly<Record<string, number | string>>, axes: readonly string[]): string => pointLabel(Object.fromEntries(axes.map((a) => [a, point[a]])));
 
 /** The claim at every point of a sweep record, per (dataset, sparse runner, other axes' values), with each part's crossover. */
 export function sweepFindings(record: RunRecord, view: EnergyView = 'runner'): SweepFinding[] {

@@ -23,9 +23,6 @@ import { entryOf } from './entry.js';
 import { getSuite, type SuiteEntry } from './suites.js';
 import { meteredTrain, type Trained } from './window.js';
 
-/** A sweep's point in words (results/cells.ts), for the CLI's progress lines. */
-export { pointLabel };
-
 export interface RunOptions {
   readonly suite: string;
   readonly datasets?: readonly string[];

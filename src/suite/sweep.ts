@@ -1,6 +1,7 @@
 import { UsageError, parameterError } from '../errors.js';
 import { datasetEntry } from '../datasets/registry.js';
 import { DEFAULT_AUTOENCODER } from '../deep/autoencoder-config.js';
+import { pointLabel } from '../results/cells.js';
 import type { RunRecord } from '../results/schema.js';
 import { getSuite } from './suites.js';
 import { planOf, planRun, runPlanned, shardOf, type PlannedCell, type Point, type RunEvents, type RunOptions, type SweepPlan } from './run.js';
@@ -73,6 +74,7 @@ function checkAxes(axes: readonly SweepAxis[]): void {
  */
 export function planSweep(o: SweepOptions): { cells: PlannedCell[]; sweep: SweepPlan } {
   checkAxes(o.axes);
+  const scale = epochsFixed(o) ? undefined : epochScaling(o);
   const cells: PlannedCell[] = [];
   for (const point of pointsOf(o.axes)) {
     let planned: PlannedCell[];
@@ -82,11 +84,11 @@ export function planSweep(o: SweepOptions): { cells: PlannedCell[]; sweep: Sweep
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       // named by the point's axes, the one the error is about first (else the first axis): the CLI shows its flag
-      const about = Object.keys(point).find((k) => err.message.includes(k));
-      const [first, ...rest] = Object.entries(point).sort(([a], [b]) => Number(b === about) - Number(a === about));
-      throw parameterError(first[0], `=${first[1]}${rest.map(([k, v]) => `, ${k}=${v}`).join('')}: ${err.message}`);
+      const about = Object.keys(point).find((k) => err.message.includes(k)) ?? Object.keys(point)[0];
+      const ordered = pointLabel(Object.fromEntries(Object.entries(point).sort(([a], [b]) => Number(b === about) - Number(a === about))));
+      throw parameterError(about, `${ordered.slice(about.length)}: ${err.message}`);
     }
-    for (const c of planned) cells.push({ ...c, epochs: epochsAt(o, { ...c, point }), point, ...(at.settings ? { settings: at.settings } : {}), index: cells.length });
+    for (const c of planned) cells.push({ ...c, epochs: scale ? scale({ ...c, point }) : c.epochs, point, ...(at.settings ? { settings: at.settings } : {}), index: cells.length });
   }
   return { cells, sweep: { axes: o.axes.map((a) => ({ name: a.name, values: [...a.values] })) } };
 }
@@ -94,18 +96,24 @@ export function planSweep(o: SweepOptions): { cells: PlannedCell[]; sweep: Sweep
 /** Most epochs a smaller training set is given to keep the suite's optimisation budget. */
 export const MAX_SWEEP_EPOCHS = 1000;
 
+/** The sweep sets the epochs itself (--epochs, or an epochs axis): nothing is scaled. */
+const epochsFixed = (o: SweepOptions): boolean => o.epochs !== undefined || o.axes.some((a) => a.name === 'epochs');
+
 /**
  * The deep-learning cells' epochs at a training size: the suite's number of training samples
  * seen (epochs x images), so a small set is not judged on a handful of optimiser steps (a
- * budget chosen for 8,000 images would give 50 images 4 steps). Unless the sweep sets epochs
- * itself (--epochs, or an epochs axis); cells without epochs (sparse runners, detectors) keep none.
+ * budget chosen for 8,000 images would give 50 images 4 steps). Cells without epochs (sparse
+ * runners) keep none. The suite is expanded once for the whole plan.
  */
-function epochsAt(o: SweepOptions, c: PlannedCell): number | undefined {
-  // detectors' deep-learning side keeps its own epochs in a run (the autoencoders' 60): scaled here the same way
-  const own = c.epochs ?? ownEpochs(o, c.runner);
-  if (own === undefined || o.epochs !== undefined || o.axes.some((a) => a.name === 'epochs') || c.point?.trainSize === undefined) return c.epochs;
-  const base = getSuite(o.suite).entries.find((e) => e.dataset === c.dataset)?.trainSize ?? datasetEntry(c.dataset).trainSize;
-  return Math.min(MAX_SWEEP_EPOCHS, Math.max(own, Math.round((own * base) / c.trainSize)));
+function epochScaling(o: SweepOptions): (c: PlannedCell) => number | undefined {
+  const suite = getSuite(o.suite);
+  return (c) => {
+    // detectors' deep-learning side keeps its own epochs in a run (the autoencoders' 60): scaled here the same way
+    const own = c.epochs ?? ownEpochs(o, c.runner);
+    if (own === undefined || c.point?.trainSize === undefined) return c.epochs;
+    const base = suite.entries.find((e) => e.dataset === c.dataset)?.trainSize ?? datasetEntry(c.dataset).trainSize;
+    return Math.min(MAX_SWEEP_EPOCHS, Math.max(own, Math.round((own * base) / c.trainSize)));
+  };
 }
 
 /** A deep-learning detector's own epochs (its cells set none): the tfjs autoencoder's, or an external's default. */
@@ -126,7 +134,7 @@ export async function runSweep(o: SweepOptions, events: RunEvents = {}): Promise
   const scaled = [...new Set(cells.filter((c) => c.epochs !== undefined && c.point?.trainSize !== undefined).map((c) => `${c.runner} ${c.epochs} at ${c.point?.trainSize}`))];
   const notes = [
     ...(o.notes ?? []),
-    ...(scaled.length && o.epochs === undefined && !o.axes.some((a) => a.name === 'epochs')
+    ...(scaled.length && !epochsFixed(o)
       ? [`deep-learning epochs kept the suite's training samples seen (epochs x images, at most ${MAX_SWEEP_EPOCHS} epochs): ${scaled.join(', ')}`]
       : []),
     'splits drew the test and validation images before the training images: every point shares one test set and one validation set per seed',
