@@ -114,8 +114,10 @@ function treeOf(root: number, children: Map<number, number[]>): Set<number> {
 /**
  * Samples a metered command's process tree (and its cgroup's members, where it has one):
  * resident memory, and the cumulative CPU series that training intervals are charged from.
- * Without a cgroup, a process new since the last sample that is outside the tree but carries
- * the launch token has detached: it is remembered (its memory counted, its CPU not).
+ * Without a cgroup, a process outside the tree that carries the launch token has detached,
+ * whether it was new since the last sample or seen in the tree before (a sample can fall
+ * before its parent exits and it is re-parented, more often on a busy machine): it is
+ * remembered (its memory counted, its CPU not).
  */
 export class TreeSampler {
   peakRssBytes = 0;
@@ -123,6 +125,7 @@ export class TreeSampler {
   readonly cpuSeries: { t: number; cpu: number }[] = [];
   readonly escaped = new Set<number>();
   private known = new Set<number>();
+  private seenInTree = new Set<number>();
 
   constructor(
     private readonly pid: number | undefined,
@@ -138,8 +141,13 @@ export class TreeSampler {
     for (const pid of this.group?.members() ?? []) tree.add(pid);
     if (!this.group) {
       // the first sample, taken at the spawn, only learns what ran before
-      if (this.rssSamples > 0) for (const pid of rss.keys()) if (!this.known.has(pid) && !tree.has(pid) && carries(pid, this.token)) this.escaped.add(pid);
+      if (this.rssSamples > 0) {
+        for (const pid of rss.keys()) {
+          if (!tree.has(pid) && (!this.known.has(pid) || this.seenInTree.has(pid)) && carries(pid, this.token)) this.escaped.add(pid);
+        }
+      }
       this.known = new Set(rss.keys());
+      for (const pid of tree) this.seenInTree.add(pid);
     }
     let total = 0;
     for (const pid of new Set([...tree, ...this.escaped])) total += rss.get(pid) ?? 0;
@@ -180,7 +188,8 @@ export function runMetered(
   }
   // an argument list runs as "$@": no shell parses the user's words. $1 is the cgroup's
   // procs file (or empty): the wrapper joins before anything of the command runs
-  const group = process.env.SPARSEBENCH_CGROUP === 'off' ? { reason: 'SPARSEBENCH_CGROUP=off' } : openCpuGroup();
+  // typed as openCpuGroup's result: the bare { reason } literal let tsc infer a union without `group` in some builds
+  const group: ReturnType<typeof openCpuGroup> = process.env.SPARSEBENCH_CGROUP === 'off' ? { reason: 'SPARSEBENCH_CGROUP=off' } : openCpuGroup();
   const token = launchToken();
   const argv = typeof command === 'string' ? [] : [...command];
   const body = typeof command === 'string' ? command : '"$@"';
